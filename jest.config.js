@@ -1,0 +1,37 @@
+/**
+ * Four projects, one `npm test`:
+ * - unit: pure logic, in-process SDK mocks at most; no services.
+ * - integration: the Lambda against a throwaway PostgreSQL cluster and the moto server,
+ *   started once per run by test/support/global-setup.ts.
+ * - module: the Terraform module (fmt, validate, terraform test, cdktf, checkov, contracts).
+ * - static: typecheck, lint and formatting, so CI and `npm test` enforce them too.
+ */
+const tsJest = ["ts-jest", { isolatedModules: true }];
+const common = { transform: { "^.+\\.ts$": tsJest }, testEnvironment: "node" };
+
+module.exports = {
+  reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],
+  projects: [
+    { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
+    {
+      ...common,
+      displayName: "integration",
+      testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
+      globalSetup: "<rootDir>/test/support/global-setup.ts",
+      globalTeardown: "<rootDir>/test/support/global-teardown.ts",
+      testTimeout: 120000,
+    },
+    {
+      ...common,
+      displayName: "module",
+      testMatch: ["<rootDir>/test/module/**/*.test.ts"],
+      testTimeout: 300000,
+    },
+    {
+      ...common,
+      displayName: "static",
+      testMatch: ["<rootDir>/test/static/**/*.test.ts"],
+      testTimeout: 300000,
+    },
+  ],
+};

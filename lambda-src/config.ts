@@ -1,0 +1,252 @@
+/**
+ * The Lambda's whole configuration: read once from environment variables, validated, typed.
+ *
+ * This file is one side of the contract with the Terraform module: `aws_lambda_function`
+ * sets exactly the keys of `CONFIG_KEYS` (test/module/contract.test.ts checks both
+ * directions). Optional settings may be unset or set to the empty string, which is what the
+ * module writes when a variable is null.
+ */
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+
+/** Characters excluded from generated passwords unless PASSWORD_EXCLUDE_CHARACTERS says otherwise:
+ * the ones that break URLs, shells, SQL literals and `.env` files. */
+export const DEFAULT_EXCLUDED_CHARACTERS = "/@\"'\\:` ";
+
+/** Each environment variable the Lambda reads, and the Terraform variable an operator changes to fix it. */
+export const CONFIG_KEYS = {
+  DB_HOST: "db_host",
+  DB_PORT: "db_port",
+  DB_NAME: "db_name",
+  DB_USER: "db_username",
+  DB_TLS_MODE: "db_tls_mode",
+  DB_CA_BUNDLE_FILE: "db_ca_bundle_file",
+  DB_CONNECT_TIMEOUT_MS: "db_connect_timeout_ms",
+  DB_STATEMENT_TIMEOUT_MS: "db_statement_timeout_ms",
+  PASSWORD_PARAMETER: "password_parameter_name",
+  PENDING_PARAMETER: "pending_parameter_name",
+  DATABASE_URL_PARAMETER: "database_url_parameter_name",
+  DATABASE_URL_TEMPLATE: "database_url_template",
+  KMS_KEY_ID: "parameter_kms_key_arn",
+  PASSWORD_LENGTH: "password_length",
+  PASSWORD_EXCLUDE_CHARACTERS: "password_exclude_characters",
+  ECS_CLUSTER: "ecs_cluster_name",
+  ECS_SERVICES: "ecs_service_names",
+  POWERTOOLS_SERVICE_NAME: "name",
+  POWERTOOLS_METRICS_NAMESPACE: "metrics_namespace",
+  POWERTOOLS_LOG_LEVEL: "log_level",
+} as const;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/** SSM parameter names: letters, digits and `_.-/`, at most 1011 characters, not under aws/ or ssm/. */
+const SSM_NAME = /^(?!\/?(aws|ssm)[/.])[a-zA-Z0-9_.\-/]{1,1011}$/i;
+
+const blankToUndefined = (value: unknown) =>
+  typeof value === "string" && value.trim() === "" ? undefined : value;
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
+const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
+  z.preprocess(blankToUndefined, schema.default(fallback as never));
+
+const integer = (min: number, max: number) =>
+  z.coerce
+    .number({ error: `must be a whole number from ${min} to ${max}` })
+    .int({ error: `must be a whole number from ${min} to ${max}` })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` });
+
+const ssmName = z.string().regex(SSM_NAME, {
+  error: "must be an SSM parameter name (letters, digits, _ . - /; not starting with aws or ssm)",
+});
+
+const PLACEHOLDERS = ["username", "password", "host", "port", "database"] as const;
+
+const envSchema = z
+  .object({
+    DB_HOST: z.string({ error: "is required" }).min(1, { error: "is required" }),
+    DB_PORT: withDefault(integer(1, 65535), 5432),
+    DB_NAME: withDefault(z.string().min(1), "postgres"),
+    DB_USER: z
+      .string({ error: "is required" })
+      .min(1, { error: "is required" })
+      .refine((v) => Buffer.byteLength(v) <= 63, {
+        error: "must be at most 63 bytes (PostgreSQL's identifier limit)",
+      }),
+    DB_TLS_MODE: withDefault(
+      z.enum(["verify-full", "require"], {
+        error: 'must be "verify-full" (default) or "require"; plaintext connections are not supported',
+      }),
+      "verify-full",
+    ),
+    DB_CA_BUNDLE_FILE: optional(z.string()),
+    DB_CONNECT_TIMEOUT_MS: withDefault(integer(100, 60000), 5000),
+    DB_STATEMENT_TIMEOUT_MS: withDefault(integer(100, 600000), 10000),
+    PASSWORD_PARAMETER: ssmName,
+    PENDING_PARAMETER: optional(ssmName),
+    DATABASE_URL_PARAMETER: optional(ssmName),
+    DATABASE_URL_TEMPLATE: optional(
+      z.string().refine((t) => t.includes("{password}"), {
+        error: `must contain {password}; placeholders: ${PLACEHOLDERS.map((p) => `{${p}}`).join(" ")}`,
+      }),
+    ),
+    KMS_KEY_ID: optional(z.string()),
+    PASSWORD_LENGTH: withDefault(integer(16, 128), 32),
+    PASSWORD_EXCLUDE_CHARACTERS: z.preprocess(
+      (v) => (v === undefined || v === "" ? DEFAULT_EXCLUDED_CHARACTERS : v),
+      z.string(),
+    ),
+    ECS_CLUSTER: optional(z.string()),
+    ECS_SERVICES: withDefault(z.string(), ""),
+    POWERTOOLS_SERVICE_NAME: withDefault(z.string(), "rds-secret-rotation"),
+    POWERTOOLS_METRICS_NAMESPACE: withDefault(z.string(), "RdsSecretRotation"),
+    POWERTOOLS_LOG_LEVEL: withDefault(
+      z.enum(["DEBUG", "INFO", "WARN", "ERROR", "SILENT", "CRITICAL"], {
+        error: "must be one of DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT",
+      }),
+      "INFO",
+    ),
+  })
+  .superRefine((env, ctx) => {
+    const services = splitList(env.ECS_SERVICES);
+    if (services.length > 0 && !env.ECS_CLUSTER) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ECS_CLUSTER"],
+        message: "is required when ECS_SERVICES lists services",
+      });
+    }
+    const pending = env.PENDING_PARAMETER ?? `${env.PASSWORD_PARAMETER}-pending`;
+    if (pending === env.PASSWORD_PARAMETER || pending === env.DATABASE_URL_PARAMETER) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["PENDING_PARAMETER"],
+        message: "must differ from PASSWORD_PARAMETER and DATABASE_URL_PARAMETER",
+      });
+    }
+    if (env.DATABASE_URL_PARAMETER === env.PASSWORD_PARAMETER) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["DATABASE_URL_PARAMETER"],
+        message: "must differ from PASSWORD_PARAMETER",
+      });
+    }
+  });
+
+export interface Config {
+  readonly db: {
+    readonly host: string;
+    readonly port: number;
+    readonly database: string;
+    readonly user: string;
+    readonly tlsMode: "verify-full" | "require";
+    /** PEM text of the CA bundle, or undefined for Node's default trust store. */
+    readonly caBundle: string | undefined;
+    readonly connectTimeoutMs: number;
+    readonly statementTimeoutMs: number;
+  };
+  readonly parameters: {
+    readonly password: string;
+    readonly pending: string;
+    readonly databaseUrl: string | undefined;
+    readonly databaseUrlTemplate: string;
+    readonly kmsKeyId: string | undefined;
+  };
+  readonly passwordPolicy: {
+    readonly length: number;
+    readonly excludeCharacters: string;
+  };
+  readonly ecs: {
+    readonly cluster: string | undefined;
+    readonly services: readonly string[];
+  };
+  readonly observability: {
+    readonly serviceName: string;
+    readonly metricsNamespace: string;
+    readonly logLevel: string;
+  };
+}
+
+/** Raised before any side effect when the environment is incomplete or invalid. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `Invalid Lambda configuration (nothing was changed):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+  }
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function describeIssue(issue: z.core.$ZodIssue, env: NodeJS.ProcessEnv): string {
+  const key = String(issue.path[0] ?? "environment") as ConfigKey;
+  const variable = CONFIG_KEYS[key];
+  // Only echo values of settings that can never hold a secret, and never long ones.
+  const raw = env[key];
+  const shown = raw !== undefined && raw.length <= 200 ? ` (got ${JSON.stringify(raw)})` : "";
+  const fix = variable ? `; fix: set the module variable \`${variable}\`` : "";
+  return `${key} ${issue.message}${shown}${fix}`;
+}
+
+function defaultTemplate(tlsMode: string): string {
+  return `postgresql://{username}:{password}@{host}:{port}/{database}?sslmode=${tlsMode}`;
+}
+
+/** Parse and validate the environment. Throws ConfigError naming every bad setting. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, env)));
+  }
+  const e = parsed.data;
+  let caBundle: string | undefined;
+  if (e.DB_CA_BUNDLE_FILE) {
+    try {
+      caBundle = readFileSync(e.DB_CA_BUNDLE_FILE, "utf8");
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? "unreadable";
+      throw new ConfigError([
+        `DB_CA_BUNDLE_FILE cannot be read (${reason}: ${e.DB_CA_BUNDLE_FILE}); fix: set the module variable \`db_ca_bundle_file\` to a PEM file present in the Lambda runtime`,
+      ]);
+    }
+    if (!caBundle.includes("-----BEGIN CERTIFICATE-----")) {
+      throw new ConfigError([
+        `DB_CA_BUNDLE_FILE holds no PEM certificate (${e.DB_CA_BUNDLE_FILE}); fix: point \`db_ca_bundle_file\` at a PEM CA bundle`,
+      ]);
+    }
+  }
+  return {
+    db: {
+      host: e.DB_HOST,
+      port: e.DB_PORT,
+      database: e.DB_NAME,
+      user: e.DB_USER,
+      tlsMode: e.DB_TLS_MODE,
+      caBundle,
+      connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    },
+    parameters: {
+      password: e.PASSWORD_PARAMETER,
+      pending: e.PENDING_PARAMETER ?? `${e.PASSWORD_PARAMETER}-pending`,
+      databaseUrl: e.DATABASE_URL_PARAMETER,
+      databaseUrlTemplate: e.DATABASE_URL_TEMPLATE ?? defaultTemplate(e.DB_TLS_MODE),
+      kmsKeyId: e.KMS_KEY_ID,
+    },
+    passwordPolicy: {
+      length: e.PASSWORD_LENGTH,
+      excludeCharacters: e.PASSWORD_EXCLUDE_CHARACTERS,
+    },
+    ecs: { cluster: e.ECS_CLUSTER, services: splitList(e.ECS_SERVICES) },
+    observability: {
+      serviceName: e.POWERTOOLS_SERVICE_NAME,
+      metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
+      logLevel: e.POWERTOOLS_LOG_LEVEL,
+    },
+  };
+}
