@@ -7,7 +7,8 @@
  * module writes when a variable is null.
  */
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+// Namespace import so esbuild can tree-shake zod (the named `z` export drags in every locale).
+import * as z from "zod";
 
 /** Characters excluded from generated passwords unless PASSWORD_EXCLUDE_CHARACTERS says otherwise:
  * the ones that break URLs, shells, SQL literals and `.env` files. */

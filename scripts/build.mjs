@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * Builds dist/rotator.zip: the Lambda bundled by esbuild into one index.js, zipped
+ * byte-for-byte reproducibly (one entry, fixed timestamp and mode, fixed compression), so
+ * registry users get exactly the committed artifact and CI can prove it matches the source.
+ *
+ *   node scripts/build.mjs            write dist/rotator.zip
+ *   node scripts/build.mjs --check    build in memory, fail if dist/rotator.zip differs
+ */
+import { build } from "esbuild";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import yazl from "yazl";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const ZIP_PATH = join(root, "dist", "rotator.zip");
+// The earliest time a zip (DOS) timestamp can hold; any fixed value works, this one says "not a real date".
+const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
+
+export async function bundle() {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: ["lambda-src/handler.ts"],
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    // Prefer the ESM builds: they tree-shake (the AWS SDK and zod shrink by more than half).
+    mainFields: ["module", "main"],
+    minify: true,
+    keepNames: true,
+    legalComments: "eof",
+    // pg loads these optionally; neither exists in (or is needed by) the Lambda runtime.
+    external: ["pg-native", "cloudflare:sockets"],
+    write: false,
+    outfile: "index.js",
+    logLevel: "warning",
+  });
+  return result.outputFiles[0].contents;
+}
+
+export function zip(entries) {
+  return new Promise((resolve, reject) => {
+    const archive = new yazl.ZipFile();
+    for (const [name, contents] of [...entries].sort(([a], [b]) => a.localeCompare(b))) {
+      archive.addBuffer(Buffer.from(contents), name, {
+        mtime: FIXED_MTIME,
+        mode: 0o100644,
+        compress: true,
+        forceZip64Format: false,
+      });
+    }
+    archive.end();
+    const chunks = [];
+    archive.outputStream.on("data", (chunk) => chunks.push(chunk));
+    archive.outputStream.on("error", reject);
+    archive.outputStream.on("end", () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+export async function buildZip() {
+  return zip([["index.js", await bundle()]]);
+}
+
+const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
+
+async function main() {
+  const fresh = await buildZip();
+  if (process.argv.includes("--check")) {
+    const committed = existsSync(ZIP_PATH) ? readFileSync(ZIP_PATH) : Buffer.alloc(0);
+    if (!fresh.equals(committed)) {
+      console.error(
+        `build: dist/rotator.zip is stale (committed ${sha256(committed).slice(0, 12)}, fresh ${sha256(fresh).slice(0, 12)}); run \`npm run build\` and commit it`,
+      );
+      process.exit(1);
+    }
+    console.log(`build: dist/rotator.zip is up to date (${fresh.length} bytes, sha256 ${sha256(fresh)})`);
+    return;
+  }
+  mkdirSync(dirname(ZIP_PATH), { recursive: true });
+  writeFileSync(ZIP_PATH, fresh);
+  console.log(`build: wrote dist/rotator.zip (${fresh.length} bytes, sha256 ${sha256(fresh)})`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await main();
+}
