@@ -4,17 +4,30 @@ import prettier from "eslint-config-prettier";
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", "dist/", ".cache/", "coverage/", "build/", "**/.terraform/", "**/cdktf.out/"],
+    ignores: [
+      "node_modules/",
+      "dist/",
+      ".cache/",
+      "coverage/",
+      "build/",
+      "**/.terraform/",
+      "**/cdktf.out/",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
     files: ["**/*.mjs", "**/*.cjs"],
-    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
+    languageOptions: {
+      globals: { process: "readonly", console: "readonly", URL: "readonly", Buffer: "readonly" },
+    },
   },
   {
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
     },
   },
   prettier,

@@ -9,6 +9,8 @@
 import { readFileSync } from "node:fs";
 // Namespace import so esbuild can tree-shake zod (the named `z` export drags in every locale).
 import * as z from "zod";
+import { unknownPlaceholders } from "./database-url";
+import { passwordPolicyProblems } from "./password";
 
 /** Characters excluded from generated passwords unless PASSWORD_EXCLUDE_CHARACTERS says otherwise:
  * the ones that break URLs, shells, SQL literals and `.env` files. */
@@ -45,7 +47,8 @@ const SSM_NAME = /^(?!\/?(aws|ssm)[/.])[a-zA-Z0-9_.\-/]{1,1011}$/i;
 
 const blankToUndefined = (value: unknown) =>
   typeof value === "string" && value.trim() === "" ? undefined : value;
-const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess(blankToUndefined, schema.optional());
 const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
   z.preprocess(blankToUndefined, schema.default(fallback as never));
 
@@ -75,7 +78,8 @@ const envSchema = z
       }),
     DB_TLS_MODE: withDefault(
       z.enum(["verify-full", "require"], {
-        error: 'must be "verify-full" (default) or "require"; plaintext connections are not supported',
+        error:
+          'must be "verify-full" (default) or "require"; plaintext connections are not supported',
       }),
       "verify-full",
     ),
@@ -122,6 +126,22 @@ const envSchema = z
         code: "custom",
         path: ["PENDING_PARAMETER"],
         message: "must differ from PASSWORD_PARAMETER and DATABASE_URL_PARAMETER",
+      });
+    }
+    // A policy that cannot produce a password must fail at load time, not at the first rotation.
+    const policy = {
+      length: env.PASSWORD_LENGTH,
+      excludeCharacters: env.PASSWORD_EXCLUDE_CHARACTERS,
+    };
+    for (const message of passwordPolicyProblems(policy)) {
+      ctx.addIssue({ code: "custom", path: ["PASSWORD_EXCLUDE_CHARACTERS"], message });
+    }
+    const unknown = env.DATABASE_URL_TEMPLATE ? unknownPlaceholders(env.DATABASE_URL_TEMPLATE) : [];
+    if (unknown.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["DATABASE_URL_TEMPLATE"],
+        message: `has unknown placeholder(s) ${unknown.map((p) => `{${p}}`).join(" ")}; placeholders: ${PLACEHOLDERS.map((p) => `{${p}}`).join(" ")}`,
       });
     }
     if (env.DATABASE_URL_PARAMETER === env.PASSWORD_PARAMETER) {

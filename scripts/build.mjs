@@ -76,7 +76,9 @@ async function main() {
       );
       process.exit(1);
     }
-    console.log(`build: dist/rotator.zip is up to date (${fresh.length} bytes, sha256 ${sha256(fresh)})`);
+    console.log(
+      `build: dist/rotator.zip is up to date (${fresh.length} bytes, sha256 ${sha256(fresh)})`,
+    );
     return;
   }
   mkdirSync(dirname(ZIP_PATH), { recursive: true });

@@ -31,7 +31,9 @@ function run(command, args, options = {}) {
   const result = spawnSync(command, args, { stdio: "inherit", ...options });
   if (result.error) throw new SetupError(`could not run ${command}: ${result.error.message}`);
   if (result.status !== 0) {
-    throw new SetupError(`\`${command} ${args.join(" ")}\` exited with ${result.status ?? result.signal}`);
+    throw new SetupError(
+      `\`${command} ${args.join(" ")}\` exited with ${result.status ?? result.signal}`,
+    );
   }
   return result;
 }
@@ -97,7 +99,11 @@ function ensureVenv() {
     checkovBin: join(bin, "checkov"),
   };
 
-  if (readIfExists(stampFile) === wanted && existsSync(tools.motoServerBin) && existsSync(tools.checkovBin)) {
+  if (
+    readIfExists(stampFile) === wanted &&
+    existsSync(tools.motoServerBin) &&
+    existsSync(tools.checkovBin)
+  ) {
     log(`python tools are current (${venv})`);
     return tools;
   }
@@ -107,17 +113,23 @@ function ensureVenv() {
     run("python3", ["-m", "venv", venv]);
   }
   log(`installing ${requirements} (a cold install takes about a minute)`);
-  const pip = spawnSync(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const pip = spawnSync(
+    python,
+    ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements],
+    {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   const output = `${pip.stdout ?? ""}${pip.stderr ?? ""}`
     .split("\n")
     .filter((line) => line.trim() !== "" && !PIP_NOISE.test(line));
   if (output.length > 0) console.log(output.join("\n"));
   if (pip.error || pip.status !== 0) {
-    throw new SetupError(`pip could not install ${requirements} into ${venv} (see pip's output above)`);
+    throw new SetupError(
+      `pip could not install ${requirements} into ${venv} (see pip's output above)`,
+    );
   }
   for (const tool of [tools.motoServerBin, tools.checkovBin]) {
     if (!existsSync(tool)) throw new SetupError(`pip finished but ${tool} is missing`);
@@ -158,7 +170,8 @@ function terraformVersion(bin) {
     encoding: "utf8",
     env: { ...process.env, CHECKPOINT_DISABLE: "1" },
   });
-  if (result.status !== 0) throw new SetupError(`\`${bin} version -json\` failed: ${result.stderr}`);
+  if (result.status !== 0)
+    throw new SetupError(`\`${bin} version -json\` failed: ${result.stderr}`);
   return JSON.parse(result.stdout).terraform_version;
 }
 
@@ -241,7 +254,9 @@ function main() {
   const providerMirror = locateProviderMirror();
   const versions = awsProviderVersions(providerMirror);
   const { cliConfigFile, pluginCacheDir } = writeTerraformCliConfig(providerMirror);
-  log(`terraform ${version} at ${terraformBin}; aws provider ${versions.join(", ")} from ${providerMirror}`);
+  log(
+    `terraform ${version} at ${terraformBin}; aws provider ${versions.join(", ")} from ${providerMirror}`,
+  );
 
   const tools = {
     terraformBin,
@@ -255,7 +270,7 @@ function main() {
   const toolsFile = join(cacheDir, "tools.json");
   const json = `${JSON.stringify(tools, null, 2)}\n`;
   if (readIfExists(toolsFile) !== json.trim()) writeFileSync(toolsFile, json);
-  log(`wrote ${toolsFile} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s; tool paths in ${toolsFile}`);
 }
 
 try {

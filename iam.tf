@@ -1,0 +1,139 @@
+data "aws_iam_policy_document" "assume_role" {
+  count = local.create ? 1 : 0
+
+  statement {
+    sid     = "LambdaAssumeRole"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+
+    # Only functions of this account may assume the role (confused-deputy guard).
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  count = local.create ? 1 : 0
+
+  name                 = var.name
+  description          = "Execution role of the ${var.name} password rotation Lambda"
+  assume_role_policy   = data.aws_iam_policy_document.assume_role[0].json
+  permissions_boundary = var.role_permissions_boundary_arn
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "this" {
+  count = local.create ? 1 : 0
+
+  # Read the current password and the DATABASE_URL; publish the new values (DESIGN steps 1 and 5).
+  statement {
+    sid     = "ReadAndPublishParameters"
+    actions = ["ssm:GetParameter", "ssm:PutParameter"]
+    resources = compact([
+      local.password_parameter_arn,
+      local.database_url_parameter_arn,
+    ])
+  }
+
+  # The pending parameter is created (Overwrite=false, the lock), read on recovery and deleted at the end.
+  statement {
+    sid       = "StageAndClearPendingParameter"
+    actions   = ["ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter"]
+    resources = [local.pending_parameter_arn]
+  }
+
+  # Read-only and without resource-level permissions in IAM: the Lambda reads the KMS key the
+  # password parameter already uses, so that the pending and URL parameters use the same one.
+  statement {
+    sid       = "FindParameterKey"
+    actions   = ["ssm:DescribeParameters"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = var.parameter_kms_key_arn == null ? [] : [var.parameter_kms_key_arn]
+    content {
+      sid       = "UseParameterKeyThroughSsm"
+      actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["ssm.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(local.ecs_service_arns) > 0 ? [1] : []
+    content {
+      sid       = "RefreshEcsServices"
+      actions   = ["ecs:UpdateService", "ecs:DescribeServices"]
+      resources = local.ecs_service_arns
+    }
+  }
+
+  # Lambda creates the function's network interfaces with this role. The Describe calls have no
+  # resource-level permissions (IAM requires "*"); the mutating ones are scoped to this
+  # account and region, and creation to the function's own subnets and security groups.
+  statement {
+    sid       = "DescribeNetworkInterfaces"
+    actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid     = "CreateNetworkInterfaces"
+    actions = ["ec2:CreateNetworkInterface"]
+    resources = concat(
+      ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*"],
+      [for id in var.subnet_ids : "arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/${id}"],
+      [for id in concat([aws_security_group.this[0].id], var.additional_security_group_ids) :
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/${id}"],
+    )
+  }
+
+  statement {
+    sid = "ManageNetworkInterfaces"
+    actions = [
+      "ec2:DeleteNetworkInterface",
+      "ec2:AssignPrivateIpAddresses",
+      "ec2:UnassignPrivateIpAddresses",
+    ]
+    resources = ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*"]
+  }
+
+  # Logs only into the module's own group (created in main.tf, so no logs:CreateLogGroup).
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.this[0].arn}:*"]
+  }
+
+  dynamic "statement" {
+    for_each = var.tracing_enabled ? [1] : []
+    content {
+      # X-Ray has no resource-level permissions; these only write trace segments.
+      sid       = "WriteTraces"
+      actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+      resources = ["*"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "this" {
+  count = local.create ? 1 : 0
+
+  name   = "rotate-password"
+  role   = aws_iam_role.this[0].id
+  policy = data.aws_iam_policy_document.this[0].json
+}

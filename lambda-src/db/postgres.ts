@@ -1,0 +1,165 @@
+/**
+ * The thin layer over `pg` the rotation needs: log in as the role, set its password with a
+ * SCRAM verifier, and tell "the server said no" apart from "we never reached the server".
+ *
+ * TLS is always on: `verify-full` checks the certificate chain and the host name (Node's
+ * default checkServerIdentity; pg sets SNI for host names), `require` encrypts without
+ * verifying and is used only when configured. There is no plaintext mode to fall back to:
+ * a server without TLS fails the connection.
+ */
+import { Client, escapeIdentifier, escapeLiteral, type ClientConfig } from "pg";
+import type { ConnectionOptions } from "node:tls";
+import type { Config } from "../config";
+
+export type DbConfig = Config["db"];
+
+export interface Credentials {
+  readonly user: string;
+  readonly password: string;
+}
+
+/**
+ * Outcome of a login attempt. Recovery treats only "rejected" as evidence that a password
+ * is wrong; "unreachable" (network, TLS, timeout, server not accepting connections) says
+ * nothing about the password and must never drive a decision.
+ */
+export type LoginOutcome =
+  | { readonly kind: "accepted"; readonly currentUser: string }
+  | { readonly kind: "rejected"; readonly sqlState: string; readonly detail: string }
+  | { readonly kind: "unreachable"; readonly detail: string };
+
+export type LoginFailure = Exclude<LoginOutcome, { kind: "accepted" }>;
+
+/** SQLSTATEs PostgreSQL sends when it refuses the credentials themselves. */
+const AUTH_REJECTED = new Set(["28P01", "28000"]);
+
+export class LoginFailedError extends Error {
+  override readonly name = "LoginFailedError";
+  constructor(readonly outcome: LoginFailure) {
+    super(outcome.detail);
+  }
+}
+
+/** An open connection as the role, used to change its own password. */
+export interface RoleSession {
+  readonly currentUser: string;
+  /** Runs ALTER ROLE; resolves once the change is committed (autocommit). */
+  setPassword(role: string, verifier: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What the rotation needs from the database; faked in unit tests. */
+export interface RoleDatabase {
+  /** Opens and closes a fresh connection; never throws for a failed login. */
+  canLogin(user: string, password: string): Promise<LoginOutcome>;
+  /** Throws LoginFailedError when the login fails. */
+  openSession(user: string, password: string): Promise<RoleSession>;
+}
+
+export function tlsOptions(db: DbConfig): ConnectionOptions {
+  if (db.tlsMode === "require") return { rejectUnauthorized: false };
+  return db.caBundle === undefined
+    ? { rejectUnauthorized: true }
+    : { rejectUnauthorized: true, ca: db.caBundle };
+}
+
+export function clientConfig(db: DbConfig, credentials: Credentials): ClientConfig {
+  return {
+    host: db.host,
+    port: db.port,
+    database: db.database,
+    user: credentials.user,
+    password: credentials.password,
+    ssl: tlsOptions(db),
+    connectionTimeoutMillis: db.connectTimeoutMs,
+    statement_timeout: db.statementTimeoutMs,
+    // Client-side guard for when the server stops answering altogether.
+    query_timeout: db.statementTimeoutMs + 1000,
+    application_name: "rds-secret-rotation",
+  };
+}
+
+export function classifyConnectError(error: unknown): LoginFailure {
+  const sqlState = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (typeof sqlState === "string" && AUTH_REJECTED.has(sqlState)) {
+    return { kind: "rejected", sqlState, detail: `${sqlState} ${message}` };
+  }
+  const code = typeof sqlState === "string" ? `${sqlState} ` : "";
+  return { kind: "unreachable", detail: `${code}${message}` };
+}
+
+/** Connect as `credentials.user`; throws LoginFailedError classifying the failure. */
+export async function connect(db: DbConfig, credentials: Credentials): Promise<Client> {
+  const client = new Client(clientConfig(db, credentials));
+  // A dropped idle connection emits "error"; unhandled, it would crash the process.
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw new LoginFailedError(classifyConnectError(error));
+  }
+}
+
+async function currentUser(client: Client): Promise<string> {
+  const result = await client.query<{ current_user: string }>("SELECT current_user");
+  const user = result.rows[0]?.current_user;
+  if (user === undefined) throw new Error("SELECT current_user returned no row");
+  return user;
+}
+
+const SCRAM_VERIFIER = /^SCRAM-SHA-256\$\d+:[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*:[A-Za-z0-9+/]+=*$/;
+
+/**
+ * Set `role`'s password to the SCRAM `verifier`. PostgreSQL stores a well-formed verifier
+ * as is; anything else it would hash, so a plaintext password passed here by mistake would
+ * reach the statement log. The guard makes that impossible.
+ */
+export async function setPassword(client: Client, role: string, verifier: string): Promise<void> {
+  if (!SCRAM_VERIFIER.test(verifier)) {
+    throw new Error("setPassword expects a SCRAM-SHA-256 verifier, never a plaintext password");
+  }
+  await client.query(`ALTER ROLE ${escapeIdentifier(role)} PASSWORD ${escapeLiteral(verifier)}`);
+}
+
+export function createPostgres(db: DbConfig): RoleDatabase {
+  return {
+    async canLogin(user, password) {
+      let client: Client;
+      try {
+        client = await connect(db, { user, password });
+      } catch (error) {
+        if (error instanceof LoginFailedError) return error.outcome;
+        throw error;
+      }
+      try {
+        return { kind: "accepted", currentUser: await currentUser(client) };
+      } catch (error) {
+        return { kind: "unreachable", detail: classifyConnectError(error).detail };
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+
+    async openSession(user, password) {
+      const client = await connect(db, { user, password });
+      let sessionUser: string;
+      try {
+        sessionUser = await currentUser(client);
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        throw new LoginFailedError({
+          kind: "unreachable",
+          detail: classifyConnectError(error).detail,
+        });
+      }
+      return {
+        currentUser: sessionUser,
+        setPassword: (role, verifier) => setPassword(client, role, verifier),
+        close: () => client.end().catch(() => undefined),
+      };
+    },
+  };
+}

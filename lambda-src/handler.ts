@@ -1,0 +1,123 @@
+/**
+ * The Lambda entry point. Configuration is read and validated once, at init, before any
+ * client exists: a bad setting fails every invocation with a ConfigError naming the
+ * variable and the fix, and nothing is touched. Events: `{"action": "rotate"}` (default,
+ * also what the schedule sends) or `{"action": "dry-run"}`.
+ */
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import type { Context } from "aws-lambda";
+import { loadConfig } from "./config";
+import { createPostgres, type RoleDatabase } from "./db/postgres";
+import { dryRun, type DryRunReport } from "./dry-run";
+import { createServiceRefresher, type ServiceRefresher } from "./ecs/refresh";
+import { RotationError } from "./errors";
+import { createLogger, createMetrics } from "./observability";
+import { rotate, type RotationDeps, type RotationHooks, type RotationResult } from "./rotation";
+import { createParameterStore, type SecretStore } from "./secrets/parameter-store";
+
+export type RotationAction = "rotate" | "dry-run";
+
+/** The part of the Lambda context the handler reads; tests pass just this. */
+export type InvocationContext = Pick<Context, "awsRequestId" | "getRemainingTimeInMillis">;
+
+export type RotationHandler = (
+  event: unknown,
+  context: InvocationContext,
+) => Promise<RotationResult | DryRunReport>;
+
+export interface HandlerOverrides {
+  /** Environment to read the configuration from; process.env by default. */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly hooks?: RotationHooks;
+  readonly clock?: () => number;
+  /** Replace the real clients, or the adapters built on them. */
+  readonly clients?: {
+    readonly ssm?: SSMClient;
+    readonly ecs?: ECSClient;
+    readonly store?: SecretStore;
+    readonly database?: RoleDatabase;
+    readonly refresher?: ServiceRefresher;
+  };
+}
+
+/**
+ * AWS SDK defaults (region, credentials, AWS_ENDPOINT_URL) plus timeouts, so a stalled
+ * connection fails a step instead of using up the Lambda's whole timeout.
+ */
+const SDK_CLIENT_OPTIONS = { requestHandler: { connectionTimeout: 3000, requestTimeout: 5000 } };
+
+/** Build a handler. Throws ConfigError (before any client is built) when the environment is invalid. */
+export function createHandler(overrides: HandlerOverrides = {}): RotationHandler {
+  const config = loadConfig(overrides.env ?? process.env);
+  const logger = createLogger(config.observability);
+  const metrics = createMetrics(config.observability);
+  const clients = overrides.clients ?? {};
+  const clock = overrides.clock ?? Date.now;
+  const deps: RotationDeps = {
+    store: clients.store ?? createParameterStore(clients.ssm ?? new SSMClient(SDK_CLIENT_OPTIONS)),
+    database: clients.database ?? createPostgres(config.db),
+    ecs:
+      clients.refresher ?? createServiceRefresher(clients.ecs ?? new ECSClient(SDK_CLIENT_OPTIONS)),
+    logger,
+    metrics,
+    clock,
+    ...(overrides.hooks ? { hooks: overrides.hooks } : {}),
+  };
+
+  return async (event, context) => {
+    logger.powertools.appendKeys({ invocationId: context.awsRequestId });
+    try {
+      const action = parseAction(event);
+      logger.info(`invoked: ${action}`, { step: "handler", outcome: "started", action });
+      if (action === "dry-run") {
+        const report = await dryRun(config, deps);
+        if (!report.ok) throw dryRunFailed(report);
+        return report;
+      }
+      const deadline = clock() + context.getRemainingTimeInMillis();
+      return await rotate(config, deps, { invocationId: context.awsRequestId, deadline });
+    } finally {
+      metrics.flush();
+      logger.powertools.removeKeys(["invocationId"]);
+    }
+  };
+}
+
+export function parseAction(event: unknown): RotationAction {
+  // A schedule target without input delivers the whole EventBridge event: that means rotate.
+  const action = (event as { action?: unknown } | null | undefined)?.action;
+  if (action === undefined || action === "rotate") return "rotate";
+  if (action === "dry-run") return action;
+  const shown = typeof action === "string" && action.length <= 40 ? `"${action}"` : typeof action;
+  throw new RotationError({
+    step: "handler",
+    kind: "invalid-event",
+    problem: `unknown action ${shown}`,
+    stateLeft: "nothing changed",
+    action: 'invoke with {"action":"rotate"} or {"action":"dry-run"}',
+  });
+}
+
+function dryRunFailed(report: DryRunReport): RotationError {
+  const failed = report.checks.filter((c) => !c.ok);
+  return new RotationError({
+    step: "handler",
+    kind: "dry-run-failed",
+    problem: `dry run found ${failed.length} problem(s): ${failed.map((c) => `${c.check}: ${c.detail}`).join("; ")}`,
+    stateLeft: "nothing changed (dry run)",
+    action: "fix each problem listed, then run the dry run again",
+  });
+}
+
+/**
+ * The function Lambda calls. A configuration error is kept and thrown on every invocation,
+ * so importing this module never throws and the error reaches the invoker and the logs.
+ */
+export const handler: RotationHandler = (() => {
+  try {
+    return createHandler();
+  } catch (error) {
+    return () => Promise.reject(error);
+  }
+})();

@@ -1,0 +1,101 @@
+/**
+ * The pending parameter: the staged password, plus a lease saying which invocation owns the
+ * rotation and until when. Creating it with Overwrite=false is the lock; its lease ends when
+ * the owning invocation's Lambda deadline passes, since that invocation cannot run longer.
+ */
+// Namespace import so esbuild can tree-shake zod (see config.ts).
+import * as z from "zod";
+import { RotationError } from "./errors";
+import type { StepName } from "./steps";
+
+export interface PendingRecord {
+  readonly version: 1;
+  readonly password: string;
+  readonly username: string;
+  /** ISO time the password was generated; kept across lease takeovers. */
+  readonly stagedAt: string;
+  /** ISO time after which another invocation may take over. */
+  readonly leaseExpiresAt: string;
+  readonly invocationId: string;
+}
+
+const pendingSchema = z.object({
+  version: z.literal(1),
+  password: z.string().min(1),
+  username: z.string().min(1),
+  stagedAt: z.iso.datetime(),
+  leaseExpiresAt: z.iso.datetime(),
+  invocationId: z.string().min(1),
+});
+
+export interface LeaseHolder {
+  readonly invocationId: string;
+  /** Epoch milliseconds after which the invocation cannot be running. */
+  readonly deadline: number;
+}
+
+export function newPendingRecord(
+  password: string,
+  username: string,
+  holder: LeaseHolder,
+  now: number,
+): PendingRecord {
+  return {
+    version: 1,
+    password,
+    username,
+    stagedAt: new Date(now).toISOString(),
+    leaseExpiresAt: new Date(holder.deadline).toISOString(),
+    invocationId: holder.invocationId,
+  };
+}
+
+/** The same staged password under a new holder's lease. */
+export function takeOverLease(record: PendingRecord, holder: LeaseHolder): PendingRecord {
+  return {
+    ...record,
+    leaseExpiresAt: new Date(holder.deadline).toISOString(),
+    invocationId: holder.invocationId,
+  };
+}
+
+/** The same record with its lease ended now, so the next run may recover at once. */
+export function releaseLease(record: PendingRecord, now: number): PendingRecord {
+  return { ...record, leaseExpiresAt: new Date(now).toISOString() };
+}
+
+/** Whether another invocation may still be working on this rotation at `now`. */
+export function leaseHeld(record: PendingRecord, now: number): boolean {
+  return now < Date.parse(record.leaseExpiresAt);
+}
+
+export function serializePending(record: PendingRecord): string {
+  return JSON.stringify(record);
+}
+
+/**
+ * Parse the pending parameter's value. Errors name the parameter and the bad fields, never
+ * the value: JSON.parse's own message quotes the input, so it is not passed on.
+ */
+export function parsePending(parameter: string, text: string, step: StepName): PendingRecord {
+  const malformed = (problem: string) =>
+    new RotationError({
+      step,
+      kind: "parameter-malformed",
+      problem: `the pending parameter ${parameter} is malformed: ${problem}`,
+      stateLeft: `nothing changed; ${parameter} was not written by this rotation, or was edited`,
+      action: `find which password the role accepts, put it in the password parameter, delete ${parameter}, then re-run`,
+    });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw malformed("not JSON");
+  }
+  const parsed = pendingSchema.safeParse(json);
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join(".") || "(root)"))];
+    throw malformed(`invalid or missing field(s): ${fields.join(", ")}`);
+  }
+  return parsed.data;
+}

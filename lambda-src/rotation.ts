@@ -1,0 +1,724 @@
+/**
+ * The rotation protocol (DESIGN.md "Data flow" and "Invariants"). Read top-down:
+ * `rotate()` picks a fresh rotation or a recovery, and each named step below says what it
+ * assumes, what it changes and what it raises.
+ *
+ * The invariant every step keeps: at every instant the password parameter or the pending
+ * parameter holds a password the database accepts. The pending parameter is written before
+ * the database changes and deleted only after the password parameter holds the new value,
+ * so a crash anywhere leaves a state the next run can finish with exactly one change.
+ */
+import type { Config } from "./config";
+import { buildDatabaseUrl } from "./database-url";
+import type { LoginOutcome, RoleDatabase, RoleSession } from "./db/postgres";
+import { LoginFailedError } from "./db/postgres";
+import { scramSha256Verifier } from "./db/scram";
+import type { ServiceRefresh, ServiceRefresher } from "./ecs/refresh";
+import {
+  CredentialDriftError,
+  RotationError,
+  RotationInProgress,
+  describeError,
+  redact,
+  type RotationErrorKind,
+} from "./errors";
+import type { RotationLogger, RotationMetrics } from "./observability";
+import { generatePassword } from "./password";
+import {
+  leaseHeld,
+  newPendingRecord,
+  parsePending,
+  releaseLease,
+  serializePending,
+  takeOverLease,
+  type PendingRecord,
+} from "./pending";
+import { ParameterStoreError, type SecretStore } from "./secrets/parameter-store";
+import type { StepName } from "./steps";
+
+export interface RotationHooks {
+  /** Called after each completed step; tests throw or kill the process here to crash the run. */
+  readonly afterStep?: (step: StepName) => Promise<void> | void;
+}
+
+export interface RotationDeps {
+  readonly store: SecretStore;
+  readonly database: RoleDatabase;
+  readonly ecs: ServiceRefresher;
+  readonly logger: RotationLogger;
+  readonly metrics: RotationMetrics;
+  /** Epoch milliseconds; Date.now by default. */
+  readonly clock?: () => number;
+  readonly hooks?: RotationHooks;
+}
+
+export interface Invocation {
+  readonly invocationId: string;
+  /** Epoch milliseconds when the Lambda will be stopped: the end of this run's lease. */
+  readonly deadline: number;
+}
+
+export type RotationOutcome = "rotated" | "recovered" | "skipped";
+
+export interface StepTiming {
+  readonly step: StepName;
+  readonly ms: number;
+}
+
+/** What a run returns and logs. Never contains a secret. */
+export interface RotationResult {
+  readonly outcome: RotationOutcome;
+  /** Why the run was skipped ("rotation in progress by … until …"). */
+  readonly reason?: string;
+  readonly steps: readonly StepTiming[];
+  readonly services: readonly ServiceRefresh[];
+  /** ALTER ROLE commit → new value readable from SSM; null when this run did not apply. */
+  readonly publishGapMs: number | null;
+  readonly durationMs: number;
+}
+
+/** Rotate the role's password, or finish an interrupted rotation. */
+export async function rotate(
+  config: Config,
+  deps: RotationDeps,
+  invocation: Invocation,
+): Promise<RotationResult> {
+  const run = new Run(config, deps, invocation);
+  try {
+    const state = await run.step("read", () => read(run));
+    const outcome = state.pending
+      ? await resumeRotation(run, state.current, state.pending)
+      : await freshRotation(run, state.current, state.session);
+    return run.succeeded(outcome);
+  } catch (error) {
+    if (error instanceof SimulatedCrash) throw error.original;
+    if (error instanceof RotationInProgress) return run.skipped(error);
+    throw await run.failed(error);
+  }
+}
+
+/** Steps 2-7 after a read found no pending parameter. */
+async function freshRotation(
+  run: Run,
+  current: string,
+  session: RoleSession | undefined,
+): Promise<RotationOutcome> {
+  try {
+    const staged = await run.step("stage", () => stage(run));
+    await run.step("apply", () => apply(run, current, staged.password, session));
+  } finally {
+    await session?.close();
+  }
+  await run.step("verify", () => verify(run));
+  await publishRefreshFinish(run);
+  return "rotated";
+}
+
+/** DESIGN invariant 2: finish what an interrupted run started, changing the password at most once. */
+async function resumeRotation(
+  run: Run,
+  current: string,
+  pending: PendingRecord,
+): Promise<RotationOutcome> {
+  if (leaseHeld(pending, run.now())) {
+    throw new RotationInProgress(pending.invocationId, pending.leaseExpiresAt);
+  }
+  const decision = await run.step("recover", () => recover(run, current, pending));
+  if (decision.kind === "reapply") {
+    try {
+      await run.step("apply", () => apply(run, current, run.newPassword(), decision.session));
+    } finally {
+      await decision.session.close();
+    }
+    await run.step("verify", () => verify(run));
+  }
+  await publishRefreshFinish(run);
+  return "recovered";
+}
+
+/** Steps 5-7. The refresh outcome is judged only after the pending parameter is gone. */
+async function publishRefreshFinish(run: Run): Promise<void> {
+  await run.step("publish-password", () => publishPassword(run));
+  if (run.config.parameters.databaseUrl !== undefined) {
+    await run.step("publish-url", () => publishDatabaseUrl(run));
+  }
+  run.publishDone();
+  const services = await run.step("refresh", () => refresh(run));
+  await run.step("finish", () => finish(run));
+  const failed = services.filter((s) => !s.ok);
+  if (failed.length > 0) {
+    throw new RotationError({
+      step: "refresh",
+      kind: "refresh-failed",
+      problem: `${failed.length} of ${services.length} ECS service(s) did not start a new deployment: ${failed.map((s) => `${s.service} (${run.sanitize(s.error ?? "unknown")})`).join(", ")}`,
+      stateLeft: "the password is rotated and published, the pending parameter is deleted",
+      action: `fix the service(s), then run: ${failed.map((s) => `aws ecs update-service --cluster ${run.config.ecs.cluster ?? ""} --service ${s.service} --force-new-deployment`).join("; ")}`,
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Steps
+// ---------------------------------------------------------------------------------------
+
+interface ReadState {
+  readonly current: string;
+  readonly pending: PendingRecord | undefined;
+  /** Open as the role with the current password, when there is no pending parameter. */
+  readonly session: RoleSession | undefined;
+}
+
+/**
+ * Step 1, read. Assumes nothing. Changes nothing.
+ * Reads the current password and the pending parameter. Without a pending parameter it also
+ * logs in with the current password, so that a wrong password or an unreachable database
+ * stops the run before anything is written; the session is reused by `apply`.
+ * Raises: parameter-missing / parameter-malformed / parameter-store, credential-drift when
+ * the database rejects the current password, database-unreachable.
+ */
+async function read(run: Run): Promise<ReadState> {
+  const { password: passwordName, pending: pendingName } = run.config.parameters;
+  const current = await run.deps.store.getSecureString(passwordName);
+  if (current === undefined) {
+    throw new RotationError({
+      step: "read",
+      kind: "parameter-missing",
+      problem: `the password parameter ${passwordName} does not exist`,
+      stateLeft: "nothing changed",
+      action: `create ${passwordName} as a SecureString holding the role's current password, then re-run`,
+    });
+  }
+  run.remember(current);
+  checkPasswordValue(passwordName, current);
+  const pendingText = await run.deps.store.getSecureString(pendingName);
+  if (pendingText !== undefined) {
+    run.remember(pendingText);
+    const pending = parsePending(pendingName, pendingText, "read");
+    run.remember(pending.password);
+    checkPendingRole(run, pending);
+    return { current, pending, session: undefined };
+  }
+  const session = await openSession(run, current, "read");
+  return { current, pending: undefined, session };
+}
+
+/**
+ * Step 2, stage. Assumes: no pending parameter was found and the current password logs in.
+ * Changes: generates the new password and creates the pending parameter with
+ * Overwrite=false, which is the rotation lock; the database is untouched.
+ * Raises: RotationInProgress when another run created the pending parameter first;
+ * parameter-store when SSM refuses the write (nothing was changed).
+ */
+async function stage(run: Run): Promise<PendingRecord> {
+  const password = generatePassword(run.config.passwordPolicy);
+  run.remember(password);
+  const record = newPendingRecord(password, run.config.db.user, run.invocation, run.now());
+  const { pending: pendingName, kmsKeyId } = run.config.parameters;
+  const keyId = kmsKeyId ?? (await run.deps.store.keyIdOf(run.config.parameters.password));
+  const created = await run.deps.store.createPending(pendingName, serializePending(record), keyId);
+  if (created === "already-exists") {
+    const winner = await run.deps.store.getSecureString(pendingName);
+    if (winner !== undefined) run.remember(winner);
+    const holder = winner === undefined ? undefined : parsePending(pendingName, winner, "stage");
+    throw new RotationInProgress(
+      holder?.invocationId ?? "another invocation",
+      holder?.leaseExpiresAt ?? "its lease ends",
+    );
+  }
+  run.hold(record);
+  return record;
+}
+
+type RecoveryDecision =
+  { readonly kind: "publish" } | { readonly kind: "reapply"; readonly session: RoleSession };
+
+/**
+ * Recovery, entered when a pending parameter exists and its lease has expired.
+ * Assumes: the password parameter holds the password used before the interrupted run.
+ * Changes: takes over the lease (rewrites the pending parameter with the same password and
+ * this run's lease). The database is not changed here.
+ * Decides (see `decideRecovery`): the staged password logs in → publish it; else the
+ * current one logs in → re-apply the staged password (the first apply never committed).
+ * Raises: credential-drift when the database rejects both; database-unreachable when either
+ * login failed for another reason (a network or TLS failure says nothing about a password).
+ */
+async function recover(
+  run: Run,
+  current: string,
+  pending: PendingRecord,
+): Promise<RecoveryDecision> {
+  run.logger.warn("found an interrupted rotation; taking over its lease", {
+    step: "recover",
+    outcome: "takeover",
+    previousHolder: pending.invocationId,
+    stagedAt: pending.stagedAt,
+    leaseExpiredAt: pending.leaseExpiresAt,
+  });
+  const ours = takeOverLease(pending, run.invocation);
+  await run.deps.store.putSecureString(
+    run.config.parameters.pending,
+    serializePending(ours),
+    run.config.parameters.kmsKeyId,
+  );
+  await confirmLease(run, ours);
+  run.hold(ours);
+
+  const user = run.config.db.user;
+  const stagedLogin = await run.deps.database.canLogin(user, ours.password);
+  if (stagedLogin.kind === "accepted") return decide(run, stagedLogin, undefined, undefined);
+  let session: RoleSession | undefined;
+  let currentLogin: LoginOutcome;
+  if (stagedLogin.kind === "rejected" && current !== ours.password) {
+    try {
+      session = await run.deps.database.openSession(user, current);
+      currentLogin = { kind: "accepted", currentUser: session.currentUser };
+    } catch (error) {
+      if (!(error instanceof LoginFailedError)) throw error;
+      currentLogin = error.outcome;
+    }
+  } else {
+    currentLogin = stagedLogin;
+  }
+  return decide(run, stagedLogin, currentLogin, session);
+}
+
+/** Step 2 of another invocation may have raced our takeover; the last writer holds the lease. */
+async function confirmLease(run: Run, ours: PendingRecord): Promise<void> {
+  const name = run.config.parameters.pending;
+  const text = await run.deps.store.getSecureString(name);
+  if (text === undefined) {
+    throw new RotationInProgress("another invocation (it finished the rotation)", "now");
+  }
+  const holder = parsePending(name, text, "recover");
+  if (holder.invocationId !== ours.invocationId || holder.password !== ours.password) {
+    throw new RotationInProgress(holder.invocationId, holder.leaseExpiresAt);
+  }
+}
+
+function decide(
+  run: Run,
+  staged: LoginOutcome,
+  current: LoginOutcome | undefined,
+  session: RoleSession | undefined,
+): RecoveryDecision {
+  const verdict = decideRecovery(staged, current);
+  const { password, pending } = run.config.parameters;
+  run.logger.info("recovery decision", { step: "recover", outcome: verdict });
+  switch (verdict) {
+    case "publish":
+      return { kind: "publish" };
+    case "reapply":
+      if (session === undefined) throw new Error("reapply decided without a session");
+      return { kind: "reapply", session };
+    case "drift":
+      throw new CredentialDriftError({
+        step: "recover",
+        problem: `credential drift: the database rejects both the password in ${password} and the staged one in ${pending}`,
+        stateLeft: `nothing changed; ${password} and ${pending} keep their values`,
+        action: `someone changed the role's password outside this rotation; set it back to the value in ${password} (ALTER ROLE … PASSWORD), or put the role's real password in ${password}, then re-run`,
+      });
+    case "unreachable": {
+      const failure = [staged, current].find((o) => o?.kind === "unreachable");
+      throw unreachable(run, "recover", failure?.kind === "unreachable" ? failure.detail : "");
+    }
+  }
+}
+
+export type RecoveryVerdict = "publish" | "reapply" | "drift" | "unreachable";
+
+/**
+ * DESIGN invariant 2 as a table. `staged` is the login with the pending password; `current`
+ * the login with the password parameter's value, tried only when the staged one was rejected.
+ *
+ *   staged       current      → verdict
+ *   accepted     (not tried)  → publish      (the interrupted apply committed)
+ *   unreachable  (not tried)  → unreachable  (decide nothing without an answer)
+ *   rejected     accepted     → reapply      (the interrupted apply never committed)
+ *   rejected     rejected     → drift        (someone else changed the password)
+ *   rejected     unreachable  → unreachable
+ */
+export function decideRecovery(
+  staged: LoginOutcome,
+  current: LoginOutcome | undefined,
+): RecoveryVerdict {
+  if (staged.kind === "accepted") return "publish";
+  if (staged.kind === "unreachable") return "unreachable";
+  if (current === undefined || current.kind === "unreachable") return "unreachable";
+  return current.kind === "accepted" ? "reapply" : "drift";
+}
+
+/**
+ * Step 3, apply. Assumes: the pending parameter holds `next`, this run holds the lease, and
+ * `current` logs in (a session is open with it, or is opened here).
+ * Changes: the role's password, by `ALTER ROLE … PASSWORD '<SCRAM verifier>'` sent while
+ * logged in as the role itself; the plaintext never reaches the server. Commits on return.
+ * Raises: database-unreachable / credential-drift if the session cannot be opened.
+ */
+async function apply(
+  run: Run,
+  current: string,
+  next: string,
+  session: RoleSession | undefined,
+): Promise<void> {
+  const open = session ?? (await openSession(run, current, "apply"));
+  try {
+    await open.setPassword(run.config.db.user, scramSha256Verifier(next));
+    run.applied();
+  } finally {
+    if (session === undefined) await open.close();
+  }
+}
+
+/**
+ * Step 4, verify. Assumes: apply committed. Changes nothing.
+ * Opens a fresh TLS connection with the new password and checks `current_user` is the role.
+ * Raises: verify-failed when the login is rejected or lands as another user;
+ * database-unreachable when the server cannot be reached.
+ */
+async function verify(run: Run): Promise<void> {
+  const user = run.config.db.user;
+  const login = await run.deps.database.canLogin(user, run.newPassword());
+  if (login.kind === "unreachable") throw unreachable(run, "verify", login.detail);
+  if (login.kind === "rejected" || login.currentUser !== user) {
+    throw new RotationError({
+      step: "verify",
+      kind: "verify-failed",
+      problem:
+        login.kind === "rejected"
+          ? `the database rejects the new password (${login.detail})`
+          : `logging in with the new password gave current_user ${login.currentUser}, not ${user}`,
+      stateLeft: run.stateLeft("verify"),
+      action: `check pg_hba.conf and the role's VALID UNTIL for ${user}; then re-run: recovery publishes the staged password if it logs in`,
+    });
+  }
+}
+
+/**
+ * Step 5a, publish the password. Assumes: the database accepts the staged password.
+ * Changes: the password parameter (Overwrite; the KMS key is kept unless one is configured).
+ * Confirms a decrypted read returns the new value. Raises: parameter-store, publish-not-readable.
+ */
+async function publishPassword(run: Run): Promise<void> {
+  const name = run.config.parameters.password;
+  await run.deps.store.putSecureString(name, run.newPassword(), run.config.parameters.kmsKeyId);
+  await confirmReadable(run, "publish-password", name, run.newPassword());
+}
+
+/**
+ * Step 5b, publish DATABASE_URL (only when configured). Assumes: 5a done.
+ * Changes: the DATABASE_URL parameter, rendered from the template with URL-encoded values.
+ * Raises: parameter-store, publish-not-readable.
+ */
+async function publishDatabaseUrl(run: Run): Promise<void> {
+  const { databaseUrl, databaseUrlTemplate, kmsKeyId } = run.config.parameters;
+  if (databaseUrl === undefined) return;
+  const { db } = run.config;
+  const url = buildDatabaseUrl(databaseUrlTemplate, {
+    username: db.user,
+    password: run.newPassword(),
+    host: db.host,
+    port: db.port,
+    database: db.database,
+  });
+  await run.deps.store.putSecureString(databaseUrl, url, kmsKeyId);
+  await confirmReadable(run, "publish-url", databaseUrl, url);
+}
+
+/** SSM reads are not guaranteed to see a write at once; poll briefly before declaring failure. */
+async function confirmReadable(run: Run, step: StepName, name: string, value: string) {
+  for (const delay of [0, 25, 50, 100, 200, 400, 800]) {
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (await run.deps.store.readable(name, value)) return;
+  }
+  throw new RotationError({
+    step,
+    kind: "publish-not-readable",
+    problem: `${name} was written but a read-back does not return the new value`,
+    stateLeft: run.stateLeft(step),
+    action: `check for another writer of ${name}; then re-run: recovery publishes the staged password again`,
+  });
+}
+
+/**
+ * Step 6, refresh. Assumes: the new value is readable from SSM (DESIGN invariant 5).
+ * Changes: starts a new deployment of each configured ECS service. Never raises for a
+ * service; each outcome is reported and judged after `finish`.
+ */
+async function refresh(run: Run): Promise<ServiceRefresh[]> {
+  const { cluster, services } = run.config.ecs;
+  if (cluster === undefined || services.length === 0) return [];
+  const results = await run.deps.ecs.refresh(cluster, services);
+  for (const result of results) {
+    const fields = { step: "refresh", outcome: result.ok ? "deployment-started" : "failed" };
+    const detail = { ...fields, service: result.service, deploymentId: result.deploymentId };
+    if (result.ok) run.logger.info("service refresh", detail);
+    else
+      run.logger.error("service refresh", { ...detail, error: run.sanitize(result.error ?? "") });
+  }
+  run.services = results;
+  return results;
+}
+
+/**
+ * Step 7, finish. Assumes: the password (and URL) parameters hold the new value.
+ * Changes: deletes the pending parameter, releasing the lock. Raises: parameter-store.
+ */
+async function finish(run: Run): Promise<void> {
+  await run.deps.store.deleteParameter(run.config.parameters.pending);
+  run.release();
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------
+
+/** Control characters (a trailing newline from `echo`, most often) never belong in a password. */
+function checkPasswordValue(name: string, value: string): void {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected
+  if (value.length === 0 || /[\x00-\x1f\x7f]/.test(value)) {
+    throw new RotationError({
+      step: "read",
+      kind: "parameter-malformed",
+      problem: `the password parameter ${name} is empty or contains control characters (a trailing newline?)`,
+      stateLeft: "nothing changed",
+      action: `put the role's exact current password in ${name}, then re-run`,
+    });
+  }
+}
+
+function checkPendingRole(run: Run, pending: PendingRecord): void {
+  if (pending.username === run.config.db.user) return;
+  const name = run.config.parameters.pending;
+  throw new RotationError({
+    step: "read",
+    kind: "parameter-malformed",
+    problem: `the pending parameter ${name} was staged for role ${pending.username}, but this function rotates ${run.config.db.user}`,
+    stateLeft: "nothing changed",
+    action: `find which password role ${pending.username} accepts, store it where its applications read it, delete ${name}, then re-run`,
+  });
+}
+
+async function openSession(run: Run, password: string, step: StepName): Promise<RoleSession> {
+  try {
+    return await run.deps.database.openSession(run.config.db.user, password);
+  } catch (error) {
+    if (!(error instanceof LoginFailedError)) throw error;
+    if (error.outcome.kind === "unreachable") throw unreachable(run, step, error.outcome.detail);
+    const name = run.config.parameters.password;
+    throw new CredentialDriftError({
+      step,
+      problem: `credential drift: the database rejects the password in ${name} for role ${run.config.db.user} (${error.outcome.detail})`,
+      stateLeft: run.stateLeft(step),
+      action: `put the role's real password in ${name} (or reset the role to the stored one), then re-run`,
+    });
+  }
+}
+
+function unreachable(run: Run, step: StepName, detail: string): RotationError {
+  const { host, port, tlsMode } = run.config.db;
+  return new RotationError({
+    step,
+    kind: "database-unreachable",
+    problem: `cannot reach PostgreSQL at ${host}:${port} with TLS ${tlsMode} (${run.sanitize(detail)})`,
+    stateLeft: run.stateLeft(step),
+    action:
+      "check the security groups, the host name against the server certificate, and the CA bundle (db_ca_bundle_file); then re-run",
+  });
+}
+
+/** Thrown through the protocol when a test hook throws, so nothing cleans up after it. */
+class SimulatedCrash extends Error {
+  constructor(readonly original: unknown) {
+    super("hook aborted the run");
+  }
+}
+
+/** One run's context: what it holds, what it has seen, how long each step took. */
+class Run {
+  readonly logger: RotationLogger;
+  readonly now: () => number;
+  readonly startedAt: number;
+  readonly timings: StepTiming[] = [];
+  services: readonly ServiceRefresh[] = [];
+  private readonly secrets = new Set<string>();
+  private lease: PendingRecord | undefined;
+  private appliedAt: number | undefined;
+  private publishGapMs: number | null = null;
+  private stepInProgress: StepName = "read";
+
+  constructor(
+    readonly config: Config,
+    readonly deps: RotationDeps,
+    readonly invocation: Invocation,
+  ) {
+    this.logger = deps.logger;
+    this.now = deps.clock ?? Date.now;
+    this.startedAt = this.now();
+  }
+
+  async step<T>(step: StepName, body: () => Promise<T>): Promise<T> {
+    this.stepInProgress = step;
+    const started = this.now();
+    this.logger.info(`${step} started`, { step, outcome: "started" });
+    const result = await body();
+    const ms = this.now() - started;
+    this.timings.push({ step, ms });
+    this.logger.info(`${step} done`, { step, outcome: "ok", ms });
+    try {
+      await this.deps.hooks?.afterStep?.(step);
+    } catch (error) {
+      throw new SimulatedCrash(error);
+    }
+    return result;
+  }
+
+  remember(secret: string): void {
+    this.secrets.add(secret);
+  }
+
+  sanitize(text: string): string {
+    return redact(text, this.secrets);
+  }
+
+  hold(record: PendingRecord): void {
+    this.lease = record;
+    this.remember(record.password);
+  }
+
+  release(): void {
+    this.lease = undefined;
+  }
+
+  newPassword(): string {
+    if (this.lease === undefined) throw new Error("no staged password: the lease is not held");
+    return this.lease.password;
+  }
+
+  applied(): void {
+    this.appliedAt = this.now();
+  }
+
+  publishDone(): void {
+    if (this.appliedAt !== undefined) this.publishGapMs = this.now() - this.appliedAt;
+  }
+
+  /** What is where after a failure in `step`, for RotationError.stateLeft. */
+  stateLeft(step: StepName): string {
+    const { password, pending } = this.config.parameters;
+    const retry = this.lease
+      ? `a re-run recovers (this run releases its lease on failure; otherwise it ends at ${this.lease.leaseExpiresAt})`
+      : "";
+    switch (step) {
+      case "read":
+      case "stage":
+        return "nothing changed";
+      case "recover":
+        return `nothing changed in the database; ${password} and ${pending} keep their passwords`;
+      case "apply":
+        return `${pending} holds the staged password; the role's password may or may not have changed; ${password} holds the previous one; ${retry}`;
+      case "verify":
+        return `the role's password was changed to the staged one held in ${pending}; ${password} holds the previous one; ${retry}`;
+      case "publish-password":
+      case "publish-url":
+        return `the database accepts the staged password held in ${pending}; ${password}${this.config.parameters.databaseUrl ? ` and ${this.config.parameters.databaseUrl}` : ""} may still hold the previous value; ${retry}`;
+      case "refresh":
+        return `the password is rotated and published; ${pending} still exists; ${retry}`;
+      case "finish":
+        return `the password is rotated and published, and services were refreshed; ${pending} could not be deleted; a re-run publishes the same password again without changing it`;
+    }
+  }
+
+  succeeded(outcome: RotationOutcome): RotationResult {
+    const result = this.result(outcome);
+    this.deps.metrics.succeeded();
+    this.deps.metrics.duration(result.durationMs);
+    if (result.publishGapMs !== null) this.deps.metrics.publishGap(result.publishGapMs);
+    this.logger.info(`rotation ${outcome}`, {
+      step: "finish",
+      outcome,
+      durationMs: result.durationMs,
+      publishGapMs: result.publishGapMs,
+      steps: result.steps,
+      services: result.services,
+    });
+    return result;
+  }
+
+  skipped(reason: RotationInProgress): RotationResult {
+    const result = { ...this.result("skipped"), reason: `skipped: ${reason.message}` };
+    this.deps.metrics.skipped();
+    this.logger.info(result.reason, {
+      step: this.stepInProgress,
+      outcome: "skipped",
+      holder: reason.holder,
+      leaseExpiresAt: reason.leaseExpiresAt,
+    });
+    return result;
+  }
+
+  /** Release the lease (best effort), log, count, and return the error to throw. */
+  async failed(error: unknown): Promise<RotationError> {
+    const failure = this.toRotationError(error);
+    const durationMs = this.now() - this.startedAt;
+    this.deps.metrics.failed();
+    this.deps.metrics.duration(durationMs);
+    if (this.lease !== undefined) {
+      const released = releaseLease(this.lease, this.now());
+      try {
+        await this.deps.store.putSecureString(
+          this.config.parameters.pending,
+          serializePending(released),
+          this.config.parameters.kmsKeyId,
+        );
+      } catch (releaseError) {
+        this.logger.warn("could not release the lease; it ends on its own", {
+          step: failure.step,
+          outcome: "lease-kept",
+          leaseExpiresAt: this.lease.leaseExpiresAt,
+          error: describeError(releaseError, this.secrets),
+        });
+      }
+    }
+    this.logger.error(failure.message, {
+      step: failure.step,
+      outcome: "failed",
+      kind: failure.kind,
+      durationMs,
+      steps: this.timings,
+    });
+    return failure;
+  }
+
+  private toRotationError(error: unknown): RotationError {
+    const step = this.stepInProgress;
+    if (error instanceof RotationError) {
+      // Built from our own secret-free parts; redacted again in case a part quoted a server.
+      error.message = this.sanitize(error.message);
+      return error;
+    }
+    const kind: RotationErrorKind =
+      error instanceof ParameterStoreError ? "parameter-store" : "unexpected";
+    return new RotationError({
+      step,
+      kind,
+      problem:
+        error instanceof ParameterStoreError ? "SSM refused the request" : "unexpected error",
+      cause: describeError(error, this.secrets),
+      stateLeft: this.stateLeft(step),
+      action:
+        error instanceof ParameterStoreError
+          ? "apply the fix above, then re-run"
+          : "read the cause, fix it, then re-run; recovery completes an interrupted rotation",
+    });
+  }
+
+  private result(outcome: RotationOutcome): RotationResult {
+    return {
+      outcome,
+      steps: [...this.timings],
+      services: this.services,
+      publishGapMs: this.publishGapMs,
+      durationMs: this.now() - this.startedAt,
+    };
+  }
+}

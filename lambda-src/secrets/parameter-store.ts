@@ -1,0 +1,152 @@
+/**
+ * SSM Parameter Store access for the rotation: SecureString reads and writes, the pending
+ * parameter created with Overwrite=false (the lock), and read-back confirmation.
+ *
+ * SDK failures become ParameterStoreError, which names the operation, the parameter and the
+ * fix, and never carries a parameter value (AWS validation messages can echo the input).
+ */
+import {
+  DeleteParameterCommand,
+  DescribeParametersCommand,
+  GetParameterCommand,
+  PutParameterCommand,
+  type SSMClient,
+} from "@aws-sdk/client-ssm";
+import { redact } from "../errors";
+
+/** What the rotation needs from a secret store; faked in unit tests. */
+export interface SecretStore {
+  /** The decrypted value, or undefined when the parameter does not exist. */
+  getSecureString(name: string): Promise<string | undefined>;
+  /** Create `name` only if absent (Overwrite=false): the rotation lock. */
+  createPending(
+    name: string,
+    value: string,
+    kmsKeyId: string | undefined,
+  ): Promise<"created" | "already-exists">;
+  /** Create or overwrite `name`. Without `kmsKeyId`, keep the key the parameter already uses. */
+  putSecureString(name: string, value: string, kmsKeyId: string | undefined): Promise<void>;
+  /** The KMS key `name` is encrypted with, or undefined when it does not exist. */
+  keyIdOf(name: string): Promise<string | undefined>;
+  /** Delete `name`; a parameter already gone is fine. */
+  deleteParameter(name: string): Promise<void>;
+  /** Whether a decrypted read of `name` returns exactly `value` right now. */
+  readable(name: string, value: string): Promise<boolean>;
+}
+
+type Operation = "GetParameter" | "PutParameter" | "DescribeParameters" | "DeleteParameter";
+
+const FIXES: Record<string, (operation: Operation, name: string) => string> = {
+  AccessDeniedException: (operation, name) =>
+    `grant the rotation role ssm:${operation} on ${name} (and kms:Decrypt/kms:Encrypt on its key)`,
+  ParameterNotFound: (_operation, name) => `create ${name} as a SecureString`,
+  ThrottlingException: () => "retry later; SSM is throttling this account",
+  TooManyUpdates: () => "retry later; another writer is updating this parameter",
+  InvalidKeyId: () =>
+    "check the KMS key (module variable `parameter_kms_key_arn`) exists and is enabled",
+  ParameterLimitExceeded: () => "delete unused parameters or raise the account's parameter limit",
+};
+
+export class ParameterStoreError extends Error {
+  override readonly name = "ParameterStoreError";
+  constructor(
+    readonly operation: Operation,
+    readonly parameter: string,
+    readonly code: string,
+    detail: string,
+  ) {
+    const fix =
+      FIXES[code]?.(operation, parameter) ??
+      "check the parameter and the role's SSM/KMS permissions";
+    super(`SSM ${operation} ${parameter} failed: ${code}: ${detail}; fix: ${fix}`);
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : "UnknownError";
+}
+
+function wrap(
+  error: unknown,
+  operation: Operation,
+  name: string,
+  value?: string,
+): ParameterStoreError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new ParameterStoreError(operation, name, errorName(error), redact(message, [value]));
+}
+
+export function createParameterStore(ssm: SSMClient): SecretStore {
+  async function getSecureString(name: string): Promise<string | undefined> {
+    try {
+      const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+      return out.Parameter?.Value;
+    } catch (error) {
+      if (errorName(error) === "ParameterNotFound") return undefined;
+      throw wrap(error, "GetParameter", name);
+    }
+  }
+
+  async function keyIdOf(name: string): Promise<string | undefined> {
+    try {
+      const out = await ssm.send(
+        new DescribeParametersCommand({
+          ParameterFilters: [{ Key: "Name", Option: "Equals", Values: [name] }],
+        }),
+      );
+      return out.Parameters?.find((p) => p.Name === name)?.KeyId;
+    } catch (error) {
+      throw wrap(error, "DescribeParameters", name);
+    }
+  }
+
+  async function put(name: string, value: string, keyId: string | undefined, overwrite: boolean) {
+    await ssm.send(
+      new PutParameterCommand({
+        Name: name,
+        Value: value,
+        Type: "SecureString",
+        Overwrite: overwrite,
+        ...(keyId ? { KeyId: keyId } : {}),
+      }),
+    );
+  }
+
+  return {
+    getSecureString,
+    keyIdOf,
+
+    async createPending(name, value, kmsKeyId) {
+      try {
+        await put(name, value, kmsKeyId, false);
+        return "created";
+      } catch (error) {
+        if (errorName(error) === "ParameterAlreadyExists") return "already-exists";
+        throw wrap(error, "PutParameter", name, value);
+      }
+    },
+
+    async putSecureString(name, value, kmsKeyId) {
+      // Overwrite without KeyId would silently re-encrypt with aws/ssm.
+      const keyId = kmsKeyId ?? (await keyIdOf(name));
+      try {
+        await put(name, value, keyId, true);
+      } catch (error) {
+        throw wrap(error, "PutParameter", name, value);
+      }
+    },
+
+    async deleteParameter(name) {
+      try {
+        await ssm.send(new DeleteParameterCommand({ Name: name }));
+      } catch (error) {
+        if (errorName(error) === "ParameterNotFound") return;
+        throw wrap(error, "DeleteParameter", name);
+      }
+    },
+
+    async readable(name, value) {
+      return (await getSecureString(name)) === value;
+    },
+  };
+}

@@ -1,0 +1,36 @@
+resource "aws_cloudwatch_event_rule" "this" {
+  count = local.create ? 1 : 0
+
+  name                = "${var.name}-schedule"
+  description         = "Rotates the password in ${var.password_parameter_name} on a schedule"
+  schedule_expression = var.schedule_expression
+  # The rule exists even when disabled, so switching the schedule on and off changes no ARN.
+  state = var.schedule_enabled ? "ENABLED" : "DISABLED"
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "this" {
+  count = local.create ? 1 : 0
+
+  rule      = aws_cloudwatch_event_rule.this[0].name
+  target_id = "rotate"
+  arn       = aws_lambda_function.this[0].arn
+  input     = jsonencode({ action = "rotate" })
+
+  # EventBridge retries failed deliveries for 24 h by default; a missed rotation waits for the next one.
+  retry_policy {
+    maximum_retry_attempts       = 0
+    maximum_event_age_in_seconds = 3600
+  }
+}
+
+resource "aws_lambda_permission" "schedule" {
+  count = local.create ? 1 : 0
+
+  statement_id  = "AllowScheduleRule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this[0].function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.this[0].arn
+}

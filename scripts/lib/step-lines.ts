@@ -1,0 +1,62 @@
+/**
+ * Turns the Lambda's JSON log lines into one readable line each, for the demo. Only a fixed
+ * set of fields is shown: a log record may carry arrays and objects that read badly inline.
+ */
+import { parseLambdaLine, type LogRecord } from "./lambda-log";
+
+/** What each protocol step does (DESIGN.md "Data flow of one rotation"). */
+export const STEP_PURPOSE: Readonly<Record<string, string>> = {
+  read: "read the current password (and any pending one) from SSM",
+  recover: "decide how to finish an interrupted rotation",
+  stage: "stage a new password as the pending parameter (Overwrite=false: the lock)",
+  apply: "ALTER ROLE … PASSWORD '<SCRAM-SHA-256 verifier>'",
+  verify: "log in over a fresh verify-full TLS connection with the new password",
+  "publish-password": "write the password parameter",
+  "publish-url": "write the DATABASE_URL parameter",
+  refresh: "start a new deployment of each ECS service",
+  finish: "delete the pending parameter and report",
+};
+
+// Not `service`: Powertools reserves it for the logger's service name.
+const SHOWN_FIELDS = [
+  "ecsService",
+  "deploymentId",
+  "verdict",
+  "kind",
+  "publishGapMs",
+  "durationMs",
+  "error",
+];
+
+const outcomeMark = (outcome: string | undefined, level: string): string => {
+  if (level === "ERROR" || outcome === "failed") return "✘";
+  if (level === "WARN") return "!";
+  if (outcome === "started") return "…";
+  return "✔";
+};
+
+function details(record: LogRecord): string {
+  const parts: string[] = [];
+  for (const key of SHOWN_FIELDS) {
+    const value = record.fields[key];
+    if (typeof value === "string" || typeof value === "number") parts.push(`${key}=${value}`);
+  }
+  return parts.length > 0 ? `  (${parts.join(", ")})` : "";
+}
+
+/**
+ * One display line for a line of Lambda output, or undefined to skip it: "started" records
+ * (the "done" record follows with the time) and EMF records (summarised separately).
+ */
+export function formatLambdaLine(line: string): string | undefined {
+  const record = parseLambdaLine(line);
+  if (record.kind === "metrics") return undefined;
+  if (record.kind === "text") return `    ${record.text}`;
+  if (record.outcome === "started") return undefined;
+  const step = (record.step ?? "-").padEnd(16);
+  const outcome = (record.outcome ?? record.level.toLowerCase()).padEnd(18);
+  const ms = record.ms === undefined ? "".padStart(7) : `${Math.round(record.ms)} ms`.padStart(7);
+  const purpose = record.outcome === "ok" && record.step ? STEP_PURPOSE[record.step] : undefined;
+  const text = purpose ?? record.message;
+  return `  ${outcomeMark(record.outcome, record.level)} ${step} ${outcome} ${ms}  ${text}${details(record)}`;
+}

@@ -1,0 +1,69 @@
+/**
+ * The artifact users deploy: scripts/build.mjs's zip, unpacked and loaded by plain node (no
+ * TypeScript, no node_modules next to it), rotates like the sources do.
+ */
+import { buildZipBytes, extractBundle, type ExtractedBundle } from "./support/bundle";
+import { runHandlerInChild } from "./support/child";
+import { expectRotated } from "./support/expectations";
+import { createScenario, snapshot } from "./support/scenario";
+import { markServerLog, passwordChanges } from "./support/server-log";
+
+jest.setTimeout(60_000);
+
+let bundle: ExtractedBundle;
+beforeAll(() => {
+  bundle = extractBundle(buildZipBytes());
+});
+afterAll(() => bundle?.remove());
+
+test("the zip holds exactly one file, index.js", () => {
+  expect(bundle.entryNames).toEqual(["index.js"]);
+});
+
+test("the bundle's exported handler rotates the password, publishes it and redeploys the services", async () => {
+  const s = await createScenario({ services: 2 });
+  const before = await snapshot(s);
+  const mark = markServerLog(s.h.readServerLog);
+
+  const run = await runHandlerInChild({ moduleFile: bundle.indexFile, env: s.env });
+
+  expect(run.outcome).toMatchObject({ ok: true, result: { outcome: "rotated" } });
+  expect(run.exitCode).toBe(0);
+  await expectRotated(s, s.initialPassword, before);
+  expect(passwordChanges(s.h.readServerLog, s.role, mark)).toHaveLength(1);
+
+  // Its logs are Powertools JSON lines, each with the step and the outcome; a clean run
+  // warns about nothing, and the refresh report names each service.
+  const lines = `${run.stdout}${run.stderr}`.split("\n").filter((line) => line.startsWith("{"));
+  const logs = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  const stepLogs = logs.filter((log) => "level" in log);
+  expect(stepLogs.length).toBeGreaterThan(5);
+  for (const log of stepLogs) {
+    expect(log).toEqual(
+      expect.objectContaining({ step: expect.any(String), outcome: expect.any(String) }),
+    );
+  }
+  expect(stepLogs.filter((log) => log.level !== "INFO")).toEqual([]);
+  expect(stepLogs.map((log) => log.step)).toEqual(
+    expect.arrayContaining(["read", "stage", "apply", "verify", "publish-password", "refresh", "finish"]),
+  );
+  const refreshLines = stepLogs.filter((log) => log.step === "refresh").map((l) => JSON.stringify(l));
+  for (const service of s.services) {
+    expect(refreshLines.some((line) => line.includes(service))).toBe(true);
+  }
+});
+
+test("a bad configuration makes the bundle's handler fail with ConfigError, nothing changed", async () => {
+  const s = await createScenario();
+  const before = await snapshot(s);
+
+  const run = await runHandlerInChild({
+    moduleFile: bundle.indexFile,
+    env: { ...s.env, DB_TLS_MODE: "disable" },
+  });
+
+  expect(run.outcome).toMatchObject({ ok: false, error: { name: "ConfigError" } });
+  expect(run.outcome?.ok === false && run.outcome.error.message).toMatch(/DB_TLS_MODE/);
+  expect(await snapshot(s)).toEqual(before);
+  expect(await s.h.canLogin(s.role, s.initialPassword)).toBe(true);
+});

@@ -1,0 +1,120 @@
+/**
+ * Crash matrix (DESIGN invariant 1): a run that dies right after any step leaves the password
+ * parameter or the pending parameter holding a password the database accepts, and the next
+ * run completes the rotation with exactly one password change. Crashes are a throwing hook
+ * in-process, and real SIGKILLs of a process running the built bundle.
+ */
+import { createHandler } from "../../lambda-src/handler";
+import type { StepName } from "../../lambda-src/steps";
+import { buildZipBytes, extractBundle, type ExtractedBundle } from "./support/bundle";
+import { runHandlerInChild } from "./support/child";
+import { lambdaContext } from "./support/context";
+import { expectRotated } from "./support/expectations";
+import { expectNoLockout } from "./support/invariants";
+import { captureOutput, type CapturedOutput } from "./support/output";
+import { createScenario, snapshot, type Scenario } from "./support/scenario";
+import { markServerLog, passwordChanges } from "./support/server-log";
+
+jest.setTimeout(60_000);
+
+let output: CapturedOutput;
+beforeEach(() => (output = captureOutput()));
+afterEach(() => output.restore());
+
+class SimulatedCrash extends Error {}
+
+/** A lease that has already ended: the Lambda that held it is past its timeout. */
+const EXPIRED_LEASE = 0;
+
+/** Run 2 after the crash must finish the rotation that run 1 staged, and nothing more. */
+async function expectRecovered(
+  s: Scenario,
+  staged: string | undefined,
+  before: Awaited<ReturnType<typeof snapshot>>,
+  mark: number,
+): Promise<void> {
+  const result = await createHandler({ env: s.env })({ action: "rotate" }, lambdaContext());
+  expect(result).toMatchObject({ outcome: "recovered" });
+  const final = await expectRotated(s, s.initialPassword, before);
+  expect(final).toBe(staged);
+  expect(passwordChanges(s.h.readServerLog, s.role, mark)).toHaveLength(1);
+}
+
+const BOUNDARIES: readonly StepName[] = [
+  "stage",
+  "apply",
+  "verify",
+  "publish-password",
+  "publish-url",
+  "refresh",
+];
+
+describe.each(BOUNDARIES)("a run that crashes right after %s", (boundary) => {
+  test("leaves a password that logs in, and the next run completes with one change", async () => {
+    const s = await createScenario();
+    const before = await snapshot(s);
+    const mark = markServerLog(s.h.readServerLog);
+    const stepsSeen: StepName[] = [];
+    const crashing = createHandler({
+      env: s.env,
+      hooks: {
+        afterStep: (step) => {
+          stepsSeen.push(step);
+          if (step === boundary) throw new SimulatedCrash(`crash after ${step}`);
+        },
+      },
+    });
+
+    await expect(crashing({ action: "rotate" }, lambdaContext(EXPIRED_LEASE))).rejects.toThrow(
+      SimulatedCrash,
+    );
+    expect(stepsSeen.at(-1)).toBe(boundary);
+
+    const record = await expectNoLockout(s);
+    // The crash hit mid-rotation: the staged password is still on record for recovery.
+    expect(record.staged).toBeDefined();
+    const changesSoFar = passwordChanges(s.h.readServerLog, s.role, mark).length;
+    expect(changesSoFar).toBe(boundary === "stage" ? 0 : 1);
+
+    await expectRecovered(s, record.staged, before, mark);
+  });
+});
+
+describe("a process running the built bundle, killed with SIGKILL", () => {
+  let bundle: ExtractedBundle;
+  beforeAll(() => {
+    bundle = extractBundle(buildZipBytes());
+  });
+  afterAll(() => bundle?.remove());
+
+  // After apply only the pending parameter has the new password; after publish-password both do.
+  test.each([
+    { killAfter: "apply", publishedIsStaged: false },
+    { killAfter: "publish-password", publishedIsStaged: true },
+  ])(
+    "right after $killAfter leaves a password that logs in; an in-process run recovers with one change",
+    async ({ killAfter, publishedIsStaged }) => {
+      const s = await createScenario();
+      const before = await snapshot(s);
+      const mark = markServerLog(s.h.readServerLog);
+
+      const killed = await runHandlerInChild({
+        moduleFile: bundle.indexFile,
+        env: s.env,
+        killAfter,
+        remainingMs: EXPIRED_LEASE,
+      });
+
+      expect(killed.signal).toBe("SIGKILL");
+      expect(killed.outcome).toBeUndefined();
+      // The kill came after the step finished, not before it ran.
+      expect(killed.stdout).toContain(`"step":"${killAfter}"`);
+      const record = await expectNoLockout(s);
+      expect(record.staged).toBeDefined();
+      expect(record.stagedLogsIn).toBe(true);
+      expect(record.published === record.staged).toBe(publishedIsStaged);
+
+      await expectRecovered(s, record.staged, before, mark);
+    },
+  );
+});

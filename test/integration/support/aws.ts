@@ -1,0 +1,105 @@
+/**
+ * The tests' own view of the emulated AWS account: seed the SSM parameters and ECS services a
+ * rotation works on, and read back what the rotation left. Clients take their endpoint from
+ * AWS_ENDPOINT_URL (set for every worker by the global setup), like the Lambda's do.
+ */
+import {
+  DeleteParameterCommand,
+  GetParameterCommand,
+  ParameterNotFound,
+  PutParameterCommand,
+  SSMClient,
+} from "@aws-sdk/client-ssm";
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  DescribeServicesCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+} from "@aws-sdk/client-ecs";
+
+let ssmClient: SSMClient | undefined;
+let ecsClient: ECSClient | undefined;
+
+export function ssm(): SSMClient {
+  ssmClient ??= new SSMClient({});
+  return ssmClient;
+}
+
+export function ecs(): ECSClient {
+  ecsClient ??= new ECSClient({});
+  return ecsClient;
+}
+
+export interface StoredParameter {
+  readonly value: string;
+  readonly type: string;
+  readonly version: number;
+}
+
+export async function putSecureString(name: string, value: string): Promise<void> {
+  await ssm().send(
+    new PutParameterCommand({ Name: name, Value: value, Type: "SecureString", Overwrite: true }),
+  );
+}
+
+/** The decrypted parameter, or undefined when it does not exist. */
+export async function readParameter(name: string): Promise<StoredParameter | undefined> {
+  try {
+    const { Parameter } = await ssm().send(
+      new GetParameterCommand({ Name: name, WithDecryption: true }),
+    );
+    return {
+      value: Parameter?.Value ?? "",
+      type: Parameter?.Type ?? "",
+      version: Parameter?.Version ?? 0,
+    };
+  } catch (error) {
+    if (error instanceof ParameterNotFound) return undefined;
+    throw error;
+  }
+}
+
+export async function deleteParameter(name: string): Promise<void> {
+  try {
+    await ssm().send(new DeleteParameterCommand({ Name: name }));
+  } catch (error) {
+    if (!(error instanceof ParameterNotFound)) throw error;
+  }
+}
+
+/** A cluster with one Fargate-style task definition and `services` services running it. */
+export async function seedEcs(cluster: string, services: readonly string[]): Promise<void> {
+  await ecs().send(new CreateClusterCommand({ clusterName: cluster }));
+  const { taskDefinition } = await ecs().send(
+    new RegisterTaskDefinitionCommand({
+      family: `${cluster}-app`,
+      containerDefinitions: [{ name: "app", image: "public.ecr.aws/nginx/nginx:stable", memory: 128 }],
+    }),
+  );
+  for (const service of services) {
+    await ecs().send(
+      new CreateServiceCommand({
+        cluster,
+        serviceName: service,
+        taskDefinition: taskDefinition?.taskDefinitionArn,
+        desiredCount: 1,
+      }),
+    );
+  }
+}
+
+/** Deployment ids per service, newest first as ECS reports them. */
+export async function deploymentIds(
+  cluster: string,
+  services: readonly string[],
+): Promise<Record<string, string[]>> {
+  if (services.length === 0) return {};
+  const { services: described = [], failures = [] } = await ecs().send(
+    new DescribeServicesCommand({ cluster, services: [...services] }),
+  );
+  if (failures.length > 0) throw new Error(`DescribeServices failed: ${JSON.stringify(failures)}`);
+  return Object.fromEntries(
+    described.map((s) => [s.serviceName ?? "", (s.deployments ?? []).map((d) => d.id ?? "")]),
+  );
+}

@@ -1,0 +1,237 @@
+# Every input check fires at plan time, before anything is created.
+# Each run sets bad values and lists exactly the checks that must reject them: a run fails
+# both when an expected check stays silent and when an unexpected one fires.
+
+mock_provider "aws" {
+  source = "./test/terraform/mocks"
+}
+
+variables {
+  vpc_id                  = "vpc-0123456789abcdef0"
+  subnet_ids              = ["subnet-0aaaaaaaaaaaaaaaa"]
+  db_security_group_id    = "sg-0dddddddddddddddd"
+  db_host                 = "orders.abc123.eu-west-1.rds.amazonaws.com"
+  db_username             = "orders_app"
+  password_parameter_name = "/orders/prod/db/password"
+}
+
+run "valid_inputs_plan" {
+  command = plan
+}
+
+run "function_settings_are_checked" {
+  command = plan
+
+  variables {
+    name                          = "has spaces"
+    runtime                       = "python3.12"
+    architecture                  = "arm"
+    memory_size                   = 64
+    timeout                       = 901
+    lambda_zip_path               = "dist/rotator.tar.gz"
+    log_level                     = "VERBOSE"
+    metrics_namespace             = "AWS/Lambda"
+    log_retention_in_days         = 10
+    kms_key_arn                   = "alias/my-key"
+    log_kms_key_arn               = "1234abcd-12ab-34cd-56ef-1234567890ab"
+    code_signing_config_arn       = "csc-0123"
+    role_permissions_boundary_arn = "boundary"
+  }
+
+  expect_failures = [
+    var.name, var.runtime, var.architecture, var.memory_size, var.timeout, var.lambda_zip_path,
+    var.log_level, var.metrics_namespace, var.log_retention_in_days, var.kms_key_arn,
+    var.log_kms_key_arn, var.code_signing_config_arn, var.role_permissions_boundary_arn,
+  ]
+}
+
+run "timeout_must_be_whole_seconds" {
+  command = plan
+
+  variables {
+    timeout     = 29
+    memory_size = 256.5
+  }
+
+  expect_failures = [var.timeout, var.memory_size]
+}
+
+run "network_inputs_are_checked" {
+  command = plan
+
+  variables {
+    vpc_id                        = "my-vpc"
+    subnet_ids                    = []
+    additional_security_group_ids = ["default"]
+    db_security_group_id          = "database"
+    db_cidr_blocks                = ["0.0.0.0/0"]
+    https_egress_cidr_blocks      = ["everywhere"]
+    vpc_endpoint_services         = ["s3"]
+    vpc_endpoint_subnet_ids       = []
+  }
+
+  expect_failures = [
+    var.vpc_id, var.subnet_ids, var.additional_security_group_ids, var.db_security_group_id,
+    var.db_cidr_blocks, var.https_egress_cidr_blocks, var.vpc_endpoint_services, var.vpc_endpoint_subnet_ids,
+  ]
+}
+
+run "subnet_ids_must_be_subnet_ids" {
+  command = plan
+
+  variables {
+    subnet_ids = ["subnet-0aaaaaaaaaaaaaaaa", "10.0.1.0/24"]
+  }
+
+  expect_failures = [var.subnet_ids]
+}
+
+run "database_inputs_are_checked" {
+  command = plan
+
+  variables {
+    db_host                 = "postgres://orders.example.com"
+    db_port                 = 70000
+    db_name                 = ""
+    db_username             = "a_role_name_that_is_far_longer_than_the_sixty_three_bytes_postgres_allows"
+    db_tls_mode             = "disable"
+    db_ca_bundle_file       = "ca.pem"
+    db_connect_timeout_ms   = 50
+    db_statement_timeout_ms = 600001
+  }
+
+  expect_failures = [
+    var.db_host, var.db_port, var.db_name, var.db_username, var.db_tls_mode,
+    var.db_ca_bundle_file, var.db_connect_timeout_ms, var.db_statement_timeout_ms,
+  ]
+}
+
+run "parameter_inputs_are_checked" {
+  command = plan
+
+  variables {
+    password_parameter_name     = "orders/db/password"
+    pending_parameter_name      = "/aws/orders/pending"
+    database_url_parameter_name = "/orders/db/url with space"
+    database_url_template       = "postgresql://{username}@{host}/{database}"
+    parameter_kms_key_arn       = "alias/aws/ssm"
+    password_length             = 12
+    password_exclude_characters = ""
+  }
+
+  expect_failures = [
+    var.password_parameter_name, var.pending_parameter_name, var.database_url_parameter_name,
+    var.database_url_template, var.parameter_kms_key_arn, var.password_length, var.password_exclude_characters,
+  ]
+}
+
+run "reserved_parameter_prefixes_are_rejected" {
+  command = plan
+
+  variables {
+    password_parameter_name = "ssm.orders.password"
+  }
+
+  expect_failures = [var.password_parameter_name]
+}
+
+run "ecs_schedule_and_alarm_inputs_are_checked" {
+  command = plan
+
+  variables {
+    ecs_cluster_name    = "arn:aws:ecs:eu-west-1:123456789012:cluster/orders"
+    ecs_service_names   = ["orders-api", "orders-api"]
+    schedule_expression = "every sunday"
+    alarm_actions       = ["ops-topic"]
+    ok_actions          = ["ops-topic"]
+  }
+
+  expect_failures = [
+    var.ecs_cluster_name, var.ecs_service_names, var.schedule_expression, var.alarm_actions, var.ok_actions,
+  ]
+}
+
+run "cron_needs_six_fields" {
+  command = plan
+
+  variables {
+    schedule_expression = "cron(0 3 * * SUN)"
+  }
+
+  expect_failures = [var.schedule_expression]
+}
+
+# Checks across variables live in preconditions on the security group (Terraform >= 1.7).
+
+run "database_target_is_required" {
+  command = plan
+
+  variables {
+    db_security_group_id = null
+    db_cidr_blocks       = []
+  }
+
+  expect_failures = [aws_security_group.this]
+}
+
+run "database_target_is_exactly_one" {
+  command = plan
+
+  variables {
+    db_cidr_blocks = ["10.0.16.0/20"]
+  }
+
+  expect_failures = [aws_security_group.this]
+}
+
+run "db_ingress_rule_needs_the_database_group" {
+  command = plan
+
+  variables {
+    db_security_group_id   = null
+    db_cidr_blocks         = ["10.0.16.0/20"]
+    create_db_ingress_rule = true
+  }
+
+  expect_failures = [aws_security_group.this]
+}
+
+run "ecs_services_need_a_cluster" {
+  command = plan
+
+  variables {
+    ecs_service_names = ["orders-api"]
+  }
+
+  expect_failures = [aws_security_group.this]
+}
+
+run "parameters_must_differ" {
+  command = plan
+
+  variables {
+    pending_parameter_name = "/orders/prod/db/password"
+  }
+
+  expect_failures = [aws_security_group.this]
+}
+
+run "url_parameter_must_differ_from_password" {
+  command = plan
+
+  variables {
+    database_url_parameter_name = "/orders/prod/db/password"
+  }
+
+  expect_failures = [aws_security_group.this]
+}
+
+run "aws_apis_must_be_reachable" {
+  command = plan
+
+  variables {
+    https_egress_cidr_blocks = []
+  }
+
+  expect_failures = [aws_security_group.this]
+}

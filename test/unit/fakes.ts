@@ -1,0 +1,261 @@
+/**
+ * In-process fakes of the rotation's ports, faithful where the protocol depends on it:
+ * the store's createPending is atomic (Overwrite=false), the database checks logins against
+ * the SCRAM verifier it was given (so a malformed verifier locks the fake role out, as it
+ * would a real one), and both can be made unreachable.
+ */
+import { loadConfig, type Config } from "../../lambda-src/config";
+import { scramSha256Verifier } from "../../lambda-src/db/scram";
+import type { LoginOutcome, RoleDatabase, RoleSession } from "../../lambda-src/db/postgres";
+import { LoginFailedError } from "../../lambda-src/db/postgres";
+import type { ServiceRefresh, ServiceRefresher } from "../../lambda-src/ecs/refresh";
+import type { LogFields, RotationLogger, RotationMetrics } from "../../lambda-src/observability";
+import type { RotationDeps } from "../../lambda-src/rotation";
+import type { SecretStore } from "../../lambda-src/secrets/parameter-store";
+
+export const ROLE = "app_user";
+export const INITIAL_PASSWORD = "Initial-Passw0rd!with%and+";
+
+export function testConfig(env: NodeJS.ProcessEnv = {}): Config {
+  return loadConfig({
+    DB_HOST: "db.internal.example",
+    DB_USER: ROLE,
+    DB_NAME: "app",
+    PASSWORD_PARAMETER: "/app/db/password",
+    DATABASE_URL_PARAMETER: "/app/db/url",
+    ECS_CLUSTER: "main",
+    ECS_SERVICES: "web,worker",
+    ...env,
+  });
+}
+
+export class FakeStore implements SecretStore {
+  readonly values = new Map<string, { value: string; keyId: string }>();
+  readonly writes: string[] = [];
+  /** Called after every mutation; tests use it to check the no-lockout invariant. */
+  afterMutation: () => void = () => undefined;
+  failOn: ((operation: string, name: string) => Error | undefined) | undefined;
+
+  private maybeFail(operation: string, name: string): void {
+    const error = this.failOn?.(operation, name);
+    if (error) throw error;
+  }
+
+  async getSecureString(name: string) {
+    this.maybeFail("get", name);
+    return this.values.get(name)?.value;
+  }
+  async createPending(name: string, value: string, kmsKeyId: string | undefined) {
+    this.maybeFail("create", name);
+    if (this.values.has(name)) return "already-exists" as const;
+    this.values.set(name, { value, keyId: kmsKeyId ?? "alias/aws/ssm" });
+    this.writes.push(name);
+    this.afterMutation();
+    return "created" as const;
+  }
+  async putSecureString(name: string, value: string, kmsKeyId: string | undefined) {
+    this.maybeFail("put", name);
+    const keyId = kmsKeyId ?? this.values.get(name)?.keyId ?? "alias/aws/ssm";
+    this.values.set(name, { value, keyId });
+    this.writes.push(name);
+    this.afterMutation();
+  }
+  async keyIdOf(name: string) {
+    return this.values.get(name)?.keyId;
+  }
+  async deleteParameter(name: string) {
+    this.maybeFail("delete", name);
+    this.values.delete(name);
+    this.afterMutation();
+  }
+  async readable(name: string, value: string) {
+    return this.values.get(name)?.value === value;
+  }
+  value(name: string): string | undefined {
+    return this.values.get(name)?.value;
+  }
+}
+
+/** A role whose password is stored only as a SCRAM verifier, like pg_authid. */
+export class FakeDatabase implements RoleDatabase {
+  verifier: string;
+  passwordChanges = 0;
+  reachable = true;
+  readonly verifiersReceived: string[] = [];
+  /** Called after ALTER ROLE commits; tests use it to check the invariant. */
+  afterChange: () => void = () => undefined;
+
+  constructor(
+    readonly role: string,
+    password: string,
+  ) {
+    this.verifier = scramSha256Verifier(password, { iterations: 16 });
+  }
+
+  accepts(password: string): boolean {
+    const match = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(this.verifier);
+    if (!match || /[^\x21-\x7e]/.test(password) || password === "") return false;
+    const salt = Buffer.from(match[2] ?? "", "base64");
+    const iterations = Number(match[1]);
+    return scramSha256Verifier(password, { salt, iterations }) === this.verifier;
+  }
+
+  /** Someone outside the rotation changes the password. */
+  resetOutOfBand(password: string): void {
+    this.verifier = scramSha256Verifier(password, { iterations: 16 });
+  }
+
+  async canLogin(user: string, password: string): Promise<LoginOutcome> {
+    if (!this.reachable)
+      return { kind: "unreachable", detail: "connect ECONNREFUSED 10.0.0.5:5432" };
+    if (user !== this.role || !this.accepts(password)) {
+      return {
+        kind: "rejected",
+        sqlState: "28P01",
+        detail: `28P01 password authentication failed for user "${user}"`,
+      };
+    }
+    return { kind: "accepted", currentUser: user };
+  }
+
+  async openSession(user: string, password: string): Promise<RoleSession> {
+    const login = await this.canLogin(user, password);
+    if (login.kind !== "accepted") throw new LoginFailedError(login);
+    return {
+      currentUser: user,
+      setPassword: async (role, verifier) => {
+        if (!this.reachable) throw new Error("Connection terminated unexpectedly");
+        if (role !== this.role) throw new Error(`role "${role}" does not exist`);
+        this.verifiersReceived.push(verifier);
+        this.verifier = verifier;
+        this.passwordChanges++;
+        this.afterChange();
+      },
+      close: async () => undefined,
+    };
+  }
+}
+
+export class FakeRefresher implements ServiceRefresher {
+  readonly calls: string[][] = [];
+  failing = new Set<string>();
+
+  async refresh(_cluster: string, services: readonly string[]): Promise<ServiceRefresh[]> {
+    this.calls.push([...services]);
+    return services.map((service) =>
+      this.failing.has(service)
+        ? { service, deploymentId: undefined, ok: false, error: "ServiceNotActiveException" }
+        : { service, deploymentId: `ecs-svc/${service}-${this.calls.length}`, ok: true },
+    );
+  }
+  async describe(_cluster: string, services: readonly string[]) {
+    return services.map((service) => ({ service, status: "ACTIVE" }));
+  }
+}
+
+export interface LogLine extends LogFields {
+  readonly level: string;
+  readonly message: string;
+}
+
+export class MemoryLogger implements RotationLogger {
+  readonly lines: LogLine[] = [];
+  info(message: string, fields: LogFields) {
+    this.lines.push({ level: "INFO", message, ...fields });
+  }
+  warn(message: string, fields: LogFields) {
+    this.lines.push({ level: "WARN", message, ...fields });
+  }
+  error(message: string, fields: LogFields) {
+    this.lines.push({ level: "ERROR", message, ...fields });
+  }
+  text(): string {
+    return this.lines.map((line) => JSON.stringify(line)).join("\n");
+  }
+}
+
+export class MemoryMetrics implements RotationMetrics {
+  readonly recorded: Array<[string, number]> = [];
+  flushes = 0;
+  succeeded() {
+    this.recorded.push(["RotationSucceeded", 1]);
+  }
+  failed() {
+    this.recorded.push(["RotationFailed", 1]);
+  }
+  skipped() {
+    this.recorded.push(["RotationSkipped", 1]);
+  }
+  duration(ms: number) {
+    this.recorded.push(["RotationDuration", ms]);
+  }
+  publishGap(ms: number) {
+    this.recorded.push(["PublishGap", ms]);
+  }
+  flush() {
+    this.flushes++;
+  }
+  names(): string[] {
+    return this.recorded.map(([name]) => name);
+  }
+}
+
+/** A controllable clock: starts at a fixed instant, moves only when told. */
+export class Clock {
+  constructor(public now = Date.parse("2025-06-01T03:00:00.000Z")) {}
+  readonly read = () => this.now;
+  advance(ms: number): void {
+    this.now += ms;
+  }
+}
+
+export interface World {
+  readonly config: Config;
+  readonly store: FakeStore;
+  readonly database: FakeDatabase;
+  readonly ecs: FakeRefresher;
+  readonly logger: MemoryLogger;
+  readonly metrics: MemoryMetrics;
+  readonly clock: Clock;
+  deps(overrides?: Partial<RotationDeps>): RotationDeps;
+}
+
+/** A consistent starting state: the password parameter holds what the database accepts. */
+export function createWorld(env: NodeJS.ProcessEnv = {}): World {
+  const config = testConfig(env);
+  const store = new FakeStore();
+  store.values.set(config.parameters.password, { value: INITIAL_PASSWORD, keyId: "alias/app" });
+  const database = new FakeDatabase(ROLE, INITIAL_PASSWORD);
+  const world: World = {
+    config,
+    store,
+    database,
+    ecs: new FakeRefresher(),
+    logger: new MemoryLogger(),
+    metrics: new MemoryMetrics(),
+    clock: new Clock(),
+    deps: (overrides = {}) => ({
+      store: world.store,
+      database: world.database,
+      ecs: world.ecs,
+      logger: world.logger,
+      metrics: world.metrics,
+      clock: world.clock.read,
+      ...overrides,
+    }),
+  };
+  return world;
+}
+
+/** The staged password, read from the pending parameter. */
+export function stagedPassword(world: World): string | undefined {
+  const text = world.store.value(world.config.parameters.pending);
+  return text === undefined ? undefined : (JSON.parse(text) as { password: string }).password;
+}
+
+/** DESIGN invariant 1: the password or the pending parameter holds a password the database accepts. */
+export function someParameterLogsIn(world: World): boolean {
+  const current = world.store.value(world.config.parameters.password);
+  const staged = stagedPassword(world);
+  return [current, staged].some((p) => p !== undefined && world.database.accepts(p));
+}

@@ -1,0 +1,159 @@
+import { SSMClient } from "@aws-sdk/client-ssm";
+import { ConfigError } from "../../lambda-src/config";
+import { RotationError } from "../../lambda-src/errors";
+import { createHandler, parseAction } from "../../lambda-src/handler";
+import type { DryRunReport } from "../../lambda-src/dry-run";
+import type { RotationResult } from "../../lambda-src/rotation";
+import type { StepName } from "../../lambda-src/steps";
+import { Clock, FakeDatabase, FakeRefresher, FakeStore, INITIAL_PASSWORD, ROLE } from "./fakes";
+
+const ENV = {
+  DB_HOST: "db.example",
+  DB_USER: ROLE,
+  PASSWORD_PARAMETER: "/app/db/password",
+  ECS_CLUSTER: "main",
+  ECS_SERVICES: "web",
+  POWERTOOLS_LOG_LEVEL: "SILENT",
+};
+
+// Count client constructions; the handler tests inject fakes, so no real client is needed.
+jest.mock("@aws-sdk/client-ssm", () => {
+  const actual = jest.requireActual<typeof import("@aws-sdk/client-ssm")>("@aws-sdk/client-ssm");
+  return { ...actual, SSMClient: jest.fn((config: object) => new actual.SSMClient(config)) };
+});
+
+let stdout: jest.SpyInstance;
+beforeEach(() => {
+  // Powertools writes logs and EMF to stdout; keep the test output readable.
+  stdout = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+});
+afterEach(() => jest.restoreAllMocks());
+
+function setup(hooks?: { afterStep?: (step: StepName) => void }) {
+  const store = new FakeStore();
+  store.values.set("/app/db/password", { value: INITIAL_PASSWORD, keyId: "alias/app" });
+  const database = new FakeDatabase(ROLE, INITIAL_PASSWORD);
+  const refresher = new FakeRefresher();
+  const clock = new Clock();
+  const handler = createHandler({
+    env: ENV,
+    clock: clock.read,
+    clients: { store, database, refresher },
+    ...(hooks ? { hooks } : {}),
+  });
+  return { store, database, refresher, clock, handler };
+}
+
+const context = (remainingMs = 60_000) => ({
+  awsRequestId: "req-handler",
+  getRemainingTimeInMillis: () => remainingMs,
+});
+
+describe("createHandler", () => {
+  it("throws ConfigError for a bad environment before building any AWS client", () => {
+    jest.mocked(SSMClient).mockClear();
+    expect(() => createHandler({ env: { DB_HOST: "x" } })).toThrow(ConfigError);
+    expect(SSMClient).not.toHaveBeenCalled();
+    createHandler({ env: ENV });
+    expect(SSMClient).toHaveBeenCalledTimes(1);
+  });
+
+  it("rotates on {action: rotate} and on a bare EventBridge event", async () => {
+    const { handler, database, store } = setup();
+    const result = (await handler({ action: "rotate" }, context())) as RotationResult;
+    expect(result.outcome).toBe("rotated");
+    const scheduled = { "detail-type": "Scheduled Event", source: "aws.events", detail: {} };
+    expect(((await handler(scheduled, context())) as RotationResult).outcome).toBe("rotated");
+    expect(database.passwordChanges).toBe(2);
+    expect(database.accepts(store.value("/app/db/password") ?? "")).toBe(true);
+  });
+
+  it("leases the rotation until the invocation's deadline, under its request ID", async () => {
+    const crash = new Error("crash");
+    const { handler, store, clock } = setup({
+      afterStep: (step) => {
+        if (step === "stage") throw crash;
+      },
+    });
+    await expect(handler({}, context(42_000))).rejects.toBe(crash);
+    const pending = JSON.parse(store.value("/app/db/password-pending") ?? "{}") as Record<
+      string,
+      string
+    >;
+    expect(pending.invocationId).toBe("req-handler");
+    expect(pending.leaseExpiresAt).toBe(new Date(clock.now + 42_000).toISOString());
+  });
+
+  it("dry-run checks everything and changes nothing", async () => {
+    const { handler, store, database, refresher } = setup();
+    const before = new Map(store.values);
+    const report = (await handler({ action: "dry-run" }, context())) as DryRunReport;
+    expect(report.ok).toBe(true);
+    expect(report.checks.map((c) => c.check)).toEqual([
+      "password-parameter",
+      "pending-parameter",
+      "current-password-login",
+      "password-policy",
+      "ecs-services",
+    ]);
+    expect(store.values).toEqual(before);
+    expect(database.passwordChanges).toBe(0);
+    expect(refresher.calls).toEqual([]);
+    expect(JSON.stringify(report)).not.toContain(INITIAL_PASSWORD);
+  });
+
+  it("a failing dry-run throws, naming each failed check, without the password", async () => {
+    const { handler, database } = setup();
+    database.resetOutOfBand("Drifted-Passw0rd!");
+    const error = await handler({ action: "dry-run" }, context()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RotationError);
+    expect((error as RotationError).kind).toBe("dry-run-failed");
+    expect((error as Error).message).toContain("current-password-login: Error: credential drift");
+    expect((error as Error).message).not.toContain(INITIAL_PASSWORD);
+  });
+
+  it("an unknown action is a clear error and changes nothing", async () => {
+    const { handler, store, database } = setup();
+    const before = new Map(store.values);
+    await expect(handler({ action: "rotate-now" }, context())).rejects.toThrow(
+      /unknown action "rotate-now".*\{"action":"rotate"\} or \{"action":"dry-run"\}/,
+    );
+    expect(store.values).toEqual(before);
+    expect(database.passwordChanges).toBe(0);
+  });
+
+  it("flushes metrics as EMF on every invocation", async () => {
+    const { handler } = setup();
+    await handler({}, context());
+    const emf = stdout.mock.calls.map(([chunk]) => String(chunk)).find((c) => c.includes("_aws"));
+    expect(emf).toBeDefined();
+    expect(JSON.parse(emf ?? "{}")).toMatchObject({ RotationSucceeded: 1 });
+  });
+});
+
+describe("parseAction", () => {
+  it.each([undefined, null, {}, { action: "rotate" }])("%p means rotate", (event) => {
+    expect(parseAction(event)).toBe("rotate");
+  });
+  it("accepts dry-run", () => expect(parseAction({ action: "dry-run" })).toBe("dry-run"));
+  it("rejects anything else", () =>
+    expect(() => parseAction({ action: 7 })).toThrow(/unknown action number/));
+});
+
+describe("the exported handler", () => {
+  it("imports without throwing under a bad environment, and rejects every call with the ConfigError", async () => {
+    const saved = process.env;
+    process.env = { PATH: saved.PATH };
+    try {
+      let module: typeof import("../../lambda-src/handler") | undefined;
+      jest.isolateModules(() => {
+        module = jest.requireActual<typeof import("../../lambda-src/handler")>(
+          "../../lambda-src/handler",
+        );
+      });
+      await expect(module?.handler({}, context())).rejects.toThrow(/DB_HOST is required/);
+    } finally {
+      process.env = saved;
+    }
+  });
+});

@@ -1,0 +1,568 @@
+################################################################################
+# Module switches and naming
+################################################################################
+
+variable "create" {
+  description = "Create the module's resources. Set to false to keep the module in code without deploying anything."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "name" {
+  description = "Name of the Lambda function, its IAM role, security group, schedule rule and alarm; also the Powertools service name in its logs."
+  type        = string
+  default     = "rds-secret-rotation"
+  nullable    = false
+
+  validation {
+    # 64 is the Lambda and IAM role limit; "-endpoints-" and "-schedule" suffixes still fit their resources' limits.
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,52}$", var.name))
+    error_message = "name must be 1 to 52 characters of letters, digits, hyphens and underscores."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource that supports them."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+################################################################################
+# Function
+################################################################################
+
+variable "lambda_zip_path" {
+  description = "Path of the Lambda package. Defaults to the module's committed, reproducible build `dist/rotator.zip`; override only to deploy your own build of lambda-src."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lambda_zip_path == null ? true : endswith(var.lambda_zip_path, ".zip")
+    error_message = "lambda_zip_path must point to a .zip file."
+  }
+}
+
+variable "runtime" {
+  description = "Lambda runtime. The bundle targets Node.js 20 and later."
+  type        = string
+  default     = "nodejs22.x"
+  nullable    = false
+
+  validation {
+    condition     = contains(["nodejs20.x", "nodejs22.x"], var.runtime)
+    error_message = "runtime must be \"nodejs20.x\" or \"nodejs22.x\"."
+  }
+}
+
+variable "architecture" {
+  description = "Instruction set of the function. The bundle is plain JavaScript, so both work; arm64 costs less."
+  type        = string
+  default     = "arm64"
+  nullable    = false
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be \"arm64\" or \"x86_64\"."
+  }
+}
+
+variable "memory_size" {
+  description = "Memory of the function in MB."
+  type        = number
+  default     = 256
+  nullable    = false
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240 && floor(var.memory_size) == var.memory_size
+    error_message = "memory_size must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "timeout" {
+  description = "Function timeout in seconds. A run includes waiting for the ECS services to become stable, so leave room for your slowest deployment."
+  type        = number
+  default     = 600
+  nullable    = false
+
+  validation {
+    condition     = var.timeout >= 30 && var.timeout <= 900 && floor(var.timeout) == var.timeout
+    error_message = "timeout must be a whole number of seconds from 30 to 900 (the Lambda maximum)."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "ARN of a customer managed KMS key to encrypt the function's environment variables. They hold no secret; null uses the AWS managed key."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "code_signing_config_arn" {
+  description = "ARN of a Lambda code signing configuration to enforce on the package, or null."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.code_signing_config_arn == null ? true : can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:code-signing-config:csc-[a-z0-9]+$", var.code_signing_config_arn))
+    error_message = "code_signing_config_arn must be a Lambda code signing config ARN (arn:aws:lambda:<region>:<account>:code-signing-config:csc-...)."
+  }
+}
+
+variable "tracing_enabled" {
+  description = "Enable active AWS X-Ray tracing. The subnets then also need a route to X-Ray."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "role_permissions_boundary_arn" {
+  description = "ARN of an IAM permissions boundary for the function's role, or null."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_permissions_boundary_arn == null ? true : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$", var.role_permissions_boundary_arn))
+    error_message = "role_permissions_boundary_arn must be an IAM policy ARN (arn:aws:iam::<account>:policy/<name>)."
+  }
+}
+
+variable "log_level" {
+  description = "Log level of the function (Powertools): DEBUG, INFO, WARN, ERROR, CRITICAL or SILENT. No level ever logs a password."
+  type        = string
+  default     = "INFO"
+  nullable    = false
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "SILENT"], var.log_level)
+    error_message = "log_level must be one of DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT."
+  }
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the rotation metrics (succeeded, failed, duration, publish gap)."
+  type        = string
+  default     = "RdsSecretRotation"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be 1 to 255 characters of letters, digits and . _ / # : - and must not start with \"AWS/\"."
+  }
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the function's log group, in days."
+  type        = number
+  default     = 365
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "log_retention_in_days must be one of the values CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "log_kms_key_arn" {
+  description = "ARN of a KMS key to encrypt the log group, or null. The key policy must allow the CloudWatch Logs service principal of this region."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.log_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.log_kms_key_arn))
+    error_message = "log_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+################################################################################
+# Network
+################################################################################
+
+variable "vpc_id" {
+  description = "ID of the VPC of the database; the function's security group is created in it."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^vpc-[0-9a-f]{8,17}$", var.vpc_id))
+    error_message = "vpc_id must be a VPC ID (vpc-0123456789abcdef0)."
+  }
+}
+
+variable "subnet_ids" {
+  description = "Private subnets for the function, with a route to the database and to the SSM and ECS APIs (NAT gateway or VPC endpoints). Use at least two Availability Zones."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.subnet_ids) > 0 && alltrue([for id in var.subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", id))])
+    error_message = "subnet_ids must list at least one subnet ID (subnet-0123456789abcdef0)."
+  }
+}
+
+variable "additional_security_group_ids" {
+  description = "More security groups to attach to the function, besides the one this module creates."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for id in var.additional_security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", id))])
+    error_message = "additional_security_group_ids must be security group IDs (sg-0123456789abcdef0)."
+  }
+}
+
+variable "db_security_group_id" {
+  description = "Security group of the database. The function may connect to it on db_port. Set this or db_cidr_blocks."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.db_security_group_id == null ? true : can(regex("^sg-[0-9a-f]{8,17}$", var.db_security_group_id))
+    error_message = "db_security_group_id must be a security group ID (sg-0123456789abcdef0)."
+  }
+}
+
+variable "db_cidr_blocks" {
+  description = "IPv4 CIDR blocks of the database (its subnets), when it is not reachable by security group. Set this or db_security_group_id."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for cidr in var.db_cidr_blocks : can(cidrhost(cidr, 0)) && !startswith(cidr, "0.0.0.0/")])
+    error_message = "db_cidr_blocks must be IPv4 CIDR blocks narrower than 0.0.0.0/0 (e.g. 10.0.16.0/20)."
+  }
+}
+
+variable "create_db_ingress_rule" {
+  description = "Add an ingress rule on db_security_group_id that admits the function on db_port. Leave false when you manage that group's rules elsewhere."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "https_egress_cidr_blocks" {
+  description = "CIDR blocks the function may reach on port 443 for the AWS APIs. The default suits a NAT gateway; with VPC endpoints only, use [] or the VPC CIDR."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for cidr in var.https_egress_cidr_blocks : can(cidrhost(cidr, 0))])
+    error_message = "https_egress_cidr_blocks must be IPv4 CIDR blocks (e.g. 0.0.0.0/0 or 10.0.0.0/16)."
+  }
+}
+
+variable "create_vpc_endpoints" {
+  description = "Create interface VPC endpoints (see vpc_endpoint_services) for private subnets without a NAT gateway. Skip it if the VPC already has them: an endpoint with private DNS can exist only once per VPC."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "vpc_endpoint_services" {
+  description = "AWS services to create interface endpoints for when create_vpc_endpoints is true."
+  type        = list(string)
+  default     = ["ssm", "ecs", "kms", "logs"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.vpc_endpoint_services) > 0 && alltrue([for s in var.vpc_endpoint_services : contains(["ssm", "ecs", "kms", "logs", "monitoring", "xray"], s)])
+    error_message = "vpc_endpoint_services must be a non-empty subset of ssm, ecs, kms, logs, monitoring, xray."
+  }
+}
+
+variable "vpc_endpoint_subnet_ids" {
+  description = "Subnets for the interface endpoints, at most one per Availability Zone. Null uses subnet_ids."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.vpc_endpoint_subnet_ids == null ? true : length(var.vpc_endpoint_subnet_ids) > 0
+    error_message = "vpc_endpoint_subnet_ids must be null or list at least one subnet ID."
+  }
+}
+
+################################################################################
+# Database (CONFIG_KEYS DB_*)
+################################################################################
+
+variable "db_host" {
+  description = "Host name of the PostgreSQL server (the RDS instance or Aurora cluster endpoint). TLS verification checks the certificate against this name."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9.-]{1,253}$", var.db_host))
+    error_message = "db_host must be a DNS name or IPv4 address (letters, digits, dots and hyphens), such as mydb.abc123.eu-west-1.rds.amazonaws.com."
+  }
+}
+
+variable "db_port" {
+  description = "Port of the PostgreSQL server."
+  type        = number
+  default     = 5432
+  nullable    = false
+
+  validation {
+    condition     = var.db_port >= 1 && var.db_port <= 65535 && floor(var.db_port) == var.db_port
+    error_message = "db_port must be a whole number from 1 to 65535."
+  }
+}
+
+variable "db_name" {
+  description = "Database the function connects to."
+  type        = string
+  default     = "postgres"
+  nullable    = false
+
+  validation {
+    condition     = length(var.db_name) > 0 && length(var.db_name) <= 63
+    error_message = "db_name must be 1 to 63 characters (PostgreSQL's identifier limit)."
+  }
+}
+
+variable "db_username" {
+  description = "PostgreSQL role whose password is rotated. It logs in with its current password and changes its own password, so it needs no extra privilege."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = length(var.db_username) > 0 && length(var.db_username) <= 63
+    error_message = "db_username must be 1 to 63 characters (PostgreSQL's identifier limit)."
+  }
+}
+
+variable "db_tls_mode" {
+  description = "TLS mode: \"verify-full\" checks the server certificate and host name; \"require\" encrypts without checking them. Plaintext is not supported."
+  type        = string
+  default     = "verify-full"
+  nullable    = false
+
+  validation {
+    condition     = contains(["verify-full", "require"], var.db_tls_mode)
+    error_message = "db_tls_mode must be \"verify-full\" or \"require\"; plaintext connections are not supported."
+  }
+}
+
+variable "db_ca_bundle_file" {
+  description = "PEM CA bundle, inside the Lambda runtime, that signs the database certificate. The default is Amazon's CA bundle that the Lambda Node.js runtimes ship, which includes the RDS CAs; since Node.js 20 the runtime no longer loads it by itself (AWS Compute Blog, \"Node.js 20.x runtime now available in AWS Lambda\"; https://dev.classmethod.jp/articles/node-extra-ca-certs-influence-cold-start/). Null uses Node's default trust store."
+  type        = string
+  default     = "/var/runtime/ca-cert.pem"
+
+  validation {
+    condition     = var.db_ca_bundle_file == null ? true : startswith(var.db_ca_bundle_file, "/")
+    error_message = "db_ca_bundle_file must be an absolute path inside the Lambda runtime (e.g. /var/runtime/ca-cert.pem or /var/task/my-ca.pem)."
+  }
+}
+
+variable "db_connect_timeout_ms" {
+  description = "Timeout for opening a database connection, in milliseconds."
+  type        = number
+  default     = 5000
+  nullable    = false
+
+  validation {
+    condition     = var.db_connect_timeout_ms >= 100 && var.db_connect_timeout_ms <= 60000 && floor(var.db_connect_timeout_ms) == var.db_connect_timeout_ms
+    error_message = "db_connect_timeout_ms must be a whole number from 100 to 60000."
+  }
+}
+
+variable "db_statement_timeout_ms" {
+  description = "Timeout for each SQL statement, in milliseconds."
+  type        = number
+  default     = 10000
+  nullable    = false
+
+  validation {
+    condition     = var.db_statement_timeout_ms >= 100 && var.db_statement_timeout_ms <= 600000 && floor(var.db_statement_timeout_ms) == var.db_statement_timeout_ms
+    error_message = "db_statement_timeout_ms must be a whole number from 100 to 600000."
+  }
+}
+
+################################################################################
+# Parameters and password policy (CONFIG_KEYS PASSWORD_*, *_PARAMETER, KMS_KEY_ID)
+################################################################################
+
+variable "password_parameter_name" {
+  description = "Name of the SecureString SSM parameter that holds the current password (e.g. /myapp/prod/db/password). It must exist before the first rotation."
+  type        = string
+  nullable    = false
+
+  validation {
+    # Room for the "-pending" suffix of the default pending parameter within SSM's 1011 characters.
+    # (Lengths are checked apart: RE2 caps a repeat count at 1000.)
+    condition = (
+      can(regex("^[a-zA-Z0-9_./-]+$", var.password_parameter_name)) && length(var.password_parameter_name) <= 1003 &&
+      !can(regex("^/?(?i)(aws|ssm)[./]", var.password_parameter_name)) &&
+      (startswith(var.password_parameter_name, "/") || !strcontains(var.password_parameter_name, "/"))
+    )
+    error_message = "password_parameter_name must be an SSM parameter name: letters, digits and _ . - /, at most 1003 characters, starting with / if it has a path, and not starting with aws or ssm."
+  }
+}
+
+variable "pending_parameter_name" {
+  description = "SSM parameter that stages the new password during a rotation and acts as its lock. Null uses \"<password_parameter_name>-pending\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.pending_parameter_name == null ? true : (
+      can(regex("^[a-zA-Z0-9_./-]+$", var.pending_parameter_name)) && length(var.pending_parameter_name) <= 1011 &&
+      !can(regex("^/?(?i)(aws|ssm)[./]", var.pending_parameter_name)) &&
+      (startswith(var.pending_parameter_name, "/") || !strcontains(var.pending_parameter_name, "/"))
+    )
+    error_message = "pending_parameter_name must be an SSM parameter name: letters, digits and _ . - /, at most 1011 characters, starting with / if it has a path, and not starting with aws or ssm."
+  }
+}
+
+variable "database_url_parameter_name" {
+  description = "SSM parameter that receives the full connection URL (DATABASE_URL) after each rotation, or null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.database_url_parameter_name == null ? true : (
+      can(regex("^[a-zA-Z0-9_./-]+$", var.database_url_parameter_name)) && length(var.database_url_parameter_name) <= 1011 &&
+      !can(regex("^/?(?i)(aws|ssm)[./]", var.database_url_parameter_name)) &&
+      (startswith(var.database_url_parameter_name, "/") || !strcontains(var.database_url_parameter_name, "/"))
+    )
+    error_message = "database_url_parameter_name must be an SSM parameter name: letters, digits and _ . - /, at most 1011 characters, starting with / if it has a path, and not starting with aws or ssm."
+  }
+}
+
+variable "database_url_template" {
+  description = "Template of the DATABASE_URL value, with the placeholders {username} {password} {host} {port} {database} (URL-encoded when filled). Null uses postgresql://{username}:{password}@{host}:{port}/{database}?sslmode=<db_tls_mode>."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.database_url_template == null ? true : strcontains(var.database_url_template, "{password}")
+    error_message = "database_url_template must contain {password}; placeholders: {username} {password} {host} {port} {database}."
+  }
+}
+
+variable "parameter_kms_key_arn" {
+  description = "ARN of the customer managed KMS key of the SecureString parameters. The function may use it only through SSM. Required when the parameters use a customer managed key; null keeps each parameter's current key (the AWS managed aws/ssm key needs no grant)."
+  type        = string
+  default     = null
+
+  validation {
+    # IAM authorizes KMS calls against key ARNs, never aliases.
+    condition     = var.parameter_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.parameter_kms_key_arn))
+    error_message = "parameter_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias or key ID."
+  }
+}
+
+variable "password_length" {
+  description = "Length of generated passwords."
+  type        = number
+  default     = 32
+  nullable    = false
+
+  validation {
+    condition     = var.password_length >= 16 && var.password_length <= 128 && floor(var.password_length) == var.password_length
+    error_message = "password_length must be a whole number from 16 to 128."
+  }
+}
+
+variable "password_exclude_characters" {
+  description = "Characters never used in generated passwords. Null uses the Lambda's default, which excludes / @ \" ' \\ : backtick and space (they break URLs, shells and .env files)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.password_exclude_characters == null ? true : (length(var.password_exclude_characters) > 0 && length(var.password_exclude_characters) <= 64)
+    error_message = "password_exclude_characters must be null or 1 to 64 characters (each character class must keep enough members)."
+  }
+}
+
+################################################################################
+# ECS services refreshed after a rotation (CONFIG_KEYS ECS_*)
+################################################################################
+
+variable "ecs_cluster_name" {
+  description = "Name of the ECS cluster that runs ecs_service_names, or null when no service is refreshed."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ecs_cluster_name == null ? true : can(regex("^[a-zA-Z0-9_-]{1,255}$", var.ecs_cluster_name))
+    error_message = "ecs_cluster_name must be a cluster name (letters, digits, hyphens, underscores), not an ARN."
+  }
+}
+
+variable "ecs_service_names" {
+  description = "ECS services that read the password parameter and get a new deployment after each rotation. The function may update only these."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for s in var.ecs_service_names : can(regex("^[a-zA-Z0-9_-]{1,255}$", s))]) && length(distinct(var.ecs_service_names)) == length(var.ecs_service_names)
+    error_message = "ecs_service_names must be distinct service names (letters, digits, hyphens, underscores), not ARNs."
+  }
+}
+
+################################################################################
+# Schedule and alarm
+################################################################################
+
+variable "schedule_expression" {
+  description = "EventBridge schedule of the rotation, in UTC. The default runs every Sunday at 03:00."
+  type        = string
+  default     = "cron(0 3 ? * SUN *)"
+  nullable    = false
+
+  validation {
+    condition = (
+      can(regex("^rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)$", var.schedule_expression)) ||
+      can(regex("^cron\\(\\S+ \\S+ \\S+ \\S+ \\S+ \\S+\\)$", var.schedule_expression))
+    )
+    error_message = "schedule_expression must be rate(<n> <unit>) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>), e.g. cron(0 3 ? * SUN *)."
+  }
+}
+
+variable "schedule_enabled" {
+  description = "Run rotations on the schedule. When false the rule stays, disabled; manual invocations still work."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "create_errors_alarm" {
+  description = "Create a CloudWatch alarm on the function's Errors metric."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "alarm_actions" {
+  description = "ARNs notified when the errors alarm fires (e.g. an SNS topic)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.alarm_actions : startswith(arn, "arn:")])
+    error_message = "alarm_actions must be ARNs (e.g. arn:aws:sns:<region>:<account>:<topic>)."
+  }
+}
+
+variable "ok_actions" {
+  description = "ARNs notified when the errors alarm returns to OK."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.ok_actions : startswith(arn, "arn:")])
+    error_message = "ok_actions must be ARNs (e.g. arn:aws:sns:<region>:<account>:<topic>)."
+  }
+}
