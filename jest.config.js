@@ -10,6 +10,9 @@ const tsJest = ["ts-jest", { isolatedModules: true }];
 const common = { transform: { "^.+\\.ts$": tsJest }, testEnvironment: "node" };
 
 module.exports = {
+  // Per-project testTimeout is ignored by jest-circus; integration and module tests start
+  // real servers and CLIs, so one generous global limit it is.
+  testTimeout: 300000,
   reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
@@ -19,19 +22,16 @@ module.exports = {
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
       globalSetup: "<rootDir>/test/support/global-setup.ts",
       globalTeardown: "<rootDir>/test/support/global-teardown.ts",
-      testTimeout: 120000,
     },
     {
       ...common,
       displayName: "module",
       testMatch: ["<rootDir>/test/module/**/*.test.ts"],
-      testTimeout: 300000,
     },
     {
       ...common,
       displayName: "static",
       testMatch: ["<rootDir>/test/static/**/*.test.ts"],
-      testTimeout: 300000,
     },
   ],
 };

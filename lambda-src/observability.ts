@@ -12,6 +12,12 @@ import type { Config } from "./config";
 export interface LogFields {
   readonly step: string;
   readonly outcome: string;
+  // Powertools drops these keys (with a WARN line lacking step and outcome): never pass them.
+  readonly service?: never;
+  readonly level?: never;
+  readonly message?: never;
+  readonly timestamp?: never;
+  readonly sampling_rate?: never;
   readonly [key: string]: unknown;
 }
 

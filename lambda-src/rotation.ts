@@ -450,7 +450,7 @@ async function refresh(run: Run): Promise<ServiceRefresh[]> {
   const results = await run.deps.ecs.refresh(cluster, services);
   for (const result of results) {
     const fields = { step: "refresh", outcome: result.ok ? "deployment-started" : "failed" };
-    const detail = { ...fields, service: result.service, deploymentId: result.deploymentId };
+    const detail = { ...fields, ecsService: result.service, deploymentId: result.deploymentId };
     if (result.ok) run.logger.info("service refresh", detail);
     else
       run.logger.error("service refresh", { ...detail, error: run.sanitize(result.error ?? "") });

@@ -4,7 +4,12 @@
  * they were). Plus the two recoveries of an expired pending parameter, each with exactly one
  * password change in total.
  */
-import { SSMClient } from "@aws-sdk/client-ssm";
+import {
+  GetParameterCommand,
+  ParameterNotFound,
+  PutParameterCommand,
+  SSMClient,
+} from "@aws-sdk/client-ssm";
 import { ConfigError } from "../../lambda-src/config";
 import { CredentialDriftError, RotationError } from "../../lambda-src/errors";
 import { createHandler } from "../../lambda-src/handler";
@@ -15,7 +20,13 @@ import { expectRotated } from "./support/expectations";
 import { closedPort } from "./support/free-closed-port";
 import { captureOutput, type CapturedOutput } from "./support/output";
 import { readPending, seedExpiredPending } from "./support/pending";
-import { createScenario, snapshot, testPassword, type Scenario, type ScenarioState } from "./support/scenario";
+import {
+  createScenario,
+  snapshot,
+  testPassword,
+  type Scenario,
+  type ScenarioState,
+} from "./support/scenario";
 import { markServerLog, passwordChanges, type LogMark } from "./support/server-log";
 
 jest.setTimeout(60_000);
@@ -25,7 +36,10 @@ beforeEach(() => (output = captureOutput()));
 afterEach(() => output.restore());
 
 /** Runs one rotation that must fail; returns what it threw. */
-async function rotateExpectingFailure(s: Scenario, env: NodeJS.ProcessEnv = s.env): Promise<unknown> {
+async function rotateExpectingFailure(
+  s: Scenario,
+  env: NodeJS.ProcessEnv = s.env,
+): Promise<unknown> {
   const run = createHandler({ env })({ action: "rotate" }, lambdaContext());
   return run.then(
     (result) => {
@@ -165,8 +179,17 @@ describe("with SSM access denied by IAM", () => {
         rotator: {
           Version: "2012-10-17",
           Statement: [
-            { Effect: "Allow", Action: ["ssm:GetParameter", "ssm:DescribeParameters"], Resource: "*" },
+            {
+              Effect: "Allow",
+              Action: ["ssm:GetParameter", "ssm:DescribeParameters"],
+              Resource: "*",
+            },
           ],
+        },
+        // A role with no SSM permission at all.
+        outsider: {
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "ecs:DescribeServices", Resource: "*" }],
         },
       },
     });
@@ -179,34 +202,58 @@ describe("with SSM access denied by IAM", () => {
     return new SSMClient({ endpoint: emulator.endpoint, credentials });
   };
 
-  test("the run fails at stage with the SSM error and the fix, nothing changed", async () => {
-    const { s, mark } = await setUp({ services: 0, databaseUrl: false });
-    const seeder = ssmAs("seeder");
-    const { PutParameterCommand } = await import("@aws-sdk/client-ssm");
-    await seeder.send(
-      new PutParameterCommand({ Name: passwordName, Value: s.initialPassword, Type: "SecureString" }),
+  async function seedIamScenario() {
+    const setup = await setUp({ services: 0, databaseUrl: false });
+    await ssmAs("seeder").send(
+      new PutParameterCommand({
+        Name: passwordName,
+        Value: setup.s.initialPassword,
+        Type: "SecureString",
+        Overwrite: true,
+      }),
     );
-    const env = { ...s.env, PASSWORD_PARAMETER: passwordName };
+    return { ...setup, env: { ...setup.s.env, PASSWORD_PARAMETER: passwordName } };
+  }
 
-    const error = await createHandler({ env, clients: { ssm: ssmAs("rotator") } })(
-      { action: "rotate" },
-      lambdaContext(),
-    ).then(
+  async function rotateAs(user: string, env: NodeJS.ProcessEnv): Promise<unknown> {
+    const run = createHandler({ env, clients: { ssm: ssmAs(user) } });
+    return run({ action: "rotate" }, lambdaContext()).then(
       () => undefined,
       (e: unknown) => e,
     );
+  }
 
-    const failure = expectRotationError(error, "parameter-store", "stage");
-    expect(failure.message).toMatch(/AccessDenied/);
-    expect(failure.message).toMatch(/ssm:PutParameter/);
+  async function expectNothingChangedInIamAccount(s: Scenario, mark: LogMark) {
     expect(passwordChanges(s.h.readServerLog, s.role, mark)).toEqual([]);
     expect(await s.h.canLogin(s.role, s.initialPassword)).toBe(true);
-    const { GetParameterCommand, ParameterNotFound } = await import("@aws-sdk/client-ssm");
-    const stored = await seeder.send(new GetParameterCommand({ Name: passwordName, WithDecryption: true }));
+    const seeder = ssmAs("seeder");
+    const stored = await seeder.send(
+      new GetParameterCommand({ Name: passwordName, WithDecryption: true }),
+    );
     expect(stored.Parameter?.Value).toBe(s.initialPassword);
     await expect(
       seeder.send(new GetParameterCommand({ Name: `${passwordName}-pending` })),
     ).rejects.toBeInstanceOf(ParameterNotFound);
+  }
+
+  test("a role that cannot read the password fails at read with the fix, nothing changed", async () => {
+    const { s, mark, env } = await seedIamScenario();
+
+    const failure = expectRotationError(await rotateAs("outsider", env), "parameter-store", "read");
+
+    expect(failure.message).toMatch(/AccessDenied/);
+    expect(failure.message).toMatch(/ssm:GetParameter/);
+    await expectNothingChangedInIamAccount(s, mark);
+  });
+
+  test("a role that cannot write fails at stage with the fix, nothing changed", async () => {
+    const { s, mark, env } = await seedIamScenario();
+
+    const failure = expectRotationError(await rotateAs("rotator", env), "parameter-store", "stage");
+
+    expect(failure.message).toMatch(/AccessDenied/);
+    expect(failure.message).toMatch(/ssm:PutParameter/);
+    await expectNothingChangedInIamAccount(s, mark);
   });
 });
 
@@ -266,7 +313,11 @@ describe("a pending parameter left by a run whose lease expired", () => {
     expect(after.deployments).toEqual(before.deployments);
     // The staged password stays on record (its lease may be re-stamped, but not held).
     const pending = await readPending(s);
-    expect(pending).toMatchObject({ password: staged, username: s.role, stagedAt: seeded.stagedAt });
+    expect(pending).toMatchObject({
+      password: staged,
+      username: s.role,
+      stagedAt: seeded.stagedAt,
+    });
     expect(Date.parse(pending?.leaseExpiresAt ?? "")).toBeLessThanOrEqual(Date.now());
   });
 });

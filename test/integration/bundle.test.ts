@@ -45,9 +45,19 @@ test("the bundle's exported handler rotates the password, publishes it and redep
   }
   expect(stepLogs.filter((log) => log.level !== "INFO")).toEqual([]);
   expect(stepLogs.map((log) => log.step)).toEqual(
-    expect.arrayContaining(["read", "stage", "apply", "verify", "publish-password", "refresh", "finish"]),
+    expect.arrayContaining([
+      "read",
+      "stage",
+      "apply",
+      "verify",
+      "publish-password",
+      "refresh",
+      "finish",
+    ]),
   );
-  const refreshLines = stepLogs.filter((log) => log.step === "refresh").map((l) => JSON.stringify(l));
+  const refreshLines = stepLogs
+    .filter((log) => log.step === "refresh")
+    .map((l) => JSON.stringify(l));
   for (const service of s.services) {
     expect(refreshLines.some((line) => line.includes(service))).toBe(true);
   }

@@ -153,9 +153,12 @@ export class FakeRefresher implements ServiceRefresher {
   }
 }
 
-export interface LogLine extends LogFields {
+export interface LogLine {
   readonly level: string;
   readonly message: string;
+  readonly step: string;
+  readonly outcome: string;
+  readonly [key: string]: unknown;
 }
 
 export class MemoryLogger implements RotationLogger {

@@ -74,7 +74,9 @@ export async function seedEcs(cluster: string, services: readonly string[]): Pro
   const { taskDefinition } = await ecs().send(
     new RegisterTaskDefinitionCommand({
       family: `${cluster}-app`,
-      containerDefinitions: [{ name: "app", image: "public.ecr.aws/nginx/nginx:stable", memory: 128 }],
+      containerDefinitions: [
+        { name: "app", image: "public.ecr.aws/nginx/nginx:stable", memory: 128 },
+      ],
     }),
   );
   for (const service of services) {

@@ -20,18 +20,15 @@ process.stdout.write((await buildZip()).toString("base64"));
 
 /** A fresh build of dist/rotator.zip's content (not written to dist/). */
 export function buildZipBytes(): Buffer {
-  const base64 = execFileSync(
-    process.execPath,
-    ["--input-type=module", "-e", BUILD_TO_STDOUT],
-    {
-      cwd: PROJECT_ROOT,
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, ROTATION_TEST_BUILD_SCRIPT: join(PROJECT_ROOT, "scripts", "build.mjs") },
-    },
-  );
+  const base64 = execFileSync(process.execPath, ["--input-type=module", "-e", BUILD_TO_STDOUT], {
+    cwd: PROJECT_ROOT,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, ROTATION_TEST_BUILD_SCRIPT: join(PROJECT_ROOT, "scripts", "build.mjs") },
+  });
   const zip = Buffer.from(base64, "base64");
-  if (zip.readUInt32LE(0) !== 0x04034b50) throw new Error("buildZip() did not return a zip archive");
+  if (zip.readUInt32LE(0) !== 0x04034b50)
+    throw new Error("buildZip() did not return a zip archive");
   return zip;
 }
 

@@ -16,7 +16,10 @@ export interface CredentialsOnRecord {
 export async function credentialsOnRecord(s: Scenario): Promise<CredentialsOnRecord> {
   const published = (await readParameter(s.parameters.password))?.value;
   const pendingText = (await readParameter(s.parameters.pending))?.value;
-  const staged = pendingText === undefined ? undefined : (JSON.parse(pendingText) as { password: string }).password;
+  const staged =
+    pendingText === undefined
+      ? undefined
+      : (JSON.parse(pendingText) as { password: string }).password;
   return {
     published,
     staged,

@@ -22,6 +22,7 @@ export function captureOutput(): CapturedOutput {
   }
   return {
     text: () => chunks.join(""),
-    restore: () => streams.forEach((stream, i) => (stream.write = originals[i] as typeof stream.write)),
+    restore: () =>
+      streams.forEach((stream, i) => (stream.write = originals[i] as typeof stream.write)),
   };
 }

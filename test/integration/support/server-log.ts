@@ -14,8 +14,15 @@ export function markServerLog(readServerLog: () => string): LogMark {
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** The logged `ALTER ROLE <role> … PASSWORD …` statements since `mark`, in order. */
-export function passwordChanges(readServerLog: () => string, role: string, mark: LogMark): string[] {
+export function passwordChanges(
+  readServerLog: () => string,
+  role: string,
+  mark: LogMark,
+): string[] {
   const name = `(?:"${escapeRegExp(role.replace(/"/g, '""'))}"|${escapeRegExp(role)})`;
-  const statement = new RegExp(`statement: ALTER ROLE ${name}\\s+(?:WITH\\s+)?(?:LOGIN\\s+)?(?:ENCRYPTED\\s+)?PASSWORD\\s+[^\\n]*`, "gi");
+  const statement = new RegExp(
+    `statement: ALTER ROLE ${name}\\s+(?:WITH\\s+)?(?:LOGIN\\s+)?(?:ENCRYPTED\\s+)?PASSWORD\\s+[^\\n]*`,
+    "gi",
+  );
   return readServerLog().slice(mark).match(statement) ?? [];
 }

@@ -1,0 +1,74 @@
+/**
+ * One rotation at a time (DESIGN invariant 4): the pending parameter, created with
+ * Overwrite=false, is the lock. A second run while it is held exits cleanly, says why, and
+ * changes nothing.
+ */
+import { createHandler } from "../../lambda-src/handler";
+import type { RotationResult } from "../../lambda-src/rotation";
+import { lambdaContext } from "./support/context";
+import { expectRotated } from "./support/expectations";
+import { captureOutput, type CapturedOutput } from "./support/output";
+import { putSecureString } from "./support/aws";
+import { createScenario, snapshot, testPassword } from "./support/scenario";
+import { markServerLog, passwordChanges } from "./support/server-log";
+
+jest.setTimeout(60_000);
+
+let output: CapturedOutput;
+beforeEach(() => (output = captureOutput()));
+afterEach(() => output.restore());
+
+// Several rounds: a race that loses only sometimes must not pass by luck.
+test.each([1, 2, 3])(
+  "two invocations started at once: one rotates, the other is skipped as in progress (round %i)",
+  async () => {
+    const s = await createScenario();
+    const before = await snapshot(s);
+    const mark = markServerLog(s.h.readServerLog);
+    // Two Lambda containers: separate handlers, clients and connections.
+    const [a, b] = [createHandler({ env: s.env }), createHandler({ env: s.env })];
+
+    const settled = await Promise.allSettled([
+      a({ action: "rotate" }, lambdaContext()),
+      b({ action: "rotate" }, lambdaContext()),
+    ]);
+
+    const failures = settled.filter((r) => r.status === "rejected").map((r) => String(r.reason));
+    expect(failures).toEqual([]);
+    const results = settled.map((r) => (r as PromiseFulfilledResult<RotationResult>).value);
+    expect(results.map((r) => r.outcome).sort()).toEqual(["rotated", "skipped"]);
+    const skipped = results.find((r) => r.outcome === "skipped");
+    expect(skipped?.reason).toMatch(/rotation in progress/);
+    expect(passwordChanges(s.h.readServerLog, s.role, mark)).toHaveLength(1);
+    await expectRotated(s, s.initialPassword, before);
+  },
+);
+
+test("a run that finds another run's unexpired lease is skipped and changes nothing", async () => {
+  const s = await createScenario();
+  const now = Date.now();
+  const holder = "the-invocation-still-running";
+  await putSecureString(
+    s.parameters.pending,
+    JSON.stringify({
+      version: 1,
+      password: testPassword(),
+      username: s.role,
+      stagedAt: new Date(now - 1_000).toISOString(),
+      leaseExpiresAt: new Date(now + 600_000).toISOString(),
+      invocationId: holder,
+    }),
+  );
+  const before = await snapshot(s);
+  const mark = markServerLog(s.h.readServerLog);
+
+  const result = await createHandler({ env: s.env })({ action: "rotate" }, lambdaContext());
+
+  expect(result).toMatchObject({ outcome: "skipped" });
+  expect((result as RotationResult).reason).toMatch(
+    new RegExp(`rotation in progress by ${holder}`),
+  );
+  expect(await snapshot(s)).toEqual(before);
+  expect(passwordChanges(s.h.readServerLog, s.role, mark)).toEqual([]);
+  expect(await s.h.canLogin(s.role, s.initialPassword)).toBe(true);
+});

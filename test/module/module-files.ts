@@ -1,0 +1,62 @@
+/**
+ * Where the module's Terraform lives, and a throwaway working directory per Terraform run so
+ * that tests leave no .terraform folders or lock files in the checkout.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../support/tools";
+import { runTerraform, type TerraformResult } from "../support/terraform";
+
+export { PROJECT_ROOT };
+
+export const EXAMPLES_DIR = join(PROJECT_ROOT, "examples");
+
+/** Every example folder (one use case each). */
+export function exampleDirs(): string[] {
+  return readdirSync(EXAMPLES_DIR, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => join(EXAMPLES_DIR, entry.name))
+    .filter((dir) => readdirSync(dir).some((file) => file.endsWith(".tf")));
+}
+
+export class TerraformFailed extends Error {
+  override readonly name = "TerraformFailed";
+}
+
+/** Throws with Terraform's own output when a command fails, so a red test says why. */
+export function expectSuccess(args: readonly string[], result: TerraformResult): TerraformResult {
+  if (result.code !== 0) {
+    throw new TerraformFailed(`terraform ${args.join(" ")} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+  }
+  return result;
+}
+
+export interface Workdir {
+  readonly env: NodeJS.ProcessEnv;
+  run(args: readonly string[]): TerraformResult;
+  /** Removes the data dir, and the lock file init wrote into the configuration if there was none. */
+  cleanup(): void;
+}
+
+/**
+ * A Terraform configuration in the checkout, initialised offline (-backend=false) with its
+ * .terraform data in a temp folder. Providers come from the shared plugin cache.
+ */
+export function initWorkdir(configDir: string): Workdir {
+  const dataDir = mkdtempSync(join(tmpdir(), "tf-data-"));
+  const lockFile = join(configDir, ".terraform.lock.hcl");
+  const hadLockFile = existsSync(lockFile);
+  const env = { TF_DATA_DIR: dataDir };
+  const run = (args: readonly string[]) => runTerraform(args, { cwd: configDir, env });
+  const initArgs = ["init", "-backend=false", "-input=false", "-no-color"];
+  expectSuccess(initArgs, run(initArgs));
+  return {
+    env,
+    run,
+    cleanup() {
+      rmSync(dataDir, { recursive: true, force: true });
+      if (!hadLockFile) rmSync(lockFile, { force: true });
+    },
+  };
+}
