@@ -77,6 +77,12 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
       }
       const deadline = clock() + context.getRemainingTimeInMillis();
       return await rotate(config, deps, { invocationId: context.awsRequestId, deadline });
+    } catch (error) {
+      // rotate() logs its own failures; these two are the handler's.
+      if (error instanceof RotationError && error.step === "handler") {
+        logger.error(error.message, { step: "handler", outcome: "failed", kind: error.kind });
+      }
+      throw error;
     } finally {
       metrics.flush();
       logger.powertools.removeKeys(["invocationId"]);

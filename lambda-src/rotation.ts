@@ -10,72 +10,39 @@
  */
 import type { Config } from "./config";
 import { buildDatabaseUrl } from "./database-url";
-import type { LoginOutcome, RoleDatabase, RoleSession } from "./db/postgres";
-import { LoginFailedError } from "./db/postgres";
+import { LoginFailedError, type LoginOutcome, type RoleSession } from "./db/postgres";
 import { scramSha256Verifier } from "./db/scram";
-import type { ServiceRefresh, ServiceRefresher } from "./ecs/refresh";
-import {
-  CredentialDriftError,
-  RotationError,
-  RotationInProgress,
-  describeError,
-  redact,
-  type RotationErrorKind,
-} from "./errors";
-import type { RotationLogger, RotationMetrics } from "./observability";
+import type { ServiceRefresh } from "./ecs/refresh";
+import { CredentialDriftError, RotationError, RotationInProgress } from "./errors";
 import { generatePassword } from "./password";
 import {
   leaseHeld,
   newPendingRecord,
   parsePending,
-  releaseLease,
   serializePending,
   takeOverLease,
   type PendingRecord,
 } from "./pending";
-import { ParameterStoreError, type SecretStore } from "./secrets/parameter-store";
+import { decideRecovery } from "./recovery";
+import {
+  Run,
+  SimulatedCrash,
+  type Invocation,
+  type RotationDeps,
+  type RotationOutcome,
+  type RotationResult,
+} from "./run";
 import type { StepName } from "./steps";
 
-export interface RotationHooks {
-  /** Called after each completed step; tests throw or kill the process here to crash the run. */
-  readonly afterStep?: (step: StepName) => Promise<void> | void;
-}
-
-export interface RotationDeps {
-  readonly store: SecretStore;
-  readonly database: RoleDatabase;
-  readonly ecs: ServiceRefresher;
-  readonly logger: RotationLogger;
-  readonly metrics: RotationMetrics;
-  /** Epoch milliseconds; Date.now by default. */
-  readonly clock?: () => number;
-  readonly hooks?: RotationHooks;
-}
-
-export interface Invocation {
-  readonly invocationId: string;
-  /** Epoch milliseconds when the Lambda will be stopped: the end of this run's lease. */
-  readonly deadline: number;
-}
-
-export type RotationOutcome = "rotated" | "recovered" | "skipped";
-
-export interface StepTiming {
-  readonly step: StepName;
-  readonly ms: number;
-}
-
-/** What a run returns and logs. Never contains a secret. */
-export interface RotationResult {
-  readonly outcome: RotationOutcome;
-  /** Why the run was skipped ("rotation in progress by … until …"). */
-  readonly reason?: string;
-  readonly steps: readonly StepTiming[];
-  readonly services: readonly ServiceRefresh[];
-  /** ALTER ROLE commit → new value readable from SSM; null when this run did not apply. */
-  readonly publishGapMs: number | null;
-  readonly durationMs: number;
-}
+export { decideRecovery, type RecoveryVerdict } from "./recovery";
+export type {
+  Invocation,
+  RotationDeps,
+  RotationHooks,
+  RotationOutcome,
+  RotationResult,
+  StepTiming,
+} from "./run";
 
 /** Rotate the role's password, or finish an interrupted rotation. */
 export async function rotate(
@@ -94,6 +61,10 @@ export async function rotate(
     if (error instanceof SimulatedCrash) throw error.original;
     if (error instanceof RotationInProgress) return run.skipped(error);
     throw await run.failed(error);
+  } finally {
+    // Sessions outlive a step only between read/recover and apply; a failure in between
+    // must not leave a connection open in a warm Lambda.
+    await run.closeSessions();
   }
 }
 
@@ -103,12 +74,8 @@ async function freshRotation(
   current: string,
   session: RoleSession | undefined,
 ): Promise<RotationOutcome> {
-  try {
-    const staged = await run.step("stage", () => stage(run));
-    await run.step("apply", () => apply(run, current, staged.password, session));
-  } finally {
-    await session?.close();
-  }
+  const staged = await run.step("stage", () => stage(run));
+  await run.step("apply", () => apply(run, current, staged.password, session));
   await run.step("verify", () => verify(run));
   await publishRefreshFinish(run);
   return "rotated";
@@ -125,11 +92,7 @@ async function resumeRotation(
   }
   const decision = await run.step("recover", () => recover(run, current, pending));
   if (decision.kind === "reapply") {
-    try {
-      await run.step("apply", () => apply(run, current, run.newPassword(), decision.session));
-    } finally {
-      await decision.session.close();
-    }
+    await run.step("apply", () => apply(run, current, run.newPassword(), decision.session));
     await run.step("verify", () => verify(run));
   }
   await publishRefreshFinish(run);
@@ -270,7 +233,7 @@ async function recover(
   let currentLogin: LoginOutcome;
   if (stagedLogin.kind === "rejected" && current !== ours.password) {
     try {
-      session = await run.deps.database.openSession(user, current);
+      session = run.track(await run.deps.database.openSession(user, current));
       currentLogin = { kind: "accepted", currentUser: session.currentUser };
     } catch (error) {
       if (!(error instanceof LoginFailedError)) throw error;
@@ -324,29 +287,6 @@ function decide(
   }
 }
 
-export type RecoveryVerdict = "publish" | "reapply" | "drift" | "unreachable";
-
-/**
- * DESIGN invariant 2 as a table. `staged` is the login with the pending password; `current`
- * the login with the password parameter's value, tried only when the staged one was rejected.
- *
- *   staged       current      → verdict
- *   accepted     (not tried)  → publish      (the interrupted apply committed)
- *   unreachable  (not tried)  → unreachable  (decide nothing without an answer)
- *   rejected     accepted     → reapply      (the interrupted apply never committed)
- *   rejected     rejected     → drift        (someone else changed the password)
- *   rejected     unreachable  → unreachable
- */
-export function decideRecovery(
-  staged: LoginOutcome,
-  current: LoginOutcome | undefined,
-): RecoveryVerdict {
-  if (staged.kind === "accepted") return "publish";
-  if (staged.kind === "unreachable") return "unreachable";
-  if (current === undefined || current.kind === "unreachable") return "unreachable";
-  return current.kind === "accepted" ? "reapply" : "drift";
-}
-
 /**
  * Step 3, apply. Assumes: the pending parameter holds `next`, this run holds the lease, and
  * `current` logs in (a session is open with it, or is opened here).
@@ -365,7 +305,7 @@ async function apply(
     await open.setPassword(run.config.db.user, scramSha256Verifier(next));
     run.applied();
   } finally {
-    if (session === undefined) await open.close();
+    await run.closeSession(open);
   }
 }
 
@@ -500,7 +440,7 @@ function checkPendingRole(run: Run, pending: PendingRecord): void {
 
 async function openSession(run: Run, password: string, step: StepName): Promise<RoleSession> {
   try {
-    return await run.deps.database.openSession(run.config.db.user, password);
+    return run.track(await run.deps.database.openSession(run.config.db.user, password));
   } catch (error) {
     if (!(error instanceof LoginFailedError)) throw error;
     if (error.outcome.kind === "unreachable") throw unreachable(run, step, error.outcome.detail);
@@ -524,201 +464,4 @@ function unreachable(run: Run, step: StepName, detail: string): RotationError {
     action:
       "check the security groups, the host name against the server certificate, and the CA bundle (db_ca_bundle_file); then re-run",
   });
-}
-
-/** Thrown through the protocol when a test hook throws, so nothing cleans up after it. */
-class SimulatedCrash extends Error {
-  constructor(readonly original: unknown) {
-    super("hook aborted the run");
-  }
-}
-
-/** One run's context: what it holds, what it has seen, how long each step took. */
-class Run {
-  readonly logger: RotationLogger;
-  readonly now: () => number;
-  readonly startedAt: number;
-  readonly timings: StepTiming[] = [];
-  services: readonly ServiceRefresh[] = [];
-  private readonly secrets = new Set<string>();
-  private lease: PendingRecord | undefined;
-  private appliedAt: number | undefined;
-  private publishGapMs: number | null = null;
-  private stepInProgress: StepName = "read";
-
-  constructor(
-    readonly config: Config,
-    readonly deps: RotationDeps,
-    readonly invocation: Invocation,
-  ) {
-    this.logger = deps.logger;
-    this.now = deps.clock ?? Date.now;
-    this.startedAt = this.now();
-  }
-
-  async step<T>(step: StepName, body: () => Promise<T>): Promise<T> {
-    this.stepInProgress = step;
-    const started = this.now();
-    this.logger.info(`${step} started`, { step, outcome: "started" });
-    const result = await body();
-    const ms = this.now() - started;
-    this.timings.push({ step, ms });
-    this.logger.info(`${step} done`, { step, outcome: "ok", ms });
-    try {
-      await this.deps.hooks?.afterStep?.(step);
-    } catch (error) {
-      throw new SimulatedCrash(error);
-    }
-    return result;
-  }
-
-  remember(secret: string): void {
-    this.secrets.add(secret);
-  }
-
-  sanitize(text: string): string {
-    return redact(text, this.secrets);
-  }
-
-  hold(record: PendingRecord): void {
-    this.lease = record;
-    this.remember(record.password);
-  }
-
-  release(): void {
-    this.lease = undefined;
-  }
-
-  newPassword(): string {
-    if (this.lease === undefined) throw new Error("no staged password: the lease is not held");
-    return this.lease.password;
-  }
-
-  applied(): void {
-    this.appliedAt = this.now();
-  }
-
-  publishDone(): void {
-    if (this.appliedAt !== undefined) this.publishGapMs = this.now() - this.appliedAt;
-  }
-
-  /** What is where after a failure in `step`, for RotationError.stateLeft. */
-  stateLeft(step: StepName): string {
-    const { password, pending } = this.config.parameters;
-    const retry = this.lease
-      ? `a re-run recovers (this run releases its lease on failure; otherwise it ends at ${this.lease.leaseExpiresAt})`
-      : "";
-    switch (step) {
-      case "read":
-      case "stage":
-        return "nothing changed";
-      case "recover":
-        return `nothing changed in the database; ${password} and ${pending} keep their passwords`;
-      case "apply":
-        return `${pending} holds the staged password; the role's password may or may not have changed; ${password} holds the previous one; ${retry}`;
-      case "verify":
-        return `the role's password was changed to the staged one held in ${pending}; ${password} holds the previous one; ${retry}`;
-      case "publish-password":
-      case "publish-url":
-        return `the database accepts the staged password held in ${pending}; ${password}${this.config.parameters.databaseUrl ? ` and ${this.config.parameters.databaseUrl}` : ""} may still hold the previous value; ${retry}`;
-      case "refresh":
-        return `the password is rotated and published; ${pending} still exists; ${retry}`;
-      case "finish":
-        return `the password is rotated and published, and services were refreshed; ${pending} could not be deleted; a re-run publishes the same password again without changing it`;
-    }
-  }
-
-  succeeded(outcome: RotationOutcome): RotationResult {
-    const result = this.result(outcome);
-    this.deps.metrics.succeeded();
-    this.deps.metrics.duration(result.durationMs);
-    if (result.publishGapMs !== null) this.deps.metrics.publishGap(result.publishGapMs);
-    this.logger.info(`rotation ${outcome}`, {
-      step: "finish",
-      outcome,
-      durationMs: result.durationMs,
-      publishGapMs: result.publishGapMs,
-      steps: result.steps,
-      services: result.services,
-    });
-    return result;
-  }
-
-  skipped(reason: RotationInProgress): RotationResult {
-    const result = { ...this.result("skipped"), reason: `skipped: ${reason.message}` };
-    this.deps.metrics.skipped();
-    this.logger.info(result.reason, {
-      step: this.stepInProgress,
-      outcome: "skipped",
-      holder: reason.holder,
-      leaseExpiresAt: reason.leaseExpiresAt,
-    });
-    return result;
-  }
-
-  /** Release the lease (best effort), log, count, and return the error to throw. */
-  async failed(error: unknown): Promise<RotationError> {
-    const failure = this.toRotationError(error);
-    const durationMs = this.now() - this.startedAt;
-    this.deps.metrics.failed();
-    this.deps.metrics.duration(durationMs);
-    if (this.lease !== undefined) {
-      const released = releaseLease(this.lease, this.now());
-      try {
-        await this.deps.store.putSecureString(
-          this.config.parameters.pending,
-          serializePending(released),
-          this.config.parameters.kmsKeyId,
-        );
-      } catch (releaseError) {
-        this.logger.warn("could not release the lease; it ends on its own", {
-          step: failure.step,
-          outcome: "lease-kept",
-          leaseExpiresAt: this.lease.leaseExpiresAt,
-          error: describeError(releaseError, this.secrets),
-        });
-      }
-    }
-    this.logger.error(failure.message, {
-      step: failure.step,
-      outcome: "failed",
-      kind: failure.kind,
-      durationMs,
-      steps: this.timings,
-    });
-    return failure;
-  }
-
-  private toRotationError(error: unknown): RotationError {
-    const step = this.stepInProgress;
-    if (error instanceof RotationError) {
-      // Built from our own secret-free parts; redacted again in case a part quoted a server.
-      error.message = this.sanitize(error.message);
-      return error;
-    }
-    const kind: RotationErrorKind =
-      error instanceof ParameterStoreError ? "parameter-store" : "unexpected";
-    return new RotationError({
-      step,
-      kind,
-      problem:
-        error instanceof ParameterStoreError ? "SSM refused the request" : "unexpected error",
-      cause: describeError(error, this.secrets),
-      stateLeft: this.stateLeft(step),
-      action:
-        error instanceof ParameterStoreError
-          ? "apply the fix above, then re-run"
-          : "read the cause, fix it, then re-run; recovery completes an interrupted rotation",
-    });
-  }
-
-  private result(outcome: RotationOutcome): RotationResult {
-    return {
-      outcome,
-      steps: [...this.timings],
-      services: this.services,
-      publishGapMs: this.publishGapMs,
-      durationMs: this.now() - this.startedAt,
-    };
-  }
 }

@@ -13,6 +13,8 @@ import { markServerLog, passwordChanges } from "./support/server-log";
  * of these four, which a DATABASE_URL must percent-encode to stay parseable. */
 const ONLY_URL_SPECIAL_PUNCTUATION = "!\"$'()*+,-./:;<=>@[\\]^_`{|}~ ";
 
+jest.setTimeout(60_000);
+
 let output: CapturedOutput;
 beforeEach(() => (output = captureOutput()));
 afterEach(() => output.restore());

@@ -81,6 +81,8 @@ export class FakeDatabase implements RoleDatabase {
   verifier: string;
   passwordChanges = 0;
   reachable = true;
+  /** Sessions opened and not yet closed: a warm Lambda must not leak connections. */
+  openSessions = 0;
   readonly verifiersReceived: string[] = [];
   /** Called after ALTER ROLE commits; tests use it to check the invariant. */
   afterChange: () => void = () => undefined;
@@ -121,6 +123,8 @@ export class FakeDatabase implements RoleDatabase {
   async openSession(user: string, password: string): Promise<RoleSession> {
     const login = await this.canLogin(user, password);
     if (login.kind !== "accepted") throw new LoginFailedError(login);
+    this.openSessions++;
+    let open = true;
     return {
       currentUser: user,
       setPassword: async (role, verifier) => {
@@ -131,7 +135,10 @@ export class FakeDatabase implements RoleDatabase {
         this.passwordChanges++;
         this.afterChange();
       },
-      close: async () => undefined,
+      close: async () => {
+        if (open) this.openSessions--;
+        open = false;
+      },
     };
   }
 }

@@ -305,6 +305,35 @@ describe("rotate: a crash at any step boundary, then a re-run", () => {
   });
 });
 
+describe("rotate: database sessions", () => {
+  it.each(["read", "stage", "recover", "apply"] as const)(
+    "are all closed when the run stops after %s",
+    async (boundary) => {
+      const world = createWorld();
+      if (boundary === "recover") {
+        const first = invocation(world, "req-old", 1000);
+        const hooks = { afterStep: crashAfter("stage") };
+        await expect(rotate(world.config, world.deps({ hooks }), first)).rejects.toThrow(Crash);
+        world.clock.now = first.deadline;
+      }
+      const hooks = { afterStep: crashAfter(boundary) };
+      await expect(
+        rotate(world.config, world.deps({ hooks }), invocation(world, "req-2")),
+      ).rejects.toThrow(Crash);
+      expect(world.database.openSessions).toBe(0);
+    },
+  );
+
+  it("are all closed after a successful rotation and after a failed one", async () => {
+    const world = createWorld();
+    await rotate(world.config, world.deps(), invocation(world));
+    expect(world.database.openSessions).toBe(0);
+    world.store.failOn = (operation) => (operation === "create" ? new Error("boom") : undefined);
+    await expect(rotate(world.config, world.deps(), invocation(world))).rejects.toThrow();
+    expect(world.database.openSessions).toBe(0);
+  });
+});
+
 describe("rotate: recovery from a stale pending parameter", () => {
   async function staleWorld(mutate: (world: World) => void): Promise<World> {
     const world = createWorld();

@@ -64,7 +64,7 @@ export async function createScenario(options: ScenarioOptions = {}): Promise<Sce
   }
   if (services.length > 0) await seedEcs(cluster, services);
 
-  const env: Record<string, string | undefined> = {
+  const settings: Record<string, string | undefined> = {
     DB_HOST: h.host,
     DB_PORT: String(h.port),
     DB_NAME: h.database,
@@ -82,7 +82,9 @@ export async function createScenario(options: ScenarioOptions = {}): Promise<Sce
     POWERTOOLS_LOG_LEVEL: "INFO",
     ...options.env,
   };
-  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+  const env = Object.fromEntries(
+    Object.entries(settings).filter(([, value]) => value !== undefined),
+  ) as NodeJS.ProcessEnv;
 
   return {
     h,
@@ -92,7 +94,7 @@ export async function createScenario(options: ScenarioOptions = {}): Promise<Sce
     parameters,
     cluster,
     services,
-    env: env as NodeJS.ProcessEnv,
+    env,
   };
 }
 

@@ -1,0 +1,223 @@
+/**
+ * The module consumed from CDK for Terraform, once per environment of examples/complete: a
+ * stack wires the module with the inputs the example would give it under env/<env>.tfvars,
+ * then cdktf's Testing matchers check the synthesized stack, `terraform validate` and a real
+ * `terraform plan` with the real hashicorp/aws provider.
+ *
+ * Offline plan: the provider runs with fake credentials and its skip_* settings, and every
+ * endpoint it could call points at the local moto server. The plan itself makes one call,
+ * sts:GetCallerIdentity for the module's data.aws_caller_identity (the account ID in the
+ * IAM policy's ARNs); moto answers it.
+ */
+import { parse } from "@cdktf/hcl2json";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { TerraformHclModule, TerraformStack, Testing } from "cdktf";
+import { setupJest } from "cdktf/lib/testing/adapters/jest";
+import { readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { startMoto, type AwsEmulator } from "../support/moto";
+import { runTerraform, terraformEnv } from "../support/terraform";
+import { PROJECT_ROOT, expectSuccess } from "./module-files";
+
+setupJest();
+
+const EXAMPLE = join(PROJECT_ROOT, "examples", "complete");
+const ACCOUNT = "123456789012"; // moto's default account
+const KMS_KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/5f0e1d2c-3b4a-4968-8776-a5b4c3d2e1f0`;
+
+type Values = Record<string, unknown>;
+
+async function parseHcl(path: string): Promise<Record<string, unknown>> {
+  return (await parse(path, readFileSync(path, "utf8"))) as Record<string, unknown>;
+}
+
+/** The example's variable values for one environment: defaults from variables.tf, then the tfvars file. */
+async function exampleValues(tfvarsFile: string): Promise<Values> {
+  const variables = (await parseHcl(join(EXAMPLE, "variables.tf"))).variable as Record<string, Values[]>;
+  const defaults = Object.fromEntries(Object.entries(variables).map(([name, [body]]) => [name, body?.default]));
+  return { ...defaults, ...(await parseHcl(tfvarsFile)) };
+}
+
+/**
+ * Stand-ins for what the example builds itself (VPC, database, parameters, cluster): the IDs
+ * and names those resources would have in this environment.
+ */
+function standIns(values: Values): Record<string, unknown> {
+  const env = String(values.environment);
+  const zones = Number(values.availability_zone_count);
+  const topic = `arn:aws:sns:eu-west-1:${ACCOUNT}:orders-${env}-db-rotation-alarms`;
+  return {
+    name: `orders-${env}-db-rotation`,
+    vpc_id: "vpc-0a1b2c3d4e5f60718",
+    subnet_ids: Array.from({ length: zones }, (_, i) => `subnet-0a1b2c3d4e5f6071${i}`),
+    db_security_group_id: "sg-0a1b2c3d4e5f60718",
+    https_egress_cidr_blocks: values.create_vpc_endpoints ? [] : ["0.0.0.0/0"],
+    db_host: `orders-${env}.c0ffee123456.eu-west-1.rds.amazonaws.com`,
+    db_port: 5432,
+    db_name: "orders",
+    db_username: "orders_app",
+    password_parameter_name: `/orders/${env}/db/password`,
+    database_url_parameter_name: `/orders/${env}/db/url`,
+    parameter_kms_key_arn: KMS_KEY,
+    log_kms_key_arn: KMS_KEY,
+    ecs_cluster_name: `orders-${env}`,
+    ecs_service_names: ["app"],
+    alarm_actions: [topic],
+    ok_actions: [topic],
+  };
+}
+
+/**
+ * The module's inputs as examples/complete/rotation.tf passes them: `var.X` arguments take the
+ * environment's value, literals stay, everything else takes its stand-in. An argument with
+ * neither fails the test, so the stack cannot drift from the example unnoticed.
+ */
+async function moduleInputs(values: Values): Promise<Values> {
+  const modules = (await parseHcl(join(EXAMPLE, "rotation.tf"))).module as Record<string, Values[]>;
+  const { source, ...args } = modules.rotation?.[0] ?? {};
+  expect(source).toBe("../..");
+  const stand = standIns(values);
+  const inputs: Values = {};
+  for (const [name, expression] of Object.entries(args)) {
+    const variable = typeof expression === "string" ? /^\$\{var\.([a-z0-9_]+)\}$/.exec(expression)?.[1] : undefined;
+    if (variable) inputs[name] = values[variable];
+    else if (typeof expression !== "string" && !Array.isArray(expression)) inputs[name] = expression;
+    else if (name in stand) inputs[name] = stand[name];
+    else throw new Error(`examples/complete passes ${name} = ${JSON.stringify(expression)}: add a stand-in`);
+  }
+  return inputs;
+}
+
+function rotationStack(values: Values, inputs: Values, endpoint: string): TerraformStack {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, "rotation");
+  const services = ["sts", "iam", "lambda", "ec2", "ssm", "ecs", "logs", "cloudwatch", "events", "kms"];
+  new AwsProvider(stack, "aws", {
+    region: String(values.region),
+    accessKey: "AKIAIOSFODNN7EXAMPLE",
+    secretKey: "offline-test-secret-not-a-real-key",
+    skipCredentialsValidation: true,
+    skipRequestingAccountId: true,
+    skipMetadataApiCheck: "true",
+    skipRegionValidation: true,
+    endpoints: [Object.fromEntries(services.map((service) => [service, endpoint]))],
+  });
+  new TerraformHclModule(stack, "rotation", {
+    // Terraform uses a ./ or ../ module in place (an absolute path would be copied, node_modules
+    // and all). Testing.fullSynth writes to <tmpdir>/cdktf.outdir.<random>/stacks/rotation.
+    source: relative(join(tmpdir(), "cdktf.outdir.x", "stacks", "rotation"), PROJECT_ROOT),
+    skipAssetCreationFromLocalModules: true,
+    variables: inputs,
+  });
+  return stack;
+}
+
+interface PlannedResource {
+  readonly address: string;
+  readonly type: string;
+  readonly values: Record<string, unknown>;
+}
+
+function plannedResources(stackDir: string): PlannedResource[] {
+  const plan = ["plan", "-input=false", "-lock=false", "-no-color", "-out=tfplan"];
+  expectSuccess(plan, runTerraform(plan, { cwd: stackDir }));
+  const show = ["show", "-json", "tfplan"];
+  const json = JSON.parse(expectSuccess(show, runTerraform(show, { cwd: stackDir })).stdout) as {
+    planned_values: { root_module: { child_modules?: Array<{ resources?: PlannedResource[] }> } };
+  };
+  return (json.planned_values.root_module.child_modules ?? []).flatMap((m) => m.resources ?? []);
+}
+
+let moto: AwsEmulator;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  moto = await startMoto();
+  // The Testing matchers run `terraform init/validate/plan` with process.env: give them the
+  // offline CLI config (provider mirror, shared plugin cache).
+  Object.assign(process.env, terraformEnv());
+});
+
+afterAll(async () => {
+  process.env = savedEnv;
+  await moto?.stop();
+});
+
+const tfvarsFiles = readdirSync(join(EXAMPLE, "env")).filter((file) => file.endsWith(".tfvars"));
+
+test("there is a tfvars file per environment", () => {
+  expect(tfvarsFiles.sort()).toEqual(["dev.tfvars", "prod.tfvars"]);
+});
+
+describe.each(tfvarsFiles)("examples/complete with env/%s", (tfvarsFile) => {
+  let values: Values;
+  let inputs: Values;
+  let stack: TerraformStack;
+
+  beforeAll(async () => {
+    values = await exampleValues(join(EXAMPLE, "env", tfvarsFile));
+    inputs = await moduleInputs(values);
+    stack = rotationStack(values, inputs, moto.endpoint);
+  });
+
+  test("synthesizes the provider and the module with this environment's settings", () => {
+    const synthesized = Testing.synth(stack);
+    expect(synthesized).toHaveProviderWithProperties(AwsProvider, {
+      region: values.region,
+      skip_credentials_validation: true,
+      skip_requesting_account_id: true,
+    });
+    const module = (JSON.parse(synthesized) as { module: Record<string, Values> }).module.rotation;
+    expect(module).toMatchObject({
+      schedule_expression: values.rotation_schedule_expression,
+      schedule_enabled: values.rotation_schedule_enabled,
+      log_level: values.log_level,
+      log_retention_in_days: values.log_retention_in_days,
+      create_vpc_endpoints: values.create_vpc_endpoints,
+    });
+  });
+
+  test("is valid Terraform and plans successfully, offline", () => {
+    const outdir = Testing.fullSynth(stack);
+    expect(outdir).toBeValidTerraform();
+    expect(outdir).toPlanSuccessfully();
+
+    const resources = plannedResources(join(outdir, "stacks", "rotation"));
+    const one = (type: string) => {
+      const found = resources.filter((r) => r.type === type);
+      expect(found.map((r) => r.address)).toHaveLength(1);
+      return (found[0] as PlannedResource).values;
+    };
+
+    const fn = one("aws_lambda_function");
+    expect(fn).toMatchObject({
+      function_name: inputs.name,
+      reserved_concurrent_executions: 1,
+      runtime: "nodejs22.x",
+      architectures: ["arm64"],
+      handler: "index.handler",
+    });
+    const environment = (fn.environment as Array<{ variables: Record<string, string> }>)[0]?.variables;
+    expect(environment).toMatchObject({
+      POWERTOOLS_LOG_LEVEL: values.log_level,
+      PASSWORD_PARAMETER: `/orders/${String(values.environment)}/db/password`,
+      PENDING_PARAMETER: `/orders/${String(values.environment)}/db/password-pending`,
+      ECS_SERVICES: "app",
+    });
+    expect(one("aws_lambda_function_event_invoke_config").maximum_retry_attempts).toBe(0);
+    expect(one("aws_cloudwatch_event_rule")).toMatchObject({
+      schedule_expression: values.rotation_schedule_expression,
+      state: values.rotation_schedule_enabled ? "ENABLED" : "DISABLED",
+    });
+    expect(one("aws_cloudwatch_log_group").retention_in_days).toBe(values.log_retention_in_days);
+    expect(resources.filter((r) => r.type === "aws_vpc_endpoint")).toHaveLength(values.create_vpc_endpoints ? 4 : 0);
+
+    // The account ID came from moto through the real provider: the policy names this account's ARNs.
+    const policy = JSON.parse(String(one("aws_iam_role_policy").policy)) as {
+      Statement: Array<{ Sid: string; Resource: string | string[] }>;
+    };
+    const ecs = policy.Statement.find((s) => s.Sid === "RefreshEcsServices");
+    expect(ecs?.Resource).toBe(`arn:aws:ecs:eu-west-1:${ACCOUNT}:service/orders-${String(values.environment)}/app`);
+  });
+});
