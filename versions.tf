@@ -5,7 +5,7 @@ terraform {
   required_providers {
     aws = {
       source = "hashicorp/aws"
-      # 5.50: `state` on aws_cloudwatch_event_rule and the vpc_security_group_*_rule resources.
+      # The tests run 5.100.0, the version mirrored offline.
       version = ">= 5.50, < 7.0"
     }
   }

@@ -161,8 +161,34 @@ async function read(run: Run): Promise<ReadState> {
     checkPendingRole(run, pending);
     return { current, pending, session: undefined };
   }
-  const session = await openSession(run, current, "read");
-  return { current, pending: undefined, session };
+  try {
+    const session = await openSession(run, current, "read");
+    return { current, pending: undefined, session };
+  } catch (error) {
+    if (error instanceof CredentialDriftError) await rejectIfAnotherRunMovedOn(run, current);
+    throw error;
+  }
+}
+
+/**
+ * A rejected current password is drift only if nobody is rotating: another run may have
+ * staged and applied between our two reads. Look again before raising an alarm.
+ * Raises: RotationInProgress when a pending parameter has appeared or the password changed.
+ */
+async function rejectIfAnotherRunMovedOn(run: Run, readPassword: string): Promise<void> {
+  const { password: passwordName, pending: pendingName } = run.config.parameters;
+  const pendingText = await run.deps.store.getSecureString(pendingName);
+  if (pendingText !== undefined) {
+    run.remember(pendingText);
+    const holder = parsePending(pendingName, pendingText, "read");
+    run.remember(holder.password);
+    throw new RotationInProgress(holder.invocationId, holder.leaseExpiresAt);
+  }
+  const passwordNow = await run.deps.store.getSecureString(passwordName);
+  if (passwordNow !== undefined) run.remember(passwordNow);
+  if (passwordNow !== readPassword) {
+    throw new RotationInProgress("another invocation (it finished a rotation meanwhile)", "now");
+  }
 }
 
 /**

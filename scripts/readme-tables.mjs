@@ -44,7 +44,9 @@ export async function renderTables() {
       const fallback = required ? "n/a" : code(JSON.stringify(v.default));
       return `| ${code(v.name)} | ${cell(v.description ?? "")} | ${code(unwrap(v.type ?? "any"))} | ${fallback} | ${required ? "yes" : "no"} |`;
     });
-  const outputRows = [...outputs].sort(byName).map((o) => `| ${code(o.name)} | ${cell(o.description ?? "")} |`);
+  const outputRows = [...outputs]
+    .sort(byName)
+    .map((o) => `| ${code(o.name)} | ${cell(o.description ?? "")} |`);
 
   return [
     BEGIN,
@@ -87,7 +89,9 @@ async function main(argv) {
 
   if (check) {
     if (wanted !== current) {
-      console.error(`${readmePath}: the inputs/outputs tables differ from variables.tf/outputs.tf; run \`npm run docs\``);
+      console.error(
+        `${readmePath}: the inputs/outputs tables differ from variables.tf/outputs.tf; run \`npm run docs\``,
+      );
       process.exit(1);
     }
     console.log(`${readmePath}: inputs/outputs tables are current`);

@@ -1,11 +1,12 @@
 terraform {
-  # 1.11: write-only arguments (password_wo, value_wo) keep the initial password out of state.
-  required_version = ">= 1.11"
+  # Write-only arguments (password_wo, value_wo) keep the initial password out of state: GA in
+  # 1.11, and 1.11.1 fixes their use inside modules (hashicorp/terraform#36619).
+  required_version = ">= 1.11.1"
 
   required_providers {
     aws = {
       source = "hashicorp/aws"
-      # 5.87: ephemeral aws_secretsmanager_random_password; 5.88+: password_wo and value_wo.
+      # password_wo on aws_db_instance arrived in 5.88; the tests run 5.100.0.
       version = ">= 5.90, < 7.0"
     }
   }

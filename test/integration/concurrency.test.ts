@@ -3,10 +3,12 @@
  * Overwrite=false, is the lock. A second run while it is held exits cleanly, says why, and
  * changes nothing.
  */
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { createHandler } from "../../lambda-src/handler";
 import type { RotationResult } from "../../lambda-src/rotation";
 import { lambdaContext } from "./support/context";
 import { expectRotated } from "./support/expectations";
+import { deferred, holdResponse } from "./support/interleave";
 import { captureOutput, type CapturedOutput } from "./support/output";
 import { putSecureString } from "./support/aws";
 import { createScenario, snapshot, testPassword } from "./support/scenario";
@@ -19,7 +21,7 @@ beforeEach(() => (output = captureOutput()));
 afterEach(() => output.restore());
 
 // Several rounds: a race that loses only sometimes must not pass by luck.
-test.each([1, 2, 3])(
+test.each([1, 2, 3, 4, 5])(
   "two invocations started at once: one rotates, the other is skipped as in progress (round %i)",
   async () => {
     const s = await createScenario();
@@ -43,6 +45,44 @@ test.each([1, 2, 3])(
     await expectRotated(s, s.initialPassword, before);
   },
 );
+
+test("a run that read 'no pending' just before another run staged and applied is skipped, not failed as credential drift", async () => {
+  const s = await createScenario();
+  const before = await snapshot(s);
+  const mark = markServerLog(s.h.readServerLog);
+  const laterSawNoPending = deferred();
+  const earlierApplied = deferred();
+  const slowSsm = new SSMClient({});
+  holdResponse(
+    slowSsm,
+    "GetParameterCommand",
+    s.parameters.pending,
+    laterSawNoPending,
+    earlierApplied.promise,
+  );
+  const later = createHandler({ env: s.env, clients: { ssm: slowSsm } });
+  const earlier = createHandler({
+    env: s.env,
+    hooks: { afterStep: (step) => (step === "apply" ? earlierApplied.resolve() : undefined) },
+  });
+
+  // The later run has read the password and found no pending parameter; only then does the
+  // earlier run stage and apply, before the later run logs in with what it read.
+  const laterRun = later({ action: "rotate" }, lambdaContext()).then(
+    (result) => ({ result }),
+    (error: unknown) => ({ error: String(error) }),
+  );
+  await laterSawNoPending.promise;
+  const earlierResult = await earlier({ action: "rotate" }, lambdaContext());
+  const laterOutcome = await laterRun;
+
+  expect(earlierResult).toMatchObject({ outcome: "rotated" });
+  expect(laterOutcome).toMatchObject({
+    result: { outcome: "skipped", reason: expect.stringMatching(/rotation in progress/) },
+  });
+  expect(passwordChanges(s.h.readServerLog, s.role, mark)).toHaveLength(1);
+  await expectRotated(s, s.initialPassword, before);
+});
 
 test("a run that finds another run's unexpired lease is skipped and changes nothing", async () => {
   const s = await createScenario();

@@ -2,7 +2,9 @@
  * A rotation through the handler, against the real PostgreSQL (verify-full TLS) and the AWS
  * emulator: what a user sees afterwards in the database, in SSM and in ECS.
  */
+import { RotationError } from "../../lambda-src/errors";
 import { createHandler } from "../../lambda-src/handler";
+import { keyIdOf, readParameter } from "./support/aws";
 import { lambdaContext } from "./support/context";
 import { expectDatabaseUrl, expectRotated } from "./support/expectations";
 import { captureOutput, type CapturedOutput } from "./support/output";
@@ -63,5 +65,71 @@ test("without a DATABASE_URL parameter or ECS services, the password alone is ro
   const result = await createHandler({ env: s.env })(undefined, lambdaContext());
 
   expect(result).toMatchObject({ outcome: "rotated", services: [] });
+  await expectRotated(s, s.initialPassword, before);
+});
+
+test("a role whose name needs quoting in SQL and encoding in a URL is rotated and published correctly", async () => {
+  const s = await createScenario({ roleName: (id) => `${id}@app:"ops" #1` });
+  const before = await snapshot(s);
+
+  const result = await createHandler({ env: s.env })({ action: "rotate" }, lambdaContext());
+
+  expect(result).toMatchObject({ outcome: "rotated" });
+  // expectRotated parses DATABASE_URL and decodes the user name back to the role's.
+  await expectRotated(s, s.initialPassword, before);
+});
+
+describe("KMS keys of the parameters", () => {
+  const appKey = "alias/app-secrets";
+
+  test("without KMS_KEY_ID, every parameter keeps (or, for pending, takes) the password parameter's key", async () => {
+    const s = await createScenario({ keyId: appKey });
+    const crashAfterStage = createHandler({
+      env: s.env,
+      hooks: {
+        afterStep: (step) => {
+          if (step === "stage")
+            throw new Error("stop after stage to look at the pending parameter");
+        },
+      },
+    });
+    await expect(crashAfterStage({ action: "rotate" }, lambdaContext(0))).rejects.toThrow(
+      /stop after stage/,
+    );
+    expect(await keyIdOf(s.parameters.pending)).toBe(appKey);
+
+    await createHandler({ env: s.env })({ action: "rotate" }, lambdaContext());
+
+    expect(await readParameter(s.parameters.pending)).toBeUndefined();
+    expect(await keyIdOf(s.parameters.password)).toBe(appKey);
+    expect(await keyIdOf(s.parameters.databaseUrl ?? "")).toBe(appKey);
+  });
+
+  test("with KMS_KEY_ID, the published parameters are encrypted with that key", async () => {
+    const configured = "alias/rotation-key";
+    const s = await createScenario({ keyId: appKey, env: { KMS_KEY_ID: configured } });
+
+    await createHandler({ env: s.env })({ action: "rotate" }, lambdaContext());
+
+    expect(await keyIdOf(s.parameters.password)).toBe(configured);
+    expect(await keyIdOf(s.parameters.databaseUrl ?? "")).toBe(configured);
+  });
+});
+
+test("an ECS service that does not exist fails the run after the password is rotated and published", async () => {
+  const s = await createScenario({ services: 1 });
+  const before = await snapshot(s);
+  const missing = `${s.cluster}-no-such-service`;
+
+  const run = createHandler({ env: { ...s.env, ECS_SERVICES: `${s.services[0]},${missing}` } });
+  const error = await run({ action: "rotate" }, lambdaContext()).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+
+  expect(error).toBeInstanceOf(RotationError);
+  expect(error).toMatchObject({ kind: "refresh-failed", step: "refresh" });
+  expect((error as RotationError).message).toContain(missing);
+  // The applications can still log in: the rotation itself completed, the existing service restarted.
   await expectRotated(s, s.initialPassword, before);
 });

@@ -53,21 +53,33 @@ beforeAll(() => {
   try {
     report = JSON.parse(result.stdout) as CheckovReport;
   } catch {
-    throw new Error(`checkov printed no JSON report (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `checkov printed no JSON report (exit ${result.status}):\n${result.stdout}\n${result.stderr}`,
+    );
   }
 });
 
-const describeCheck = (c: CheckRecord) => `${c.check_id} ${c.check_name} (${c.resource} in ${c.file_path})`;
+const describeCheck = (c: CheckRecord) =>
+  `${c.check_id} ${c.check_name} (${c.resource} in ${c.file_path})`;
 
 test("checkov scanned the module and both examples", () => {
-  const files = new Set([...report.results.passed_checks, ...report.results.failed_checks].map((c) => c.file_path));
+  const files = new Set(
+    [...report.results.passed_checks, ...report.results.failed_checks].map((c) => c.file_path),
+  );
   expect([...files]).toEqual(
-    expect.arrayContaining(["/iam.tf", "/network.tf", "/examples/complete/database.tf", "/examples/complete/ecs.tf"]),
+    expect.arrayContaining([
+      "/iam.tf",
+      "/network.tf",
+      "/examples/complete/database.tf",
+      "/examples/complete/ecs.tf",
+    ]),
   );
   // The function's checks run through the examples' module calls.
-  expect(report.results.passed_checks.some((c) => c.resource.startsWith("module.rotation.aws_lambda_function"))).toBe(
-    true,
-  );
+  expect(
+    report.results.passed_checks.some((c) =>
+      c.resource.startsWith("module.rotation.aws_lambda_function"),
+    ),
+  ).toBe(true);
   expect(report.results.parsing_errors).toEqual([]);
 });
 
@@ -82,6 +94,10 @@ test("every skip is inline and gives its reason", () => {
   });
   expect(unexplained.map(describeCheck)).toEqual([]);
   // Reported for the record; a new skip shows up in the test output and in review.
-  const reasons = new Set(report.results.skipped_checks.map((c) => `${c.check_id}: ${c.check_result.suppress_comment}`));
-  console.log(`checkov: ${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.skipped} skipped\n${[...reasons].join("\n")}`);
+  const reasons = new Set(
+    report.results.skipped_checks.map((c) => `${c.check_id}: ${c.check_result.suppress_comment}`),
+  );
+  console.log(
+    `checkov: ${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.skipped} skipped\n${[...reasons].join("\n")}`,
+  );
 });

@@ -24,8 +24,14 @@ async function localsOf(file: string): Promise<Record<string, unknown>> {
 }
 
 /** The Terraform variables an expression reads, following local.* references one level at a time. */
-function variablesRead(expression: string, locals: Record<string, unknown>, seen = new Set<string>()): Set<string> {
-  const found = new Set([...expression.matchAll(/\bvar\.([a-z0-9_]+)/g)].map((m) => m[1] as string));
+function variablesRead(
+  expression: string,
+  locals: Record<string, unknown>,
+  seen = new Set<string>(),
+): Set<string> {
+  const found = new Set(
+    [...expression.matchAll(/\bvar\.([a-z0-9_]+)/g)].map((m) => m[1] as string),
+  );
   for (const [, local] of expression.matchAll(/\blocal\.([a-z0-9_]+)/g)) {
     if (!local || seen.has(local)) continue;
     seen.add(local);
@@ -70,8 +76,12 @@ test.each(Object.entries(CONFIG_KEYS))("%s is fed by var.%s", (key, variable) =>
 });
 
 test("no key carries a password: none reads a variable that could hold one", () => {
-  const everyVariable = new Set(Object.values(environment).flatMap((e) => [...variablesRead(e, locals)]));
-  expect([...everyVariable].filter((v) => /password(?!_(parameter_name|length|exclude_characters))/.test(v))).toEqual(
-    [],
+  const everyVariable = new Set(
+    Object.values(environment).flatMap((e) => [...variablesRead(e, locals)]),
   );
+  expect(
+    [...everyVariable].filter((v) =>
+      /password(?!_(parameter_name|length|exclude_characters))/.test(v),
+    ),
+  ).toEqual([]);
 });

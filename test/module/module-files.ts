@@ -27,7 +27,9 @@ export class TerraformFailed extends Error {
 /** Throws with Terraform's own output when a command fails, so a red test says why. */
 export function expectSuccess(args: readonly string[], result: TerraformResult): TerraformResult {
   if (result.code !== 0) {
-    throw new TerraformFailed(`terraform ${args.join(" ")} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+    throw new TerraformFailed(
+      `terraform ${args.join(" ")} exited ${result.code}\n${result.stdout}\n${result.stderr}`,
+    );
   }
   return result;
 }

@@ -13,12 +13,17 @@ const GENERATOR = join(PROJECT_ROOT, "scripts", "readme-tables.mjs");
 const README = join(PROJECT_ROOT, "README.md");
 
 function checkReadme(path: string) {
-  return spawnSync(process.execPath, [GENERATOR, "--check", "--readme", path], { encoding: "utf8" });
+  return spawnSync(process.execPath, [GENERATOR, "--check", "--readme", path], {
+    encoding: "utf8",
+  });
 }
 
 async function namesIn(file: string, kind: "variable" | "output"): Promise<string[]> {
   const path = join(PROJECT_ROOT, file);
-  const parsed = (await parse(path, readFileSync(path, "utf8"))) as Record<string, Record<string, unknown>>;
+  const parsed = (await parse(path, readFileSync(path, "utf8"))) as Record<
+    string,
+    Record<string, unknown>
+  >;
   return Object.keys(parsed[kind] ?? {});
 }
 
@@ -38,7 +43,10 @@ test("README.md's tables are current (run `npm run docs` if this fails)", () => 
 test("every variable and output has its row", async () => {
   const block = generatedBlock(readFileSync(README, "utf8"));
   const rows = new Set([...block.matchAll(/^\| `([a-z0-9_]+)` \|/gm)].map((m) => m[1]));
-  const expected = [...(await namesIn("variables.tf", "variable")), ...(await namesIn("outputs.tf", "output"))];
+  const expected = [
+    ...(await namesIn("variables.tf", "variable")),
+    ...(await namesIn("outputs.tf", "output")),
+  ];
   expect(expected.length).toBeGreaterThan(40);
   expect([...rows].sort()).toEqual([...new Set(expected)].sort());
 });

@@ -4,12 +4,25 @@
  */
 import { relative } from "node:path";
 import { runTerraform } from "../support/terraform";
-import { PROJECT_ROOT, exampleDirs, expectSuccess, initWorkdir, type Workdir } from "./module-files";
+import {
+  PROJECT_ROOT,
+  exampleDirs,
+  expectSuccess,
+  initWorkdir,
+  type Workdir,
+} from "./module-files";
 
 test("every .tf, .tfvars and .tftest.hcl file is formatted (terraform fmt -check)", () => {
   // The root non-recursively: a recursive run from the root would also walk node_modules.
   for (const target of [".", "examples", "test/terraform"]) {
-    const args = ["fmt", "-check", "-list=true", "-no-color", ...(target === "." ? [] : ["-recursive"]), target];
+    const args = [
+      "fmt",
+      "-check",
+      "-list=true",
+      "-no-color",
+      ...(target === "." ? [] : ["-recursive"]),
+      target,
+    ];
     const result = runTerraform(args, { cwd: PROJECT_ROOT });
     expect({ target, unformatted: result.stdout.trim(), code: result.code }).toEqual({
       target,
@@ -43,20 +56,25 @@ describe("the module (repository root)", () => {
   });
 });
 
-describe.each(exampleDirs().map((dir) => [relative(PROJECT_ROOT, dir), dir]))("%s", (_name, dir) => {
-  test("initialises offline and validates", () => {
-    const workdir = initWorkdir(dir);
-    try {
-      const args = ["validate", "-no-color"];
-      expect(expectSuccess(args, workdir.run(args)).stdout).toContain("Success!");
-    } finally {
-      workdir.cleanup();
-    }
-  });
-});
+describe.each(exampleDirs().map((dir) => [relative(PROJECT_ROOT, dir), dir]))(
+  "%s",
+  (_name, dir) => {
+    test("initialises offline and validates", () => {
+      const workdir = initWorkdir(dir);
+      try {
+        const args = ["validate", "-no-color"];
+        expect(expectSuccess(args, workdir.run(args)).stdout).toContain("Success!");
+      } finally {
+        workdir.cleanup();
+      }
+    });
+  },
+);
 
 test("there are examples to check", () => {
-  expect(exampleDirs().map((dir) => relative(PROJECT_ROOT, dir)).sort()).toEqual(
-    expect.arrayContaining(["examples/complete", "examples/existing-infrastructure"]),
-  );
+  expect(
+    exampleDirs()
+      .map((dir) => relative(PROJECT_ROOT, dir))
+      .sort(),
+  ).toEqual(expect.arrayContaining(["examples/complete", "examples/existing-infrastructure"]));
 });

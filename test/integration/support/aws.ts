@@ -5,6 +5,7 @@
  */
 import {
   DeleteParameterCommand,
+  DescribeParametersCommand,
   GetParameterCommand,
   ParameterNotFound,
   PutParameterCommand,
@@ -37,10 +38,27 @@ export interface StoredParameter {
   readonly version: number;
 }
 
-export async function putSecureString(name: string, value: string): Promise<void> {
+/** Create or overwrite a SecureString, encrypted with `keyId` (default: the account's aws/ssm key). */
+export async function putSecureString(name: string, value: string, keyId?: string): Promise<void> {
   await ssm().send(
-    new PutParameterCommand({ Name: name, Value: value, Type: "SecureString", Overwrite: true }),
+    new PutParameterCommand({
+      Name: name,
+      Value: value,
+      Type: "SecureString",
+      Overwrite: true,
+      ...(keyId ? { KeyId: keyId } : {}),
+    }),
   );
+}
+
+/** The KMS key a parameter is encrypted with, as SSM reports it. */
+export async function keyIdOf(name: string): Promise<string | undefined> {
+  const { Parameters = [] } = await ssm().send(
+    new DescribeParametersCommand({
+      ParameterFilters: [{ Key: "Name", Option: "Equals", Values: [name] }],
+    }),
+  );
+  return Parameters.find((p) => p.Name === name)?.KeyId;
 }
 
 /** The decrypted parameter, or undefined when it does not exist. */

@@ -13,6 +13,10 @@ export interface ScenarioOptions {
   readonly services?: number;
   /** Seed and publish a DATABASE_URL parameter (default true). */
   readonly databaseUrl?: boolean;
+  /** The role's name, from the scenario's unique id (default: the id itself). */
+  readonly roleName?: (id: string) => string;
+  /** KMS key the seeded parameters are encrypted with (default: aws/ssm). */
+  readonly keyId?: string;
   /** Extra or replaced Lambda settings; `undefined` removes a setting. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -42,7 +46,7 @@ export function testPassword(): string {
 export async function createScenario(options: ScenarioOptions = {}): Promise<Scenario> {
   const h = harness();
   const id = uniqueName("rot");
-  const role = id;
+  const role = options.roleName?.(id) ?? id;
   const initialPassword = testPassword();
   const base = `/rotation-test/${id}`;
   const parameters = {
@@ -55,12 +59,12 @@ export async function createScenario(options: ScenarioOptions = {}): Promise<Sce
   const services = Array.from({ length: options.services ?? 1 }, (_, i) => `${id}-svc${i + 1}`);
 
   await h.createLoginRole(role, initialPassword);
-  await putSecureString(parameters.password, initialPassword);
+  await putSecureString(parameters.password, initialPassword, options.keyId);
   const initialDatabaseUrl = parameters.databaseUrl
-    ? `postgresql://${role}:${encodeURIComponent(initialPassword)}@${h.host}:${h.port}/${h.database}`
+    ? `postgresql://${encodeURIComponent(role)}:${encodeURIComponent(initialPassword)}@${h.host}:${h.port}/${h.database}`
     : undefined;
   if (parameters.databaseUrl && initialDatabaseUrl) {
-    await putSecureString(parameters.databaseUrl, initialDatabaseUrl);
+    await putSecureString(parameters.databaseUrl, initialDatabaseUrl, options.keyId);
   }
   if (services.length > 0) await seedEcs(cluster, services);
 

@@ -1,0 +1,109 @@
+/**
+ * A rotation role without the SSM permissions it needs, against a moto that enforces IAM:
+ * the run names the denied action and the fix, and changes nothing.
+ */
+import {
+  GetParameterCommand,
+  ParameterNotFound,
+  PutParameterCommand,
+  SSMClient,
+} from "@aws-sdk/client-ssm";
+import { startIamEnforcedMoto } from "../support/moto";
+import { expectRotationError, rotateExpectingFailure, setUp } from "./support/failures";
+import { captureOutput, type CapturedOutput } from "./support/output";
+import type { Scenario } from "./support/scenario";
+import { passwordChanges, type LogMark } from "./support/server-log";
+
+jest.setTimeout(60_000);
+
+let output: CapturedOutput;
+beforeEach(() => (output = captureOutput()));
+afterEach(() => output.restore());
+
+describe("with SSM access denied by IAM", () => {
+  const passwordName = "/rotation-test/iam/password";
+  let emulator: Awaited<ReturnType<typeof startIamEnforcedMoto>>;
+
+  beforeAll(async () => {
+    emulator = await startIamEnforcedMoto({
+      users: {
+        seeder: {
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+        },
+        // A rotation role missing ssm:PutParameter: it can read, but not stage.
+        rotator: {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: ["ssm:GetParameter", "ssm:DescribeParameters"],
+              Resource: "*",
+            },
+          ],
+        },
+        // A role with no SSM permission at all.
+        outsider: {
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "ecs:DescribeServices", Resource: "*" }],
+        },
+      },
+    });
+  });
+  afterAll(() => emulator?.stop());
+
+  const ssmAs = (user: string) => {
+    const credentials = emulator.users[user];
+    if (!credentials) throw new Error(`no IAM user ${user}`);
+    return new SSMClient({ endpoint: emulator.endpoint, credentials });
+  };
+
+  async function seedIamScenario() {
+    const setup = await setUp({ services: 0, databaseUrl: false });
+    await ssmAs("seeder").send(
+      new PutParameterCommand({
+        Name: passwordName,
+        Value: setup.s.initialPassword,
+        Type: "SecureString",
+        Overwrite: true,
+      }),
+    );
+    return { ...setup, env: { ...setup.s.env, PASSWORD_PARAMETER: passwordName } };
+  }
+
+  const rotateAs = (user: string, env: NodeJS.ProcessEnv) =>
+    rotateExpectingFailure(env, { ssm: ssmAs(user) });
+
+  async function expectNothingChangedInIamAccount(s: Scenario, mark: LogMark) {
+    expect(passwordChanges(s.h.readServerLog, s.role, mark)).toEqual([]);
+    expect(await s.h.canLogin(s.role, s.initialPassword)).toBe(true);
+    const seeder = ssmAs("seeder");
+    const stored = await seeder.send(
+      new GetParameterCommand({ Name: passwordName, WithDecryption: true }),
+    );
+    expect(stored.Parameter?.Value).toBe(s.initialPassword);
+    await expect(
+      seeder.send(new GetParameterCommand({ Name: `${passwordName}-pending` })),
+    ).rejects.toBeInstanceOf(ParameterNotFound);
+  }
+
+  test("a role that cannot read the password fails at read with the fix, nothing changed", async () => {
+    const { s, mark, env } = await seedIamScenario();
+
+    const failure = expectRotationError(await rotateAs("outsider", env), "parameter-store", "read");
+
+    expect(failure.message).toMatch(/AccessDenied/);
+    expect(failure.message).toMatch(/ssm:GetParameter/);
+    await expectNothingChangedInIamAccount(s, mark);
+  });
+
+  test("a role that cannot write fails at stage with the fix, nothing changed", async () => {
+    const { s, mark, env } = await seedIamScenario();
+
+    const failure = expectRotationError(await rotateAs("rotator", env), "parameter-store", "stage");
+
+    expect(failure.message).toMatch(/AccessDenied/);
+    expect(failure.message).toMatch(/ssm:PutParameter/);
+    await expectNothingChangedInIamAccount(s, mark);
+  });
+});
