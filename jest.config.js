@@ -6,7 +6,8 @@
  * - module: the Terraform module (fmt, validate, terraform test, cdktf, checkov, contracts).
  * - static: typecheck, lint and formatting, so CI and `npm test` enforce them too.
  */
-const tsJest = ["ts-jest", { isolatedModules: true }];
+// Transpile only (tsconfig has isolatedModules): `npm run typecheck`, run by test/static, checks types.
+const tsJest = ["ts-jest", {}];
 const common = { transform: { "^.+\\.ts$": tsJest }, testEnvironment: "node" };
 
 module.exports = {
