@@ -33,6 +33,14 @@ resource "aws_iam_role" "this" {
 data "aws_iam_policy_document" "this" {
   count = local.create ? 1 : 0
 
+  # The rotation strategy's statements (strategy.tf): admin credentials, published username.
+  # The ECS refresh's (refresh.tf): discovery and stop-tasks. Notifications' (notifications.tf).
+  source_policy_documents = [
+    data.aws_iam_policy_document.strategy[0].json,
+    data.aws_iam_policy_document.refresh[0].json,
+    data.aws_iam_policy_document.notifications[0].json,
+  ]
+
   # Read the current password and the DATABASE_URL; publish the new values (DESIGN steps 1 and 5).
   statement {
     sid     = "ReadAndPublishParameters"

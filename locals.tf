@@ -54,6 +54,23 @@ locals {
     POWERTOOLS_SERVICE_NAME      = var.name
     POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
     POWERTOOLS_LOG_LEVEL         = var.log_level
+
+    # Rotation strategy (strategy.tf).
+    ROTATION_STRATEGY  = var.strategy
+    ADMIN_PARAMETER    = var.admin_parameter_name == null ? "" : var.admin_parameter_name
+    USERNAME_PARAMETER = var.username_parameter_name == null ? "" : var.username_parameter_name
+    DB_TWIN_USER       = var.db_twin_username == null ? "" : var.db_twin_username
+
+    # ECS refresh (refresh.tf) and notifications (notifications.tf).
+    ECS_DISCOVERY_CLUSTERS       = join(",", var.ecs_discovery_cluster_names)
+    ECS_REFRESH_STRATEGY         = var.ecs_refresh_strategy
+    ECS_SERVICE_STRATEGIES       = join(",", [for service, strategy in var.ecs_service_strategies : "${service}=${strategy}"])
+    ECS_REFRESH_CONCURRENCY      = tostring(var.ecs_refresh_concurrency)
+    ECS_WAIT_TIMEOUT_SECONDS     = tostring(var.ecs_wait_timeout_seconds)
+    ECS_STOP_TASK_PACING_SECONDS = tostring(var.ecs_stop_task_pacing_seconds)
+    NOTIFY_SNS_TOPIC_ARN         = var.notification_sns_topic_arn == null ? "" : var.notification_sns_topic_arn
+    NOTIFY_EVENT_BUS             = var.notification_event_bus == null ? "" : var.notification_event_bus
+    NOTIFY_EVENT_SOURCE          = var.notification_event_source
   }
 
   log_group_name = "/aws/lambda/${var.name}"

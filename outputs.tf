@@ -62,3 +62,8 @@ output "vpc_endpoint_security_group_id" {
   description = "Security group of the interface VPC endpoints, or null. Other workloads in the VPC that resolve the same service names must be admitted on port 443."
   value       = try(aws_security_group.endpoints[0].id, null)
 }
+
+output "rotation_failed_alarm_arn" {
+  description = "ARN of the alarm on the function's RotationFailed metric, or null."
+  value       = try(aws_cloudwatch_metric_alarm.rotation_failed[0].arn, null)
+}

@@ -267,14 +267,14 @@ variable "create_vpc_endpoints" {
 }
 
 variable "vpc_endpoint_services" {
-  description = "AWS services to create interface endpoints for when create_vpc_endpoints is true."
+  description = "AWS services to create interface endpoints for when create_vpc_endpoints is true. Add \"sns\" and \"events\" when notifications are on."
   type        = list(string)
   default     = ["ssm", "ecs", "kms", "logs"]
   nullable    = false
 
   validation {
-    condition     = length(var.vpc_endpoint_services) > 0 && alltrue([for s in var.vpc_endpoint_services : contains(["ssm", "ecs", "kms", "logs", "monitoring", "xray"], s)])
-    error_message = "vpc_endpoint_services must be a non-empty subset of ssm, ecs, kms, logs, monitoring, xray."
+    condition     = length(var.vpc_endpoint_services) > 0 && alltrue([for s in var.vpc_endpoint_services : contains(["ssm", "ecs", "kms", "logs", "monitoring", "xray", "sns", "events"], s)])
+    error_message = "vpc_endpoint_services must be a non-empty subset of ssm, ecs, kms, logs, monitoring, xray, sns, events."
   }
 }
 
@@ -565,4 +565,197 @@ variable "ok_actions" {
     condition     = alltrue([for arn in var.ok_actions : startswith(arn, "arn:")])
     error_message = "ok_actions must be ARNs (e.g. arn:aws:sns:<region>:<account>:<topic>)."
   }
+}
+
+################################################################################
+# Rotation strategy (CONFIG_KEYS ROTATION_STRATEGY, ADMIN_PARAMETER, USERNAME_PARAMETER, DB_TWIN_USER)
+################################################################################
+
+variable "strategy" {
+  description = "How passwords are rotated. \"single-user\": the role changes its own password; tasks still holding the old one fail to open new connections until the refresh replaces them. \"alternating-users\": two roles (db_username and its twin) take turns, an administrative role changes the password of the one not in use, and the published username switches to it, so running tasks never hold a rejected password."
+  type        = string
+  default     = "single-user"
+  nullable    = false
+
+  validation {
+    condition     = contains(["single-user", "alternating-users"], var.strategy)
+    error_message = "strategy must be \"single-user\" or \"alternating-users\"."
+  }
+}
+
+variable "admin_parameter_name" {
+  description = "alternating-users only: SecureString SSM parameter holding the administrative credentials as JSON {\"username\": \"...\", \"password\": \"...\"} of a role with CREATEROLE (e.g. the RDS master user). The function reads it, never writes it."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.admin_parameter_name == null ? true : (
+      can(regex("^[a-zA-Z0-9_./-]+$", var.admin_parameter_name)) && length(var.admin_parameter_name) <= 1011 &&
+      !can(regex("^/?(?i)(aws|ssm)[./]", var.admin_parameter_name)) &&
+      (startswith(var.admin_parameter_name, "/") || !strcontains(var.admin_parameter_name, "/"))
+    )
+    error_message = "admin_parameter_name must be an SSM parameter name: letters, digits and _ . - /, at most 1011 characters, starting with / if it has a path, and not starting with aws or ssm."
+  }
+}
+
+variable "username_parameter_name" {
+  description = "SSM parameter (String) that receives the published role's name after each rotation, for applications that read the username apart from DATABASE_URL; null for none. With alternating-users the name changes at every rotation."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.username_parameter_name == null ? true : (
+      can(regex("^[a-zA-Z0-9_./-]+$", var.username_parameter_name)) && length(var.username_parameter_name) <= 1011 &&
+      !can(regex("^/?(?i)(aws|ssm)[./]", var.username_parameter_name)) &&
+      (startswith(var.username_parameter_name, "/") || !strcontains(var.username_parameter_name, "/"))
+    )
+    error_message = "username_parameter_name must be an SSM parameter name: letters, digits and _ . - /, at most 1011 characters, starting with / if it has a path, and not starting with aws or ssm."
+  }
+}
+
+variable "db_twin_username" {
+  description = "alternating-users only: name of the twin role, created by the administrative role when missing. Null uses \"<db_username>_clone\". It logs in as itself and acts as db_username (member of it, with ALTER ROLE ... SET role), so every object either creates is owned by db_username."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.db_twin_username == null ? true : (length(var.db_twin_username) > 0 && length(var.db_twin_username) <= 63)
+    error_message = "db_twin_username must be 1 to 63 characters (PostgreSQL's identifier limit)."
+  }
+}
+
+variable "admin_parameter_kms_key_arn" {
+  description = "alternating-users only: ARN of the customer managed KMS key of admin_parameter_name, when it differs from parameter_kms_key_arn. The function may only decrypt with it, only through SSM. Null when the parameter uses aws/ssm or parameter_kms_key_arn."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.admin_parameter_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.admin_parameter_kms_key_arn))
+    error_message = "admin_parameter_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias or key ID."
+  }
+}
+
+################################################################################
+# ECS refresh (CONFIG_KEYS ECS_DISCOVERY_CLUSTERS, ECS_REFRESH_*, ECS_SERVICE_STRATEGIES,
+# ECS_WAIT_TIMEOUT_SECONDS, ECS_STOP_TASK_PACING_SECONDS); see refresh.tf
+################################################################################
+
+variable "ecs_discovery_cluster_names" {
+  description = "ECS clusters searched at each rotation for services whose current task definition reads the password, DATABASE_URL or username parameter in a container's secrets (by name or ARN); those are refreshed besides ecs_service_names. The function may then update every service and stop every task in these clusters (IAM cannot name services that do not exist yet)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for c in var.ecs_discovery_cluster_names : can(regex("^[a-zA-Z0-9_-]{1,255}$", c))]) && length(distinct(var.ecs_discovery_cluster_names)) == length(var.ecs_discovery_cluster_names)
+    error_message = "ecs_discovery_cluster_names must be distinct cluster names (letters, digits, hyphens, underscores), not ARNs."
+  }
+}
+
+variable "ecs_refresh_strategy" {
+  description = "How services are refreshed after a rotation. \"auto\": a rolling deployment (forceNewDeployment) for the ECS deployment controller, stopping tasks one at a time for CODE_DEPLOY and EXTERNAL ones (UpdateService cannot redeploy those). \"rolling\" or \"stop-tasks\" force one strategy."
+  type        = string
+  default     = "auto"
+  nullable    = false
+
+  validation {
+    condition     = contains(["auto", "rolling", "stop-tasks"], var.ecs_refresh_strategy)
+    error_message = "ecs_refresh_strategy must be \"auto\", \"rolling\" or \"stop-tasks\"."
+  }
+}
+
+variable "ecs_service_strategies" {
+  description = "Per-service refresh strategy overriding ecs_refresh_strategy, keyed by service name or \"<cluster>/<service>\", e.g. { checkout = \"stop-tasks\" }."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      for service, strategy in var.ecs_service_strategies :
+      contains(["auto", "rolling", "stop-tasks"], strategy) && can(regex("^([a-zA-Z0-9_-]{1,255}/)?[a-zA-Z0-9_-]{1,255}$", service))
+    ])
+    error_message = "ecs_service_strategies must map service names (or <cluster>/<service>) to \"auto\", \"rolling\" or \"stop-tasks\"."
+  }
+}
+
+variable "ecs_refresh_concurrency" {
+  description = "How many services are refreshed at the same time. Lower it when restarts compete for cluster capacity or database connections."
+  type        = number
+  default     = 5
+  nullable    = false
+
+  validation {
+    condition     = var.ecs_refresh_concurrency >= 1 && var.ecs_refresh_concurrency <= 50 && floor(var.ecs_refresh_concurrency) == var.ecs_refresh_concurrency
+    error_message = "ecs_refresh_concurrency must be a whole number from 1 to 50."
+  }
+}
+
+variable "ecs_wait_timeout_seconds" {
+  description = "Longest wait for one service to become stable (its new deployment COMPLETED, or its tasks replaced). The function's own timeout caps it: waits end 10 seconds before the function would be stopped, so the run can finish and report. A service still in progress then is reported as timed out and fails the run."
+  type        = number
+  default     = 600
+  nullable    = false
+
+  validation {
+    condition     = var.ecs_wait_timeout_seconds >= 1 && var.ecs_wait_timeout_seconds <= 900 && floor(var.ecs_wait_timeout_seconds) == var.ecs_wait_timeout_seconds
+    error_message = "ecs_wait_timeout_seconds must be a whole number of seconds from 1 to 900."
+  }
+}
+
+variable "ecs_stop_task_pacing_seconds" {
+  description = "stop-tasks strategy: pause after a replacement task is RUNNING (and HEALTHY) before the next task is stopped, e.g. for a load balancer's health checks and connection draining."
+  type        = number
+  default     = 10
+  nullable    = false
+
+  validation {
+    condition     = var.ecs_stop_task_pacing_seconds >= 0 && var.ecs_stop_task_pacing_seconds <= 600 && floor(var.ecs_stop_task_pacing_seconds) == var.ecs_stop_task_pacing_seconds
+    error_message = "ecs_stop_task_pacing_seconds must be a whole number of seconds from 0 to 600."
+  }
+}
+
+################################################################################
+# Notifications (CONFIG_KEYS NOTIFY_*); see notifications.tf
+################################################################################
+
+variable "notification_sns_topic_arn" {
+  description = "SNS topic that receives a JSON message at the end of each rotation (attribute type = RotationSucceeded or RotationFailed), with the outcome, step timings and each ECS service's result; never a password. Null for none. A topic encrypted with a customer managed key also needs kms:GenerateDataKey and kms:Decrypt for the role (output role_name)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.notification_sns_topic_arn == null ? true : can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?$", var.notification_sns_topic_arn))
+    error_message = "notification_sns_topic_arn must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)."
+  }
+}
+
+variable "notification_event_bus" {
+  description = "EventBridge bus (name, or ARN for another account's bus) that receives a RotationSucceeded or RotationFailed event at the end of each rotation, with the same detail as the SNS message. \"default\" is the account's default bus. Null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.notification_event_bus == null ? true : can(regex("^([A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256})$", var.notification_event_bus))
+    error_message = "notification_event_bus must be an EventBridge bus name or ARN (arn:aws:events:<region>:<account>:event-bus/<name>)."
+  }
+}
+
+variable "notification_event_source" {
+  description = "The source field of the EventBridge events, to match in rules."
+  type        = string
+  default     = "rds-secret-rotation"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/-]{1,256}$", var.notification_event_source)) && !startswith(var.notification_event_source, "aws.")
+    error_message = "notification_event_source must be 1 to 256 letters, digits and . _ - / and must not start with \"aws.\" (reserved for AWS services)."
+  }
+}
+
+variable "create_rotation_failed_alarm" {
+  description = "Create a CloudWatch alarm on the function's RotationFailed metric (a rotation or a service refresh failed), besides the alarm on Lambda errors. Its actions are alarm_actions and ok_actions."
+  type        = bool
+  default     = true
+  nullable    = false
 }

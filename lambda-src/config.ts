@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 // Namespace import so esbuild can tree-shake zod (the named `z` export drags in every locale).
 import * as z from "zod";
 import { unknownPlaceholders } from "./database-url";
+import { STRATEGY_SETTINGS as REFRESH_STRATEGY_SETTINGS, type StrategySetting } from "./ecs/types";
 import { passwordPolicyProblems } from "./password";
 
 /** Characters excluded from generated passwords unless PASSWORD_EXCLUDE_CHARACTERS says otherwise:
@@ -38,6 +39,21 @@ export const CONFIG_KEYS = {
   POWERTOOLS_SERVICE_NAME: "name",
   POWERTOOLS_METRICS_NAMESPACE: "metrics_namespace",
   POWERTOOLS_LOG_LEVEL: "log_level",
+  // Rotation strategy (alternating-users: two roles, zero-downtime; see lambda-src/alternating/).
+  ROTATION_STRATEGY: "strategy",
+  ADMIN_PARAMETER: "admin_parameter_name",
+  USERNAME_PARAMETER: "username_parameter_name",
+  DB_TWIN_USER: "db_twin_username",
+  // ECS refresh (lambda-src/ecs/) and notifications (lambda-src/notify.ts).
+  ECS_DISCOVERY_CLUSTERS: "ecs_discovery_cluster_names",
+  ECS_REFRESH_STRATEGY: "ecs_refresh_strategy",
+  ECS_SERVICE_STRATEGIES: "ecs_service_strategies",
+  ECS_REFRESH_CONCURRENCY: "ecs_refresh_concurrency",
+  ECS_WAIT_TIMEOUT_SECONDS: "ecs_wait_timeout_seconds",
+  ECS_STOP_TASK_PACING_SECONDS: "ecs_stop_task_pacing_seconds",
+  NOTIFY_SNS_TOPIC_ARN: "notification_sns_topic_arn",
+  NOTIFY_EVENT_BUS: "notification_event_bus",
+  NOTIFY_EVENT_SOURCE: "notification_event_source",
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -65,6 +81,25 @@ const ssmName = z.string().regex(SSM_NAME, {
 
 const PLACEHOLDERS = ["username", "password", "host", "port", "database"] as const;
 
+// ECS refresh and notification value formats.
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+/** A bus name, or a bus ARN (another account's bus is addressed by ARN). */
+const EVENT_BUS =
+  /^([A-Za-z0-9._\-/]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus\/[A-Za-z0-9._\-/]{1,256})$/;
+/** EventBridge reserves sources starting with "aws." for AWS services. */
+const EVENT_SOURCE = /^(?!aws\.)[A-Za-z0-9._\-/]{1,256}$/;
+const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+
+/** PostgreSQL truncates identifiers longer than 63 bytes (NAMEDATALEN - 1). */
+const IDENTIFIER_MAX_BYTES = 63;
+const fitsIdentifier = (name: string) => Buffer.byteLength(name) <= IDENTIFIER_MAX_BYTES;
+
+export const STRATEGIES = ["single-user", "alternating-users"] as const;
+export type StrategyName = (typeof STRATEGIES)[number];
+
+/** The twin's name when DB_TWIN_USER is unset. */
+export const defaultTwinUser = (user: string) => `${user}_clone`;
+
 const envSchema = z
   .object({
     DB_HOST: z.string({ error: "is required" }).min(1, { error: "is required" }),
@@ -73,7 +108,7 @@ const envSchema = z
     DB_USER: z
       .string({ error: "is required" })
       .min(1, { error: "is required" })
-      .refine((v) => Buffer.byteLength(v) <= 63, {
+      .refine(fitsIdentifier, {
         error: "must be at most 63 bytes (PostgreSQL's identifier limit)",
       }),
     DB_TLS_MODE: withDefault(
@@ -110,8 +145,46 @@ const envSchema = z
       }),
       "INFO",
     ),
+    // --- strategy (alternating-users) ---
+    ROTATION_STRATEGY: withDefault(
+      z.enum(STRATEGIES, { error: 'must be "single-user" (default) or "alternating-users"' }),
+      "single-user",
+    ),
+    ADMIN_PARAMETER: optional(ssmName),
+    USERNAME_PARAMETER: optional(ssmName),
+    DB_TWIN_USER: optional(
+      z.string().refine(fitsIdentifier, {
+        error: "must be at most 63 bytes (PostgreSQL's identifier limit)",
+      }),
+    ),
+    // --- ECS refresh and notifications ---
+    ECS_DISCOVERY_CLUSTERS: withDefault(z.string(), ""),
+    ECS_REFRESH_STRATEGY: withDefault(
+      z.enum(REFRESH_STRATEGY_SETTINGS, {
+        error: 'must be "auto" (default), "rolling" or "stop-tasks"',
+      }),
+      "auto",
+    ),
+    ECS_SERVICE_STRATEGIES: withDefault(z.string(), ""),
+    ECS_REFRESH_CONCURRENCY: withDefault(integer(1, 50), 5),
+    ECS_WAIT_TIMEOUT_SECONDS: withDefault(integer(1, 900), 600),
+    ECS_STOP_TASK_PACING_SECONDS: withDefault(integer(0, 600), 10),
+    NOTIFY_SNS_TOPIC_ARN: optional(
+      z.string().regex(SNS_TOPIC_ARN, { error: "must be an SNS topic ARN" }),
+    ),
+    NOTIFY_EVENT_BUS: optional(
+      z.string().regex(EVENT_BUS, { error: "must be an EventBridge bus name or ARN" }),
+    ),
+    NOTIFY_EVENT_SOURCE: withDefault(
+      z.string().regex(EVENT_SOURCE, {
+        error: 'must be 1-256 letters, digits and . _ - / and must not start with "aws."',
+      }),
+      "rds-secret-rotation",
+    ),
   })
   .superRefine((env, ctx) => {
+    for (const issue of strategyIssues(env)) ctx.addIssue({ code: "custom", ...issue });
+    for (const issue of refreshIssues(env)) ctx.addIssue({ code: "custom", ...issue });
     const services = splitList(env.ECS_SERVICES);
     if (services.length > 0 && !env.ECS_CLUSTER) {
       ctx.addIssue({
@@ -171,6 +244,8 @@ export interface Config {
     readonly databaseUrl: string | undefined;
     readonly databaseUrlTemplate: string;
     readonly kmsKeyId: string | undefined;
+    /** Receives the published role's name after each rotation (alternating-users), if set. */
+    readonly username: string | undefined;
   };
   readonly passwordPolicy: {
     readonly length: number;
@@ -185,7 +260,36 @@ export interface Config {
     readonly metricsNamespace: string;
     readonly logLevel: string;
   };
+  readonly strategy: StrategyConfig;
+  /** How the ECS services are refreshed (lambda-src/ecs/); `ecs` above lists them. */
+  readonly refresh: {
+    /** Clusters searched for services whose task definition reads a rotated parameter. */
+    readonly discoveryClusters: readonly string[];
+    readonly strategy: StrategySetting;
+    /** Per service, by name or cluster/name. */
+    readonly serviceStrategies: Readonly<Record<string, StrategySetting>>;
+    readonly concurrency: number;
+    readonly waitTimeoutMs: number;
+    readonly pacingMs: number;
+  };
+  readonly notifications: {
+    readonly snsTopicArn: string | undefined;
+    readonly eventBus: string | undefined;
+    readonly eventSource: string;
+  };
 }
+
+/** single-user changes the role's own password; alternating-users switches between two roles. */
+export type StrategyConfig =
+  | { readonly kind: "single-user" }
+  | {
+      readonly kind: "alternating-users";
+      /** SecureString holding {"username": ..., "password": ...} of a role with CREATEROLE. */
+      readonly adminParameter: string;
+      /** DB_USER: owns the objects; the twin logs in as itself and acts as this role. */
+      readonly primaryUser: string;
+      readonly twinUser: string;
+    };
 
 /** Raised before any side effect when the environment is incomplete or invalid. */
 export class ConfigError extends Error {
@@ -258,6 +362,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       databaseUrl: e.DATABASE_URL_PARAMETER,
       databaseUrlTemplate: e.DATABASE_URL_TEMPLATE ?? defaultTemplate(e.DB_TLS_MODE),
       kmsKeyId: e.KMS_KEY_ID,
+      username: e.USERNAME_PARAMETER,
     },
     passwordPolicy: {
       length: e.PASSWORD_LENGTH,
@@ -269,5 +374,131 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
       logLevel: e.POWERTOOLS_LOG_LEVEL,
     },
+    strategy:
+      e.ROTATION_STRATEGY === "alternating-users" && e.ADMIN_PARAMETER !== undefined
+        ? {
+            kind: "alternating-users",
+            adminParameter: e.ADMIN_PARAMETER,
+            primaryUser: e.DB_USER,
+            twinUser: e.DB_TWIN_USER ?? defaultTwinUser(e.DB_USER),
+          }
+        : { kind: "single-user" },
+    refresh: {
+      discoveryClusters: splitList(e.ECS_DISCOVERY_CLUSTERS),
+      strategy: e.ECS_REFRESH_STRATEGY,
+      serviceStrategies: parseServiceStrategies(e.ECS_SERVICE_STRATEGIES).strategies,
+      concurrency: e.ECS_REFRESH_CONCURRENCY,
+      waitTimeoutMs: e.ECS_WAIT_TIMEOUT_SECONDS * 1000,
+      pacingMs: e.ECS_STOP_TASK_PACING_SECONDS * 1000,
+    },
+    notifications: {
+      snsTopicArn: e.NOTIFY_SNS_TOPIC_ARN,
+      eventBus: e.NOTIFY_EVENT_BUS,
+      eventSource: e.NOTIFY_EVENT_SOURCE,
+    },
   };
+}
+
+// ---------------------------------------------------------------------------------------
+// Strategy settings (alternating-users)
+// ---------------------------------------------------------------------------------------
+
+interface StrategyEnv {
+  readonly DB_USER: string;
+  readonly PASSWORD_PARAMETER: string;
+  readonly PENDING_PARAMETER?: string | undefined;
+  readonly DATABASE_URL_PARAMETER?: string | undefined;
+  readonly ROTATION_STRATEGY: StrategyName;
+  readonly ADMIN_PARAMETER?: string | undefined;
+  readonly USERNAME_PARAMETER?: string | undefined;
+  readonly DB_TWIN_USER?: string | undefined;
+}
+
+/** Cross-setting problems of the strategy keys, each naming the key at fault. */
+function strategyIssues(env: StrategyEnv): Array<{ path: [ConfigKey]; message: string }> {
+  const issues: Array<{ path: [ConfigKey]; message: string }> = [];
+  const others = [
+    env.PASSWORD_PARAMETER,
+    env.PENDING_PARAMETER ?? `${env.PASSWORD_PARAMETER}-pending`,
+    env.DATABASE_URL_PARAMETER,
+  ];
+  if (env.USERNAME_PARAMETER !== undefined && others.includes(env.USERNAME_PARAMETER)) {
+    issues.push({
+      path: ["USERNAME_PARAMETER"],
+      message: "must differ from PASSWORD_PARAMETER, PENDING_PARAMETER and DATABASE_URL_PARAMETER",
+    });
+  }
+  if (env.ROTATION_STRATEGY !== "alternating-users") return issues;
+  if (env.ADMIN_PARAMETER === undefined) {
+    issues.push({
+      path: ["ADMIN_PARAMETER"],
+      message:
+        'is required when ROTATION_STRATEGY is "alternating-users": the name of a SecureString holding {"username": ..., "password": ...} of a role with CREATEROLE',
+    });
+  } else if ([...others, env.USERNAME_PARAMETER].includes(env.ADMIN_PARAMETER)) {
+    issues.push({
+      path: ["ADMIN_PARAMETER"],
+      message:
+        "must differ from PASSWORD_PARAMETER, PENDING_PARAMETER, DATABASE_URL_PARAMETER and USERNAME_PARAMETER (the function never writes it)",
+    });
+  }
+  const twin = env.DB_TWIN_USER ?? defaultTwinUser(env.DB_USER);
+  if (!fitsIdentifier(twin)) {
+    issues.push({
+      path: ["DB_TWIN_USER"],
+      message: `must be at most 63 bytes; the default "<DB_USER>_clone" is ${Buffer.byteLength(twin)} bytes, so set a shorter twin name`,
+    });
+  }
+  if (twin === env.DB_USER) {
+    issues.push({ path: ["DB_TWIN_USER"], message: "must differ from DB_USER" });
+  }
+  return issues;
+}
+
+// ---------------------------------------------------------------------------------------
+// ECS refresh and notification settings
+// ---------------------------------------------------------------------------------------
+
+/** `web=stop-tasks,orders/api=rolling` → { web: "stop-tasks", "orders/api": "rolling" }, plus what is wrong. */
+function parseServiceStrategies(value: string): {
+  strategies: Record<string, StrategySetting>;
+  bad: string[];
+} {
+  const strategies: Record<string, StrategySetting> = {};
+  const bad: string[] = [];
+  for (const entry of splitList(value)) {
+    const [service, setting, ...rest] = entry.split("=").map((s) => s.trim());
+    const known = (REFRESH_STRATEGY_SETTINGS as readonly string[]).includes(setting ?? "");
+    if (!service || !/^[A-Za-z0-9_\-/]+$/.test(service) || !known || rest.length > 0) {
+      bad.push(entry);
+    } else {
+      strategies[service] = setting as StrategySetting;
+    }
+  }
+  return { strategies, bad };
+}
+
+interface RefreshEnv {
+  readonly ECS_DISCOVERY_CLUSTERS: string;
+  readonly ECS_SERVICE_STRATEGIES: string;
+}
+
+/** Problems of the refresh keys that one key's schema cannot see, each naming the key at fault. */
+function refreshIssues(env: RefreshEnv): Array<{ path: [ConfigKey]; message: string }> {
+  const issues: Array<{ path: [ConfigKey]; message: string }> = [];
+  const badClusters = splitList(env.ECS_DISCOVERY_CLUSTERS).filter((c) => !CLUSTER_NAME.test(c));
+  if (badClusters.length > 0) {
+    issues.push({
+      path: ["ECS_DISCOVERY_CLUSTERS"],
+      message: `must list cluster names (letters, digits, - and _), not ${badClusters.join(", ")}`,
+    });
+  }
+  const { bad } = parseServiceStrategies(env.ECS_SERVICE_STRATEGIES);
+  if (bad.length > 0) {
+    issues.push({
+      path: ["ECS_SERVICE_STRATEGIES"],
+      message: `must be service=strategy pairs separated by commas, strategy one of auto, rolling, stop-tasks; bad: ${bad.join(", ")}`,
+    });
+  }
+  return issues;
 }

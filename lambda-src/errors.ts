@@ -4,12 +4,21 @@
  * operator should do next. None of them ever carries a password: messages pass through
  * `redact()` with every secret the run has seen.
  */
+import type { ServiceRefresh } from "./ecs/types";
 import type { StepName } from "./steps";
+
+/** Secret-free account of a run that failed: set by the run, read by notifications. */
+export interface RunReport {
+  readonly durationMs: number;
+  readonly steps: ReadonlyArray<{ readonly step: StepName; readonly ms: number }>;
+  readonly services: readonly ServiceRefresh[];
+}
 
 /** Machine-readable reason, so alarms, tests and runbooks need not parse messages. */
 export type RotationErrorKind =
   | "database-unreachable"
   | "credential-drift"
+  | "admin-credentials-rejected"
   | "parameter-missing"
   | "parameter-malformed"
   | "parameter-store"
@@ -41,6 +50,8 @@ export class RotationError extends Error {
   readonly stateLeft: string;
   readonly action: string;
   override readonly cause: string | undefined;
+  /** What the run did before it stopped (step timings, ECS results), for notifications. */
+  report: RunReport | undefined;
 
   constructor(details: RotationErrorDetails) {
     super(

@@ -9,9 +9,11 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import type { Context } from "aws-lambda";
 import { loadConfig } from "./config";
 import { createPostgres, type RoleDatabase } from "./db/postgres";
+import { createRoleAdministration, type RoleAdministration } from "./db/roles";
 import { dryRun, type DryRunReport } from "./dry-run";
-import { createServiceRefresher, type ServiceRefresher } from "./ecs/refresh";
+import { createServiceRefresher, refreshSettings, type ServiceRefresher } from "./ecs/refresh";
 import { RotationError } from "./errors";
+import { createNotifier, rotateAndNotify, type Notifier } from "./notify";
 import { createLogger, createMetrics } from "./observability";
 import { rotate, type RotationDeps, type RotationHooks, type RotationResult } from "./rotation";
 import { createParameterStore, type SecretStore } from "./secrets/parameter-store";
@@ -38,6 +40,10 @@ export interface HandlerOverrides {
     readonly store?: SecretStore;
     readonly database?: RoleDatabase;
     readonly refresher?: ServiceRefresher;
+    /** Where the end of a rotation is announced (SNS, EventBridge). */
+    readonly notifier?: Notifier;
+    /** Administrative database access (alternating-users). */
+    readonly roles?: RoleAdministration;
   };
 }
 
@@ -58,12 +64,24 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
     store: clients.store ?? createParameterStore(clients.ssm ?? new SSMClient(SDK_CLIENT_OPTIONS)),
     database: clients.database ?? createPostgres(config.db),
     ecs:
-      clients.refresher ?? createServiceRefresher(clients.ecs ?? new ECSClient(SDK_CLIENT_OPTIONS)),
+      clients.refresher ??
+      createServiceRefresher(
+        clients.ecs ?? new ECSClient(SDK_CLIENT_OPTIONS),
+        refreshSettings(config),
+        {
+          logger,
+        },
+      ),
     logger,
     metrics,
     clock,
+    roles: clients.roles ?? createRoleAdministration(config.db),
     ...(overrides.hooks ? { hooks: overrides.hooks } : {}),
   };
+
+  const notifier =
+    clients.notifier ??
+    createNotifier(config.notifications, { logger, clientOptions: SDK_CLIENT_OPTIONS });
 
   return async (event, context) => {
     logger.powertools.appendKeys({ invocationId: context.awsRequestId });
@@ -71,12 +89,20 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
       const action = parseAction(event);
       logger.info(`invoked: ${action}`, { step: "handler", outcome: "started", action });
       if (action === "dry-run") {
-        const report = await dryRun(config, deps);
+        const remainingMs = context.getRemainingTimeInMillis();
+        const report = await dryRun(config, deps, { remainingMs });
         if (!report.ok) throw dryRunFailed(report);
         return report;
       }
       const deadline = clock() + context.getRemainingTimeInMillis();
-      return await rotate(config, deps, { invocationId: context.awsRequestId, deadline });
+      const invocation = { invocationId: context.awsRequestId, deadline };
+      return await rotateAndNotify(
+        () => rotate(config, deps, invocation),
+        notifier,
+        config,
+        context.awsRequestId,
+        clock,
+      );
     } catch (error) {
       // rotate() logs its own failures; these two are the handler's.
       if (error instanceof RotationError && error.step === "handler") {

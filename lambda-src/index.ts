@@ -39,9 +39,33 @@ export {
   type RoleSession,
 } from "./db/postgres";
 export {
+  createRoleAdministration,
+  type AdminSession,
+  type IdentifiedLogin,
+  type RoleAdministration,
+} from "./db/roles";
+export { rotateAlternatingUsers, type AlternatingUsers } from "./alternating/rotation";
+export {
   createParameterStore,
   ParameterStoreError,
   type SecretStore,
 } from "./secrets/parameter-store";
-export { createServiceRefresher, type ServiceRefresh, type ServiceRefresher } from "./ecs/refresh";
+export {
+  createServiceRefresher,
+  refreshFailure,
+  refreshSettings,
+  type PlannedService,
+  type RefreshPlan,
+  type RefreshReport,
+  type RefreshSettings,
+  type RefreshStrategy,
+  type ServiceRefresh,
+  type ServiceRefresher,
+} from "./ecs/refresh";
+export {
+  createNotifier,
+  type NotificationDelivery,
+  type Notifier,
+  type RotationNotice,
+} from "./notify";
 export { parsePending, serializePending, type PendingRecord } from "./pending";

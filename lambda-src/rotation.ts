@@ -8,11 +8,12 @@
  * the database changes and deleted only after the password parameter holds the new value,
  * so a crash anywhere leaves a state the next run can finish with exactly one change.
  */
+import { rotateAlternatingUsers } from "./alternating/rotation";
 import type { Config } from "./config";
 import { buildDatabaseUrl } from "./database-url";
 import { LoginFailedError, type LoginOutcome, type RoleSession } from "./db/postgres";
 import { scramSha256Verifier } from "./db/scram";
-import type { ServiceRefresh } from "./ecs/refresh";
+import { refreshFailure, type RefreshReport } from "./ecs/refresh";
 import { CredentialDriftError, RotationError, RotationInProgress } from "./errors";
 import { generatePassword } from "./password";
 import {
@@ -52,6 +53,10 @@ export async function rotate(
 ): Promise<RotationResult> {
   const run = new Run(config, deps, invocation);
   try {
+    // Two roles taking turns (lambda-src/alternating/): its own steps 1-4, the same 5-7.
+    if (config.strategy.kind === "alternating-users") {
+      return run.succeeded(await rotateAlternatingUsers(run, config.strategy));
+    }
     const state = await run.step("read", () => read(run));
     const outcome = state.pending
       ? await resumeRotation(run, state.current, state.pending)
@@ -99,23 +104,29 @@ async function resumeRotation(
   return "recovered";
 }
 
-/** Steps 5-7. The refresh outcome is judged only after the pending parameter is gone. */
-async function publishRefreshFinish(run: Run): Promise<void> {
+/**
+ * Steps 5-7, shared by both strategies. The refresh outcome is judged only after the pending
+ * parameter is gone.
+ */
+export async function publishRefreshFinish(run: Run): Promise<void> {
   await run.step("publish-password", () => publishPassword(run));
+  if (run.config.parameters.username !== undefined) {
+    await run.step("publish-username", () => publishUsername(run));
+  }
   if (run.config.parameters.databaseUrl !== undefined) {
     await run.step("publish-url", () => publishDatabaseUrl(run));
   }
   run.publishDone();
-  const services = await run.step("refresh", () => refresh(run));
+  const report = await run.step("refresh", () => refresh(run));
   await run.step("finish", () => finish(run));
-  const failed = services.filter((s) => !s.ok);
-  if (failed.length > 0) {
+  const failure = refreshFailure(report);
+  if (failure !== undefined) {
     throw new RotationError({
       step: "refresh",
       kind: "refresh-failed",
-      problem: `${failed.length} of ${services.length} ECS service(s) did not start a new deployment: ${failed.map((s) => `${s.service} (${run.sanitize(s.error ?? "unknown")})`).join(", ")}`,
+      problem: run.sanitize(failure.problem),
       stateLeft: "the password is rotated and published, the pending parameter is deleted",
-      action: `fix the service(s), then run: ${failed.map((s) => `aws ecs update-service --cluster ${run.config.ecs.cluster ?? ""} --service ${s.service} --force-new-deployment`).join("; ")}`,
+      action: failure.action,
     });
   }
 }
@@ -175,7 +186,7 @@ async function read(run: Run): Promise<ReadState> {
  * staged and applied between our two reads. Look again before raising an alarm.
  * Raises: RotationInProgress when a pending parameter has appeared or the password changed.
  */
-async function rejectIfAnotherRunMovedOn(run: Run, readPassword: string): Promise<void> {
+export async function rejectIfAnotherRunMovedOn(run: Run, readPassword: string): Promise<void> {
   const { password: passwordName, pending: pendingName } = run.config.parameters;
   const pendingText = await run.deps.store.getSecureString(pendingName);
   if (pendingText !== undefined) {
@@ -193,15 +204,16 @@ async function rejectIfAnotherRunMovedOn(run: Run, readPassword: string): Promis
 
 /**
  * Step 2, stage. Assumes: no pending parameter was found and the current password logs in.
- * Changes: generates the new password and creates the pending parameter with
+ * Changes: generates the new password for `role` (DB_USER unless the strategy says which
+ * role is next) and creates the pending parameter with
  * Overwrite=false, which is the rotation lock; the database is untouched.
  * Raises: RotationInProgress when another run created the pending parameter first;
  * parameter-store when SSM refuses the write (nothing was changed).
  */
-async function stage(run: Run): Promise<PendingRecord> {
+export async function stage(run: Run, role = run.config.db.user): Promise<PendingRecord> {
   const password = generatePassword(run.config.passwordPolicy);
   run.remember(password);
-  const record = newPendingRecord(password, run.config.db.user, run.invocation, run.now());
+  const record = newPendingRecord(password, role, run.invocation, run.now());
   const { pending: pendingName, kmsKeyId } = run.config.parameters;
   const keyId = kmsKeyId ?? (await run.deps.store.keyIdOf(run.config.parameters.password));
   const created = await run.deps.store.createPending(pendingName, serializePending(record), keyId);
@@ -272,7 +284,7 @@ async function recover(
 }
 
 /** Step 2 of another invocation may have raced our takeover; the last writer holds the lease. */
-async function confirmLease(run: Run, ours: PendingRecord): Promise<void> {
+export async function confirmLease(run: Run, ours: PendingRecord): Promise<void> {
   const name = run.config.parameters.pending;
   const text = await run.deps.store.getSecureString(name);
   if (text === undefined) {
@@ -371,7 +383,20 @@ async function publishPassword(run: Run): Promise<void> {
 }
 
 /**
- * Step 5b, publish DATABASE_URL (only when configured). Assumes: 5a done.
+ * Step 5b, publish the username (only when configured). Assumes: 5a done.
+ * Changes: the username parameter (a String) to the staged role: DB_USER, or with
+ * alternating-users the role whose password was just changed. Raises: parameter-store,
+ * publish-not-readable.
+ */
+async function publishUsername(run: Run): Promise<void> {
+  const name = run.config.parameters.username;
+  if (name === undefined) return;
+  await run.deps.store.putString(name, run.stagedRole());
+  await confirmReadable(run, "publish-username", name, run.stagedRole());
+}
+
+/**
+ * Step 5c, publish DATABASE_URL (only when configured). Assumes: 5a done.
  * Changes: the DATABASE_URL parameter, rendered from the template with URL-encoded values.
  * Raises: parameter-store, publish-not-readable.
  */
@@ -380,7 +405,7 @@ async function publishDatabaseUrl(run: Run): Promise<void> {
   if (databaseUrl === undefined) return;
   const { db } = run.config;
   const url = buildDatabaseUrl(databaseUrlTemplate, {
-    username: db.user,
+    username: run.stagedRole(),
     password: run.newPassword(),
     host: db.host,
     port: db.port,
@@ -407,22 +432,19 @@ async function confirmReadable(run: Run, step: StepName, name: string, value: st
 
 /**
  * Step 6, refresh. Assumes: the new value is readable from SSM (DESIGN invariant 5).
- * Changes: starts a new deployment of each configured ECS service. Never raises for a
- * service; each outcome is reported and judged after `finish`.
+ * Changes: restarts the tasks of each listed or discovered ECS service (lambda-src/ecs/:
+ * a rolling deployment, or stopping tasks one by one) and waits until each is verified,
+ * within the Lambda's remaining time. Never raises for a service; the refresher logs each
+ * outcome, and the report is judged after `finish`.
  */
-async function refresh(run: Run): Promise<ServiceRefresh[]> {
-  const { cluster, services } = run.config.ecs;
-  if (cluster === undefined || services.length === 0) return [];
-  const results = await run.deps.ecs.refresh(cluster, services);
-  for (const result of results) {
-    const fields = { step: "refresh", outcome: result.ok ? "deployment-started" : "failed" };
-    const detail = { ...fields, ecsService: result.service, deploymentId: result.deploymentId };
-    if (result.ok) run.logger.info("service refresh", detail);
-    else
-      run.logger.error("service refresh", { ...detail, error: run.sanitize(result.error ?? "") });
+async function refresh(run: Run): Promise<RefreshReport> {
+  const { ecs, refresh: settings } = run.config;
+  if (ecs.services.length === 0 && settings.discoveryClusters.length === 0) {
+    return { services: [], problems: [] };
   }
-  run.services = results;
-  return results;
+  const report = await run.deps.ecs.refresh({ deadline: run.invocation.deadline });
+  run.services = report.services;
+  return report;
 }
 
 /**
@@ -439,7 +461,7 @@ async function finish(run: Run): Promise<void> {
 // ---------------------------------------------------------------------------------------
 
 /** Control characters (a trailing newline from `echo`, most often) never belong in a password. */
-function checkPasswordValue(name: string, value: string): void {
+export function checkPasswordValue(name: string, value: string): void {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected
   if (value.length === 0 || /[\x00-\x1f\x7f]/.test(value)) {
     throw new RotationError({
@@ -480,7 +502,7 @@ async function openSession(run: Run, password: string, step: StepName): Promise<
   }
 }
 
-function unreachable(run: Run, step: StepName, detail: string): RotationError {
+export function unreachable(run: Run, step: StepName, detail: string): RotationError {
   const { host, port, tlsMode } = run.config.db;
   return new RotationError({
     step,

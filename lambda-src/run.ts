@@ -5,6 +5,7 @@
  */
 import type { Config } from "./config";
 import type { RoleDatabase, RoleSession } from "./db/postgres";
+import type { RoleAdministration } from "./db/roles";
 import type { ServiceRefresh, ServiceRefresher } from "./ecs/refresh";
 import {
   RotationError,
@@ -32,6 +33,8 @@ export interface RotationDeps {
   /** Epoch milliseconds; Date.now by default. */
   readonly clock?: () => number;
   readonly hooks?: RotationHooks;
+  /** Administrative database access; used by the alternating-users strategy only. */
+  readonly roles?: RoleAdministration;
 }
 
 export interface Invocation {
@@ -143,6 +146,12 @@ export class Run {
     return this.lease.password;
   }
 
+  /** The role whose password is staged: DB_USER, or with alternating-users the one not in use. */
+  stagedRole(): string {
+    if (this.lease === undefined) throw new Error("no staged role: the lease is not held");
+    return this.lease.username;
+  }
+
   applied(): void {
     this.appliedAt = this.now();
   }
@@ -168,6 +177,7 @@ export class Run {
       case "verify":
         return `the role's password was changed to the staged one held in ${pending}; ${password} holds the previous one; ${retry}`;
       case "publish-password":
+      case "publish-username":
       case "publish-url":
         return `the database accepts the staged password held in ${pending}; ${password}${this.config.parameters.databaseUrl ? ` and ${this.config.parameters.databaseUrl}` : ""} may still hold the previous value; ${retry}`;
       case "refresh":
@@ -209,6 +219,7 @@ export class Run {
   async failed(error: unknown): Promise<RotationError> {
     const failure = this.toRotationError(error);
     const durationMs = this.now() - this.startedAt;
+    failure.report = { durationMs, steps: [...this.timings], services: this.services };
     this.deps.metrics.failed();
     this.deps.metrics.duration(durationMs);
     if (this.lease !== undefined) {

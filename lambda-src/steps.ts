@@ -9,6 +9,7 @@ export const STEP_NAMES = [
   "apply",
   "verify",
   "publish-password",
+  "publish-username",
   "publish-url",
   "refresh",
   "finish",

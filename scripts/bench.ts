@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, release } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { benchRefresh } from "./bench-refresh";
 import { REPO_ROOT } from "./lib/bundle";
 import { runScript, type Cleanup } from "./lib/cleanup";
 import { measureColdStart } from "./lib/cold-start";
@@ -99,6 +100,9 @@ async function bench(cleanup: Cleanup): Promise<boolean> {
   const bundleMs = median(coldStart.bundleMs);
   const overheadMs = bundleMs - bareMs;
 
+  console.log("bench: ECS refresh of 20 simulated services, sequential and concurrent…");
+  const refresh = await benchRefresh();
+
   const zipKb = bundle.zipBytes / 1024;
   const warmMedian = median(warm.map((r) => r.ms));
   const warmP90 = percentile(
@@ -141,6 +145,12 @@ against a local PostgreSQL 15 over verify-full TLS and the moto server, each a c
 rotation (stage, apply, verify, publish both parameters, refresh one ECS service, finish).
 The publish gap is the Lambda's own \`PublishGap\` EMF metric. Peak RSS is that process's
 \`process.resourceUsage().maxRSS\`.
+
+## ECS refresh: concurrent versus sequential (scripts/bench-refresh.ts)
+
+${refresh.table}
+
+${refresh.how}
 `;
   mkdirSync(join(REPO_ROOT, "bench"), { recursive: true });
   writeFileSync(RESULTS_FILE, report);

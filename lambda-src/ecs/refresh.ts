@@ -1,77 +1,203 @@
 /**
- * Restart the ECS services that read the secret, so running tasks pick up the new value:
- * ECS injects SSM parameters only when a task starts. This basic version starts a new
- * deployment of each service (forceNewDeployment) and reports each one; waiting for the
- * deployment to become stable and CODE_DEPLOY services come later.
+ * Refresh the ECS services that read the secret, so running tasks pick up the new value: ECS
+ * injects SSM parameters only when a task starts (DESIGN step 6).
+ *
+ * Each planned service gets its strategy (rolling or stop-tasks), runs with at most
+ * `concurrency` others, and is waited for until it is verified, failed, rolled back, or out of
+ * time. Time is bounded twice: by the configured wait timeout per service, and by the
+ * Lambda's remaining time minus a margin that leaves room to delete the pending parameter,
+ * notify and flush metrics. A failing service never stops the others: every one is attempted
+ * and reported.
  */
-import { DescribeServicesCommand, UpdateServiceCommand, type ECSClient } from "@aws-sdk/client-ecs";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import type { Config } from "../config";
+import { describeError } from "../errors";
+import type { LogFields, RotationLogger } from "../observability";
+import { planRefresh, type RefreshSettings } from "./plan";
+import { mapWithConcurrency } from "./pool";
+import { rollService } from "./rolling";
+import { replaceTasks } from "./stop-tasks";
+import { taskDefinitionReader } from "./task-definitions";
+import type {
+  PlannedService,
+  RefreshReport,
+  RefreshRequest,
+  ServiceRefresh,
+  ServiceRefresher,
+} from "./types";
+import { DEFAULT_TIMING, type Timing } from "./wait";
 
-export interface ServiceRefresh {
-  readonly service: string;
-  /** The new PRIMARY deployment's ID, when ECS started one. */
-  readonly deploymentId: string | undefined;
-  readonly ok: boolean;
-  /** Secret-free reason when `ok` is false. */
-  readonly error?: string;
+export type { RefreshSettings } from "./plan";
+export type * from "./types";
+
+/** Time kept back from the Lambda's deadline to finish the run and report it. */
+export const DEFAULT_SAFETY_MARGIN_MS = 10_000;
+
+const STOP_REASON =
+  "Secret rotated by rds-secret-rotation: replacing the task so that it reads the new value";
+
+export interface RefresherOptions {
+  readonly logger?: RotationLogger;
+  readonly timing?: Partial<Timing>;
+  readonly safetyMarginMs?: number;
 }
 
-export interface ServiceStatus {
-  readonly service: string;
-  /** ECS status (ACTIVE, DRAINING, INACTIVE) or MISSING when ECS does not know it. */
-  readonly status: string;
-}
-
-/** What the rotation needs from ECS; faked in unit tests. */
-export interface ServiceRefresher {
-  /** Start a new deployment of each service; never throws, reports each outcome. */
-  refresh(cluster: string, services: readonly string[]): Promise<ServiceRefresh[]>;
-  describe(cluster: string, services: readonly string[]): Promise<ServiceStatus[]>;
-}
-
-async function refreshOne(
-  ecs: ECSClient,
-  cluster: string,
-  service: string,
-): Promise<ServiceRefresh> {
-  try {
-    const out = await ecs.send(
-      new UpdateServiceCommand({ cluster, service, forceNewDeployment: true }),
-    );
-    const primary = out.service?.deployments?.find((d) => d.status === "PRIMARY");
-    if (!primary?.id) {
-      return {
-        service,
-        deploymentId: undefined,
-        ok: false,
-        error: "ECS started no PRIMARY deployment",
-      };
-    }
-    return { service, deploymentId: primary.id, ok: true };
-  } catch (error) {
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return { service, deploymentId: undefined, ok: false, error: reason };
-  }
-}
-
-export function createServiceRefresher(ecs: ECSClient): ServiceRefresher {
+/** The refresh's settings from the Lambda's configuration. */
+export function refreshSettings(config: Config): RefreshSettings {
+  const { password, databaseUrl, username } = config.parameters;
   return {
-    refresh: (cluster, services) =>
-      Promise.all(services.map((service) => refreshOne(ecs, cluster, service))),
+    cluster: config.ecs.cluster,
+    services: config.ecs.services,
+    discoveryClusters: config.refresh.discoveryClusters,
+    // Every parameter a rotation writes that an application may read as a secret.
+    rotatedParameters: [password, databaseUrl, username].filter((p): p is string => !!p),
+    strategy: config.refresh.strategy,
+    serviceStrategies: config.refresh.serviceStrategies,
+    concurrency: config.refresh.concurrency,
+    waitTimeoutMs: config.refresh.waitTimeoutMs,
+    pacingMs: config.refresh.pacingMs,
+  };
+}
 
-    async describe(cluster, services) {
-      const statuses: ServiceStatus[] = [];
-      // DescribeServices takes at most 10 services per call.
-      for (let i = 0; i < services.length; i += 10) {
-        const batch = services.slice(i, i + 10);
-        const out = await ecs.send(new DescribeServicesCommand({ cluster, services: batch }));
-        for (const service of batch) {
-          const found = out.services?.find(
-            (s) => s.serviceName === service || s.serviceArn === service,
-          );
-          statuses.push({ service, status: found?.status ?? "MISSING" });
+const silent: RotationLogger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+export function createServiceRefresher(
+  ecs: ECSClient,
+  settings: RefreshSettings,
+  options: RefresherOptions = {},
+): ServiceRefresher {
+  const timing: Timing = { ...DEFAULT_TIMING, ...options.timing };
+  const logger = options.logger ?? silent;
+  const margin = options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
+  const hasTargets =
+    (settings.cluster !== undefined && settings.services.length > 0) ||
+    settings.discoveryClusters.length > 0;
+
+  const plan = () =>
+    hasTargets
+      ? planRefresh(ecs, taskDefinitionReader(ecs), settings)
+      : Promise.resolve({ services: [], problems: [] });
+
+  async function refreshOne(
+    target: PlannedService,
+    end: number,
+    taskDefinitions: ReturnType<typeof taskDefinitionReader>,
+  ): Promise<ServiceRefresh> {
+    const started = timing.clock();
+    const base = { service: target.service, cluster: target.cluster, strategy: target.strategy };
+    const fields = {
+      step: "refresh",
+      ecsService: target.service,
+      cluster: target.cluster,
+      strategy: target.strategy,
+    };
+    let result: ServiceRefresh;
+    if (target.problem !== undefined || target.strategy === undefined) {
+      result = {
+        ...base,
+        outcome: "failed",
+        ok: false,
+        durationMs: 0,
+        detail: target.problem ?? "no strategy",
+      };
+    } else {
+      logger.info("service refresh started", { ...fields, outcome: "started" });
+      const deadline = Math.min(started + settings.waitTimeoutMs, end);
+      try {
+        if (target.strategy === "rolling") {
+          const r = await rollService(ecs, target, deadline, timing);
+          result = {
+            ...base,
+            outcome: r.outcome,
+            ok: r.outcome === "completed",
+            durationMs: timing.clock() - started,
+            ...(r.deploymentId ? { deploymentId: r.deploymentId } : {}),
+            detail: r.detail,
+          };
+        } else {
+          const r = await replaceTasks(ecs, taskDefinitions, target, deadline, timing, {
+            pacingMs: settings.pacingMs,
+            reason: STOP_REASON,
+          });
+          result = {
+            ...base,
+            outcome: r.outcome,
+            ok: r.outcome === "completed",
+            durationMs: timing.clock() - started,
+            tasksReplaced: r.tasksReplaced,
+            tasksTotal: r.tasksTotal,
+            detail: r.detail,
+          };
         }
+      } catch (error) {
+        result = {
+          ...base,
+          outcome: "failed",
+          ok: false,
+          durationMs: timing.clock() - started,
+          detail: describeError(error, []),
+        };
       }
-      return statuses;
+    }
+    const { service: _s, cluster: _c, strategy: _st, ok: _ok, ...reported } = result;
+    const line: LogFields = { ...fields, ...reported };
+    if (result.ok) logger.info(`service refresh ${result.outcome}`, line);
+    else logger.error(`service refresh ${result.outcome}`, line);
+    return result;
+  }
+
+  return {
+    plan,
+    async refresh(request: RefreshRequest): Promise<RefreshReport> {
+      if (!hasTargets) return { services: [], problems: [] };
+      const taskDefinitions = taskDefinitionReader(ecs);
+      const planned = await planRefresh(ecs, taskDefinitions, settings);
+      for (const problem of planned.problems) {
+        logger.error(problem, { step: "refresh", outcome: "discovery-failed" });
+      }
+      const end = request.deadline - margin;
+      const services = await mapWithConcurrency(planned.services, settings.concurrency, (target) =>
+        refreshOne(target, end, taskDefinitions),
+      );
+      return { services, problems: planned.problems };
     },
+  };
+}
+
+/** Why a refresh report fails the run, and what the operator does about it; undefined when it does not. */
+export function refreshFailure(
+  report: RefreshReport,
+): { readonly problem: string; readonly action: string } | undefined {
+  const failed = report.services.filter((s) => !s.ok);
+  if (failed.length === 0 && report.problems.length === 0) return undefined;
+  const parts = [
+    ...(failed.length > 0
+      ? [
+          `${failed.length} of ${report.services.length} ECS service(s) not refreshed: ${failed
+            .map((s) => `${s.cluster}/${s.service} ${s.outcome} (${s.detail})`)
+            .join("; ")}`,
+        ]
+      : []),
+    ...report.problems,
+  ];
+  const actions = failed.map((s) => {
+    if (s.strategy === "rolling") {
+      return `aws ecs update-service --cluster ${s.cluster} --service ${s.service} --force-new-deployment`;
+    }
+    if (s.strategy === "stop-tasks") {
+      return `stop the remaining tasks of ${s.cluster}/${s.service} one by one (aws ecs list-tasks --cluster ${s.cluster} --service-name ${s.service}; aws ecs stop-task --cluster ${s.cluster} --task <arn>)`;
+    }
+    return `fix ${s.cluster}/${s.service} as described`;
+  });
+  return {
+    problem: parts.join("; "),
+    action: `tasks started before the rotation hold the previous value until they restart: ${[
+      ...actions,
+      ...(report.problems.length > 0 ? ["fix the discovery problem(s) and run a dry run"] : []),
+    ].join("; ")}`,
   };
 }

@@ -26,6 +26,8 @@ export interface SecretStore {
   ): Promise<"created" | "already-exists">;
   /** Create or overwrite `name`. Without `kmsKeyId`, keep the key the parameter already uses. */
   putSecureString(name: string, value: string, kmsKeyId: string | undefined): Promise<void>;
+  /** Create or overwrite `name` as a plain String parameter (for values that are no secret). */
+  putString(name: string, value: string): Promise<void>;
   /** The KMS key `name` is encrypted with, or undefined when it does not exist. */
   keyIdOf(name: string): Promise<string | undefined>;
   /** Delete `name`; a parameter already gone is fine. */
@@ -112,9 +114,20 @@ export function createParameterStore(ssm: SSMClient): SecretStore {
     );
   }
 
+  async function putString(name: string, value: string): Promise<void> {
+    try {
+      await ssm.send(
+        new PutParameterCommand({ Name: name, Value: value, Type: "String", Overwrite: true }),
+      );
+    } catch (error) {
+      throw wrap(error, "PutParameter", name);
+    }
+  }
+
   return {
     getSecureString,
     keyIdOf,
+    putString,
 
     async createPending(name, value, kmsKeyId) {
       try {

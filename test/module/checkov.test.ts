@@ -62,7 +62,7 @@ beforeAll(() => {
 const describeCheck = (c: CheckRecord) =>
   `${c.check_id} ${c.check_name} (${c.resource} in ${c.file_path})`;
 
-test("checkov scanned the module and both examples", () => {
+test("checkov scanned the module and every example", () => {
   const files = new Set(
     [...report.results.passed_checks, ...report.results.failed_checks].map((c) => c.file_path),
   );
@@ -72,6 +72,8 @@ test("checkov scanned the module and both examples", () => {
       "/network.tf",
       "/examples/complete/database.tf",
       "/examples/complete/ecs.tf",
+      "/examples/alternating-users/main.tf",
+      "/strategy.tf",
     ]),
   );
   // The function's checks run through the examples' module calls.

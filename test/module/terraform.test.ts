@@ -52,6 +52,7 @@ describe("the module (repository root)", () => {
     // Both suites ran: the wiring checks and one run per group of validations.
     expect(stdout).toContain("module.tftest.hcl... pass");
     expect(stdout).toContain("validations.tftest.hcl... pass");
+    expect(stdout).toContain("alternating.tftest.hcl... pass");
     expect(Number(summary?.[2])).toBeGreaterThanOrEqual(25);
   });
 });
@@ -76,5 +77,11 @@ test("there are examples to check", () => {
     exampleDirs()
       .map((dir) => relative(PROJECT_ROOT, dir))
       .sort(),
-  ).toEqual(expect.arrayContaining(["examples/complete", "examples/existing-infrastructure"]));
+  ).toEqual(
+    expect.arrayContaining([
+      "examples/complete",
+      "examples/existing-infrastructure",
+      "examples/alternating-users",
+    ]),
+  );
 });

@@ -90,6 +90,14 @@ export async function startIamEnforcedMoto(
   }
 }
 
+/**
+ * A moto of its own, even when AWS_ENDPOINT_URL is set: for tests that change process-wide
+ * emulator state (moto's state manager), which must not leak into the shared instance.
+ */
+export function startLocalMoto(options: StartMotoOptions = {}): Promise<AwsEmulator> {
+  return startMotoServer(options);
+}
+
 async function startMotoServer(options: StartMotoOptions): Promise<AwsEmulator> {
   const { motoServerBin } = tools();
   const port = await freePort();
@@ -100,7 +108,9 @@ async function startMotoServer(options: StartMotoOptions): Promise<AwsEmulator> 
   const logFd = openSync(logFile, "a");
   const child = spawn(motoServerBin, ["-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", logFd, logFd],
-    env: { ...process.env, ...options.env },
+    // Services report one running task and a COMPLETED rollout when desiredCount <= 1 (and
+    // IN_PROGRESS forever above it), so the refresh's wait can end both ways (EMULATOR.md).
+    env: { ...process.env, MOTO_ECS_SERVICE_RUNNING: "1", ...options.env },
   });
   closeSync(logFd);
   // The emulator must not keep a demo or benchmark process alive, nor outlive it.

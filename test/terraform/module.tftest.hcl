@@ -74,6 +74,10 @@ run "environment_matches_the_lambda_config" {
       "DATABASE_URL_PARAMETER", "DATABASE_URL_TEMPLATE", "KMS_KEY_ID", "PASSWORD_LENGTH",
       "PASSWORD_EXCLUDE_CHARACTERS", "ECS_CLUSTER", "ECS_SERVICES", "POWERTOOLS_SERVICE_NAME",
       "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL",
+      "ROTATION_STRATEGY", "ADMIN_PARAMETER", "USERNAME_PARAMETER", "DB_TWIN_USER",
+      "ECS_DISCOVERY_CLUSTERS", "ECS_REFRESH_STRATEGY", "ECS_SERVICE_STRATEGIES",
+      "ECS_REFRESH_CONCURRENCY", "ECS_WAIT_TIMEOUT_SECONDS", "ECS_STOP_TASK_PACING_SECONDS",
+      "NOTIFY_SNS_TOPIC_ARN", "NOTIFY_EVENT_BUS", "NOTIFY_EVENT_SOURCE",
     ])
     error_message = "The environment must hold exactly the keys of CONFIG_KEYS in lambda-src/config.ts."
   }
@@ -99,6 +103,19 @@ run "environment_matches_the_lambda_config" {
       POWERTOOLS_SERVICE_NAME      = "orders-db-rotation"
       POWERTOOLS_METRICS_NAMESPACE = "RdsSecretRotation"
       POWERTOOLS_LOG_LEVEL         = "INFO"
+      ROTATION_STRATEGY            = "single-user"
+      ADMIN_PARAMETER              = ""
+      USERNAME_PARAMETER           = ""
+      DB_TWIN_USER                 = ""
+      ECS_DISCOVERY_CLUSTERS       = ""
+      ECS_REFRESH_STRATEGY         = "auto"
+      ECS_SERVICE_STRATEGIES       = ""
+      ECS_REFRESH_CONCURRENCY      = "5"
+      ECS_WAIT_TIMEOUT_SECONDS     = "600"
+      ECS_STOP_TASK_PACING_SECONDS = "10"
+      NOTIFY_SNS_TOPIC_ARN         = ""
+      NOTIFY_EVENT_BUS             = ""
+      NOTIFY_EVENT_SOURCE          = "rds-secret-rotation"
     })
     error_message = "Each variable must land in its environment key; unset optional ones as \"\"."
   }

@@ -8,7 +8,13 @@ import { loadConfig, type Config } from "../../lambda-src/config";
 import { scramSha256Verifier } from "../../lambda-src/db/scram";
 import type { LoginOutcome, RoleDatabase, RoleSession } from "../../lambda-src/db/postgres";
 import { LoginFailedError } from "../../lambda-src/db/postgres";
-import type { ServiceRefresh, ServiceRefresher } from "../../lambda-src/ecs/refresh";
+import type {
+  RefreshPlan,
+  RefreshReport,
+  RefreshRequest,
+  ServiceRefresh,
+  ServiceRefresher,
+} from "../../lambda-src/ecs/refresh";
 import type { LogFields, RotationLogger, RotationMetrics } from "../../lambda-src/observability";
 import type { RotationDeps } from "../../lambda-src/rotation";
 import type { SecretStore } from "../../lambda-src/secrets/parameter-store";
@@ -57,6 +63,12 @@ export class FakeStore implements SecretStore {
     this.maybeFail("put", name);
     const keyId = kmsKeyId ?? this.values.get(name)?.keyId ?? "alias/aws/ssm";
     this.values.set(name, { value, keyId });
+    this.writes.push(name);
+    this.afterMutation();
+  }
+  async putString(name: string, value: string) {
+    this.maybeFail("put", name);
+    this.values.set(name, { value, keyId: "" });
     this.writes.push(name);
     this.afterMutation();
   }
@@ -143,20 +155,48 @@ export class FakeDatabase implements RoleDatabase {
   }
 }
 
+/** Refreshes `services` of cluster "main" (testConfig's ECS_SERVICES); `failing` ones roll back. */
 export class FakeRefresher implements ServiceRefresher {
   readonly calls: string[][] = [];
+  readonly deadlines: number[] = [];
   failing = new Set<string>();
 
-  async refresh(_cluster: string, services: readonly string[]): Promise<ServiceRefresh[]> {
-    this.calls.push([...services]);
-    return services.map((service) =>
-      this.failing.has(service)
-        ? { service, deploymentId: undefined, ok: false, error: "ServiceNotActiveException" }
-        : { service, deploymentId: `ecs-svc/${service}-${this.calls.length}`, ok: true },
-    );
+  constructor(readonly services: readonly string[] = ["web", "worker"]) {}
+
+  async plan(): Promise<RefreshPlan> {
+    return {
+      services: this.services.map((service) => ({
+        service,
+        cluster: "main",
+        arn: `arn:aws:ecs:eu-west-1:123456789012:service/main/${service}`,
+        source: "listed",
+        controller: "ECS",
+        strategy: "rolling",
+        desiredCount: 2,
+        runningCount: 2,
+        taskDefinition: "arn:aws:ecs:eu-west-1:123456789012:task-definition/app:1",
+      })),
+      problems: [],
+    };
   }
-  async describe(_cluster: string, services: readonly string[]) {
-    return services.map((service) => ({ service, status: "ACTIVE" }));
+
+  async refresh(request: RefreshRequest): Promise<RefreshReport> {
+    this.calls.push([...this.services]);
+    this.deadlines.push(request.deadline);
+    const services = this.services.map((service): ServiceRefresh => {
+      const deploymentId = `ecs-svc/${service}-${this.calls.length}`;
+      const base = { service, cluster: "main", strategy: "rolling" as const, deploymentId };
+      return this.failing.has(service)
+        ? {
+            ...base,
+            outcome: "rolled-back",
+            ok: false,
+            durationMs: 5,
+            detail: `deployment ${deploymentId} failed and ECS rolled back to ecs-svc/previous`,
+          }
+        : { ...base, outcome: "completed", ok: true, durationMs: 5, detail: "completed" };
+    });
+    return { services, problems: [] };
   }
 }
 

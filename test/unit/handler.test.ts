@@ -91,10 +91,12 @@ describe("createHandler", () => {
     expect(report.ok).toBe(true);
     expect(report.checks.map((c) => c.check)).toEqual([
       "password-parameter",
+      "parameter-key",
       "pending-parameter",
       "current-password-login",
       "password-policy",
       "ecs-services",
+      "refresh-time",
     ]);
     expect(store.values).toEqual(before);
     expect(database.passwordChanges).toBe(0);

@@ -413,7 +413,7 @@ describe("rotate: ECS refresh failures", () => {
       (e: unknown) => e,
     );
     expect((error as RotationError).kind).toBe("refresh-failed");
-    expect((error as Error).message).toContain("worker (ServiceNotActiveException)");
+    expect((error as Error).message).toContain("main/worker rolled-back (deployment ecs-svc/");
     expect((error as RotationError).action).toContain(
       "aws ecs update-service --cluster main --service worker --force-new-deployment",
     );

@@ -1,0 +1,47 @@
+/**
+ * The administrative credentials parameter: a SecureString holding
+ * `{"username": "<role with CREATEROLE>", "password": "<its password>"}`, the shape RDS and
+ * Secrets Manager use for a master user. The function only reads it.
+ *
+ * Errors name the parameter and the bad fields, never the value: JSON.parse's own message
+ * quotes the input, so it is not passed on.
+ */
+// Namespace import so esbuild can tree-shake zod (see config.ts).
+import * as z from "zod";
+import { RotationError } from "../errors";
+
+export interface AdminCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected
+const NO_CONTROL = /^[^\x00-\x1f\x7f]+$/;
+
+const adminSchema = z.object({
+  username: z.string().min(1).max(63).regex(NO_CONTROL),
+  password: z.string().min(1).regex(NO_CONTROL),
+});
+
+export function parseAdminCredentials(parameter: string, text: string): AdminCredentials {
+  const malformed = (problem: string) =>
+    new RotationError({
+      step: "read",
+      kind: "parameter-malformed",
+      problem: `the administrative credentials parameter ${parameter} is malformed: ${problem}`,
+      stateLeft: "nothing changed",
+      action: `put {"username": "<role with CREATEROLE>", "password": "<its password>"} in ${parameter} (SecureString), then re-run`,
+    });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw malformed("not JSON");
+  }
+  const parsed = adminSchema.safeParse(json);
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join(".") || "(root)"))];
+    throw malformed(`invalid or missing field(s): ${fields.join(", ")}`);
+  }
+  return parsed.data;
+}

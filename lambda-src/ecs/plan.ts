@@ -1,0 +1,133 @@
+/**
+ * The refresh plan: the listed services and the discovered ones, each described by ECS, with
+ * the strategy it gets or the reason it cannot be refreshed. Read-only, so the dry run
+ * shows exactly what a rotation would do.
+ */
+import type { ECSClient, Service } from "@aws-sdk/client-ecs";
+import { describeError } from "../errors";
+import { currentTaskDefinition, discoverServices } from "./discovery";
+import { describeServices, serviceName } from "./services";
+import { chooseStrategy, settingFor } from "./strategy";
+import type { TaskDefinitionReader } from "./task-definitions";
+import type { PlannedService, RefreshPlan, StrategySetting } from "./types";
+
+/** The refresh's part of the configuration (lambda-src/config.ts `refresh` and `ecs`). */
+export interface RefreshSettings {
+  /** Cluster of the listed services. */
+  readonly cluster: string | undefined;
+  readonly services: readonly string[];
+  /** Clusters searched for services that read a rotated parameter. */
+  readonly discoveryClusters: readonly string[];
+  /** The parameters a rotation writes (password, DATABASE_URL), by name. */
+  readonly rotatedParameters: readonly string[];
+  readonly strategy: StrategySetting;
+  /** Per service (by name or cluster/name), overriding `strategy`. */
+  readonly serviceStrategies: Readonly<Record<string, StrategySetting>>;
+  /** Services refreshed at the same time. */
+  readonly concurrency: number;
+  /** Longest wait for one service, before the Lambda's remaining time caps it. */
+  readonly waitTimeoutMs: number;
+  /** stop-tasks: pause after a replacement is ready, before stopping the next task. */
+  readonly pacingMs: number;
+}
+
+function unplannable(
+  cluster: string,
+  service: string,
+  source: PlannedService["source"],
+  problem: string,
+): PlannedService {
+  return {
+    service,
+    cluster,
+    arn: undefined,
+    source,
+    controller: undefined,
+    strategy: undefined,
+    desiredCount: 0,
+    runningCount: 0,
+    taskDefinition: undefined,
+    problem,
+  };
+}
+
+function planService(
+  settings: RefreshSettings,
+  cluster: string,
+  service: Service,
+  source: PlannedService["source"],
+): PlannedService {
+  const name = service.serviceName ?? serviceName(service.serviceArn ?? "?");
+  const controller = service.deploymentController?.type ?? "ECS";
+  const choice =
+    service.status === "ACTIVE"
+      ? chooseStrategy(
+          settingFor(cluster, name, settings.serviceStrategies, settings.strategy),
+          controller,
+        )
+      : {
+          strategy: undefined,
+          problem: `the service is ${service.status ?? "in an unknown state"}, not ACTIVE`,
+        };
+  return {
+    service: name,
+    cluster,
+    arn: service.serviceArn,
+    source,
+    controller,
+    strategy: choice.strategy,
+    desiredCount: service.desiredCount ?? 0,
+    runningCount: service.runningCount ?? 0,
+    taskDefinition: currentTaskDefinition(service),
+    ...("problem" in choice ? { problem: choice.problem } : {}),
+  };
+}
+
+export async function planRefresh(
+  ecs: ECSClient,
+  taskDefinitions: TaskDefinitionReader,
+  settings: RefreshSettings,
+): Promise<RefreshPlan> {
+  const planned: PlannedService[] = [];
+  const problems: string[] = [];
+  const { cluster, services } = settings;
+
+  if (cluster !== undefined && services.length > 0) {
+    try {
+      for (const d of await describeServices(ecs, cluster, services)) {
+        planned.push(
+          d.service
+            ? planService(settings, cluster, d.service, "listed")
+            : unplannable(
+                cluster,
+                d.requested,
+                "listed",
+                `ECS does not know this service in cluster ${cluster} (${d.failure ?? "MISSING"})`,
+              ),
+        );
+      }
+    } catch (error) {
+      const why = `cannot describe it in cluster ${cluster}: ${describeError(error, [])}`;
+      for (const service of services) planned.push(unplannable(cluster, service, "listed", why));
+    }
+  }
+
+  if (settings.discoveryClusters.length > 0) {
+    const found = await discoverServices(
+      ecs,
+      taskDefinitions,
+      settings.discoveryClusters,
+      settings.rotatedParameters,
+    );
+    problems.push(...found.problems);
+    const key = (c: string, s: string) => `${c}/${s}`;
+    const seen = new Set(planned.map((p) => key(p.cluster, p.service)));
+    for (const d of found.services) {
+      const plannedService = planService(settings, d.cluster, d.service, "discovered");
+      if (seen.has(key(d.cluster, plannedService.service))) continue;
+      seen.add(key(d.cluster, plannedService.service));
+      planned.push(plannedService);
+    }
+  }
+  return { services: planned, problems };
+}

@@ -1,0 +1,238 @@
+/**
+ * Notifications of a rotation's end: an SNS message and/or an EventBridge event with the
+ * detail-type `RotationSucceeded` or `RotationFailed`, carrying the outcome, the step
+ * timings and each ECS service's result. Both are optional (NOTIFY_SNS_TOPIC_ARN,
+ * NOTIFY_EVENT_BUS).
+ *
+ * Never a secret: the notice is built only from names, timings, ECS results and the
+ * RotationError's message, which the run already redacted with every secret it saw. A
+ * notification that cannot be delivered is logged; it never fails a rotation that succeeded.
+ */
+import {
+  EventBridgeClient,
+  PutEventsCommand,
+  type EventBridgeClientConfig,
+} from "@aws-sdk/client-eventbridge";
+import { PublishCommand, SNSClient, type SNSClientConfig } from "@aws-sdk/client-sns";
+import type { Config } from "./config";
+import type { ServiceRefresh } from "./ecs/types";
+import { RotationError, describeError } from "./errors";
+import type { RotationLogger } from "./observability";
+import type { RotationResult, StepTiming } from "./run";
+
+export type NoticeType = "RotationSucceeded" | "RotationFailed";
+
+export interface NoticeDetail {
+  readonly outcome: "rotated" | "recovered" | "failed";
+  /** The function (POWERTOOLS_SERVICE_NAME, the module's `name`). */
+  readonly function: string;
+  readonly invocationId: string;
+  readonly role: string;
+  readonly database: string;
+  readonly parameters: { readonly password: string; readonly databaseUrl: string | null };
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  readonly publishGapMs: number | null;
+  readonly steps: readonly StepTiming[];
+  readonly services: readonly ServiceRefresh[];
+  /** Failures only. */
+  readonly error?: { readonly step: string; readonly kind: string; readonly message: string };
+}
+
+export interface RotationNotice {
+  readonly type: NoticeType;
+  readonly detail: NoticeDetail;
+}
+
+export interface NotificationDelivery {
+  readonly channel: "sns" | "eventbridge";
+  readonly ok: boolean;
+  /** The message id / event id, or why the delivery failed. */
+  readonly detail: string;
+}
+
+export interface Notifier {
+  /** Deliver to every configured channel; never throws. */
+  notify(notice: RotationNotice): Promise<NotificationDelivery[]>;
+}
+
+type Notifications = Config["notifications"];
+
+function baseDetail(config: Config, invocationId: string, finishedAt: number) {
+  const { db, parameters, observability } = config;
+  return {
+    function: observability.serviceName,
+    invocationId,
+    role: db.user,
+    database: `${db.host}:${db.port}/${db.database}`,
+    parameters: { password: parameters.password, databaseUrl: parameters.databaseUrl ?? null },
+    finishedAt: new Date(finishedAt).toISOString(),
+  };
+}
+
+export function successNotice(
+  config: Config,
+  result: RotationResult,
+  invocationId: string,
+  finishedAt: number,
+): RotationNotice {
+  return {
+    type: "RotationSucceeded",
+    detail: {
+      ...baseDetail(config, invocationId, finishedAt),
+      outcome: result.outcome === "recovered" ? "recovered" : "rotated",
+      durationMs: result.durationMs,
+      publishGapMs: result.publishGapMs,
+      steps: result.steps,
+      services: result.services,
+    },
+  };
+}
+
+export function failureNotice(
+  config: Config,
+  error: unknown,
+  invocationId: string,
+  startedAt: number,
+  finishedAt: number,
+): RotationNotice {
+  const report = error instanceof RotationError ? error.report : undefined;
+  return {
+    type: "RotationFailed",
+    detail: {
+      ...baseDetail(config, invocationId, finishedAt),
+      outcome: "failed",
+      durationMs: report?.durationMs ?? finishedAt - startedAt,
+      publishGapMs: null,
+      steps: report?.steps ?? [],
+      services: report?.services ?? [],
+      error:
+        error instanceof RotationError
+          ? { step: error.step, kind: error.kind, message: error.message }
+          : // rotate() turns every failure into a RotationError; this is a bug's last resort.
+            { step: "unknown", kind: "unexpected", message: describeError(error, []) },
+    },
+  };
+}
+
+/** SNS subjects: at most 100 printable ASCII characters, no line breaks. */
+function subject(notice: RotationNotice): string {
+  const { detail } = notice;
+  const what = notice.type === "RotationSucceeded" ? "succeeded" : "FAILED";
+  const text = `[${detail.function}] rotation ${what}: ${detail.role}@${detail.database}`;
+  return text.replace(/[^\x20-\x7e]/g, "?").slice(0, 100);
+}
+
+export interface NotifierOptions {
+  readonly logger: RotationLogger;
+  readonly sns?: SNSClient;
+  readonly events?: EventBridgeClient;
+  /** SDK client options for the clients built here (timeouts). */
+  readonly clientOptions?: SNSClientConfig & EventBridgeClientConfig;
+}
+
+/** Clients are built only for the configured channels, so an unused one costs no init time. */
+export function createNotifier(settings: Notifications, options: NotifierOptions): Notifier {
+  const { logger } = options;
+  const topic = settings.snsTopicArn;
+  const bus = settings.eventBus;
+  const sns = topic ? (options.sns ?? new SNSClient(options.clientOptions ?? {})) : undefined;
+  const events = bus
+    ? (options.events ?? new EventBridgeClient(options.clientOptions ?? {}))
+    : undefined;
+
+  async function toSns(notice: RotationNotice): Promise<NotificationDelivery> {
+    const fifo = topic?.endsWith(".fifo") === true;
+    const out = await (sns as SNSClient).send(
+      new PublishCommand({
+        TopicArn: topic,
+        Subject: subject(notice),
+        Message: JSON.stringify({ type: notice.type, ...notice.detail }, null, 2),
+        // Lets a subscription filter on the outcome, e.g. only failures to the pager.
+        MessageAttributes: { type: { DataType: "String", StringValue: notice.type } },
+        ...(fifo
+          ? {
+              MessageGroupId: notice.detail.function,
+              MessageDeduplicationId: `${notice.detail.invocationId}-${notice.type}`,
+            }
+          : {}),
+      }),
+    );
+    return { channel: "sns", ok: true, detail: out.MessageId ?? "" };
+  }
+
+  async function toEventBridge(notice: RotationNotice): Promise<NotificationDelivery> {
+    const out = await (events as EventBridgeClient).send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: bus,
+            Source: settings.eventSource,
+            DetailType: notice.type,
+            Detail: JSON.stringify(notice.detail),
+          },
+        ],
+      }),
+    );
+    const entry = out.Entries?.[0];
+    if ((out.FailedEntryCount ?? 0) > 0 || !entry?.EventId) {
+      return {
+        channel: "eventbridge",
+        ok: false,
+        detail: `${entry?.ErrorCode ?? "rejected"}: ${entry?.ErrorMessage ?? "no event id"}`,
+      };
+    }
+    return { channel: "eventbridge", ok: true, detail: entry.EventId };
+  }
+
+  const deliver = async (
+    channel: NotificationDelivery["channel"],
+    send: () => Promise<NotificationDelivery>,
+  ): Promise<NotificationDelivery> => {
+    try {
+      return await send();
+    } catch (error) {
+      return { channel, ok: false, detail: describeError(error, []) };
+    }
+  };
+
+  return {
+    async notify(notice) {
+      const deliveries = await Promise.all([
+        ...(sns ? [deliver("sns", () => toSns(notice))] : []),
+        ...(events ? [deliver("eventbridge", () => toEventBridge(notice))] : []),
+      ]);
+      for (const d of deliveries) {
+        const fields = { step: "notify", channel: d.channel, type: notice.type, detail: d.detail };
+        if (d.ok) logger.info(`notification sent`, { ...fields, outcome: "ok" });
+        else logger.error(`notification not delivered`, { ...fields, outcome: "failed" });
+      }
+      return deliveries;
+    },
+  };
+}
+
+/**
+ * Run a rotation and notify its end. A skipped run (another one holds the lease) notifies
+ * nothing: the holder will. The rotation's own error is rethrown unchanged.
+ */
+export async function rotateAndNotify(
+  rotation: () => Promise<RotationResult>,
+  notifier: Notifier,
+  config: Config,
+  invocationId: string,
+  clock: () => number,
+): Promise<RotationResult> {
+  const startedAt = clock();
+  let result: RotationResult;
+  try {
+    result = await rotation();
+  } catch (error) {
+    await notifier.notify(failureNotice(config, error, invocationId, startedAt, clock()));
+    throw error;
+  }
+  if (result.outcome !== "skipped") {
+    await notifier.notify(successNotice(config, result, invocationId, clock()));
+  }
+  return result;
+}

@@ -1,0 +1,45 @@
+# Notifications at the end of each rotation (lambda-src/notify.ts): an SNS message and/or an
+# EventBridge event. The function may publish only to the given topic, and put only its own
+# events (its source, its two detail types) on the given bus.
+
+locals {
+  notification_event_bus_arn = (
+    var.notification_event_bus == null ? null :
+    startswith(var.notification_event_bus, "arn:") ? var.notification_event_bus :
+    "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${var.notification_event_bus}"
+  )
+}
+
+data "aws_iam_policy_document" "notifications" {
+  count = local.create ? 1 : 0
+
+  dynamic "statement" {
+    for_each = var.notification_sns_topic_arn == null ? [] : [var.notification_sns_topic_arn]
+    content {
+      sid       = "PublishRotationNotifications"
+      actions   = ["sns:Publish"]
+      resources = [statement.value]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.notification_event_bus_arn == null ? [] : [local.notification_event_bus_arn]
+    content {
+      sid       = "PutRotationEvents"
+      actions   = ["events:PutEvents"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "events:source"
+        values   = [var.notification_event_source]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "events:detail-type"
+        values   = ["RotationSucceeded", "RotationFailed"]
+      }
+    }
+  }
+}

@@ -1,0 +1,308 @@
+/**
+ * The alternating-users strategy through the handler, against the real PostgreSQL and the
+ * AWS emulator: the twin is created by the administrative role, each rotation changes only
+ * the role not in use and publishes it, the credentials in use keep working, and whatever
+ * either role creates belongs to the primary.
+ */
+import { Client } from "pg";
+import { readFileSync } from "node:fs";
+import { createHandler } from "../../lambda-src/handler";
+import { deleteParameter, putSecureString, readParameter } from "./support/aws";
+import {
+  createAlternatingScenario,
+  readPublished,
+  twinState,
+  type AlternatingScenario,
+} from "./support/alternating";
+import { lambdaContext } from "./support/context";
+import { expectDatabaseUrl } from "./support/expectations";
+import {
+  expectNothingChanged,
+  expectRotationError,
+  rotateExpectingFailure,
+} from "./support/failures";
+import { captureOutput, type CapturedOutput } from "./support/output";
+import { snapshot } from "./support/scenario";
+import { markServerLog, passwordChanges, type LogMark } from "./support/server-log";
+
+jest.setTimeout(60_000);
+
+let output: CapturedOutput;
+beforeEach(() => (output = captureOutput()));
+afterEach(() => output.restore());
+
+/** ALTER ROLE … PASSWORD statements per role since `mark`. */
+function changes(s: AlternatingScenario, mark: LogMark) {
+  return {
+    primary: passwordChanges(s.h.readServerLog, s.primary, mark).length,
+    twin: passwordChanges(s.h.readServerLog, s.twin, mark).length,
+  };
+}
+
+async function rotate(s: AlternatingScenario) {
+  return createHandler({ env: s.env })({ action: "rotate" }, lambdaContext());
+}
+
+/** Logs in as `user` and returns who owns a table created in that session. */
+async function ownerOfTableCreatedBy(s: AlternatingScenario, user: string, password: string) {
+  const client = new Client({
+    host: s.h.host,
+    port: s.h.port,
+    database: s.h.database,
+    user,
+    password,
+    ssl: { ca: readFileSync(s.h.caFile, "utf8"), rejectUnauthorized: true },
+  });
+  await client.connect();
+  try {
+    const table = `t_${user}`.slice(0, 60);
+    await client.query(`CREATE TABLE "${table}" (id int)`);
+    const { rows } = await client.query<{ owner: string }>(
+      "SELECT tableowner AS owner FROM pg_tables WHERE tablename = $1",
+      [table],
+    );
+    return rows[0]?.owner;
+  } finally {
+    await client.end();
+  }
+}
+
+test("the first rotation creates the twin, changes only its password, publishes it and refreshes the service; the primary keeps working", async () => {
+  const s = await createAlternatingScenario({ services: 1 });
+  const before = await snapshot(s);
+  expect(await twinState(s)).toBeUndefined();
+  const mark = markServerLog(s.h.readServerLog);
+
+  const result = await rotate(s);
+
+  expect(result).toMatchObject({ outcome: "rotated" });
+  expect(await twinState(s)).toEqual({
+    canLogin: true,
+    config: [`role=${s.primary}`],
+    memberOfPrimary: true,
+  });
+  const published = await readPublished(s);
+  expect(published.username).toBe(s.twin);
+  expect(published.password).not.toBe(s.initialPassword);
+  expect(await s.h.canLogin(s.twin, published.password)).toBe(true);
+  // Tasks still holding the primary's credentials are not locked out.
+  expect(await s.h.canLogin(s.primary, s.initialPassword)).toBe(true);
+  expect(changes(s, mark)).toEqual({ primary: 0, twin: 1 });
+
+  const after = await snapshot(s);
+  expect(after.password?.type).toBe("SecureString");
+  expect(after.pending).toBeUndefined();
+  expect((await readParameter(s.usernameParameter ?? ""))?.type).toBe("String");
+  expectDatabaseUrlFor(s, after.databaseUrl?.value ?? "", s.twin, published.password);
+  const [service] = s.services;
+  expect(after.deployments[service ?? ""]?.[0]).toBeDefined();
+  expect(after.deployments[service ?? ""]?.[0]).not.toBe(before.deployments[service ?? ""]?.[0]);
+});
+
+test("consecutive rotations alternate between the roles, each changing only the role not in use", async () => {
+  const s = await createAlternatingScenario();
+  const handler = createHandler({ env: s.env });
+  let previous = { username: s.primary, password: s.initialPassword };
+
+  for (const expected of [s.twin, s.primary, s.twin]) {
+    const mark = markServerLog(s.h.readServerLog);
+    expect(await handler({ action: "rotate" }, lambdaContext())).toMatchObject({
+      outcome: "rotated",
+    });
+    const published = await readPublished(s);
+    expect(published.username).toBe(expected);
+    expect(await s.h.canLogin(published.username, published.password)).toBe(true);
+    // The role published before this rotation still logs in with its password.
+    expect(await s.h.canLogin(previous.username, previous.password)).toBe(true);
+    expect(changes(s, mark)).toEqual(
+      expected === s.twin ? { primary: 0, twin: 1 } : { primary: 1, twin: 0 },
+    );
+    previous = published;
+  }
+});
+
+test("whatever the primary or the twin creates is owned by the primary", async () => {
+  const s = await createAlternatingScenario();
+  await rotate(s);
+  const twin = await readPublished(s);
+
+  expect(await ownerOfTableCreatedBy(s, s.twin, twin.password)).toBe(s.primary);
+  expect(await ownerOfTableCreatedBy(s, s.primary, s.initialPassword)).toBe(s.primary);
+});
+
+test("without a username parameter, the published role is the one the password logs in as, and DATABASE_URL carries it", async () => {
+  const s = await createAlternatingScenario({ usernameParameter: false });
+  const handler = createHandler({ env: s.env });
+
+  await handler({ action: "rotate" }, lambdaContext());
+  const first = await readPublished(s);
+  expect(first.username).toBe(s.twin);
+
+  const mark = markServerLog(s.h.readServerLog);
+  await handler({ action: "rotate" }, lambdaContext());
+  const second = await readPublished(s);
+  expect(second.username).toBe(s.primary);
+  expect(changes(s, mark)).toEqual({ primary: 1, twin: 0 });
+  expect(await s.h.canLogin(s.twin, first.password)).toBe(true);
+});
+
+test("an existing twin that lost its membership and setting is repaired by the next rotation", async () => {
+  const s = await createAlternatingScenario();
+  await rotate(s);
+  await rotate(s); // back on the primary: the twin is the next one to change
+  await s.h.admin(`REVOKE "${s.primary}" FROM "${s.twin}"`);
+  await s.h.admin(`ALTER ROLE "${s.twin}" RESET role`);
+
+  await rotate(s);
+
+  expect(await twinState(s)).toEqual({
+    canLogin: true,
+    config: [`role=${s.primary}`],
+    memberOfPrimary: true,
+  });
+});
+
+test("a dry run finds the published role and checks the administrative login, changing nothing", async () => {
+  const s = await createAlternatingScenario();
+  const handler = createHandler({ env: s.env });
+  await handler({ action: "rotate" }, lambdaContext());
+  const before = await snapshot(s);
+  const mark = markServerLog(s.h.readServerLog);
+
+  const report = await handler({ action: "dry-run" }, lambdaContext());
+
+  expect(report).toMatchObject({ outcome: "dry-run", ok: true });
+  const checks = "checks" in report ? report.checks : [];
+  const detail = (name: string) => checks.find((c) => c.check === name)?.detail ?? "";
+  expect(detail("current-password-login")).toContain(`as ${s.twin}, the published role`);
+  expect(detail("admin-login")).toContain(s.admin.username);
+  expect(JSON.stringify(report)).not.toContain(s.admin.password);
+  expect(await snapshot(s)).toEqual(before);
+  expect(changes(s, mark)).toEqual({ primary: 0, twin: 0 });
+
+  await putSecureString(
+    s.adminParameter,
+    JSON.stringify({ username: s.admin.username, password: "Wrong-admin-password-2" }),
+  );
+  const failed = await handler({ action: "dry-run" }, lambdaContext()).catch((e: unknown) => e);
+  expectRotationError(failed, "dry-run-failed", "handler");
+  expect((failed as Error).message).toContain("admin-login");
+  expect((failed as Error).message).not.toContain("Wrong-admin-password-2");
+});
+
+describe("bad input and bad state stop the run with a clear error and change nothing", () => {
+  test("the administrative credentials parameter is missing", async () => {
+    const s = await createAlternatingScenario();
+    await deleteParameter(s.adminParameter);
+    const before = await snapshot(s);
+    const mark = markServerLog(s.h.readServerLog);
+
+    const error = expectRotationError(
+      await rotateExpectingFailure(s.env),
+      "parameter-missing",
+      "read",
+    );
+    expect(error.message).toContain(s.adminParameter);
+    expect(error.action).toContain('"username"');
+    await expectNothingChanged(s, before, mark);
+    expect(await twinState(s)).toBeUndefined();
+  });
+
+  test("the administrative credentials are not JSON", async () => {
+    const s = await createAlternatingScenario();
+    await putSecureString(s.adminParameter, `${s.admin.password}`);
+    const before = await snapshot(s);
+    const mark = markServerLog(s.h.readServerLog);
+
+    const error = expectRotationError(
+      await rotateExpectingFailure(s.env),
+      "parameter-malformed",
+      "read",
+    );
+    expect(error.message).toContain("not JSON");
+    expect(error.message).not.toContain(s.admin.password);
+    await expectNothingChanged(s, before, mark);
+  });
+
+  test("the database rejects the administrative credentials", async () => {
+    const s = await createAlternatingScenario();
+    await putSecureString(
+      s.adminParameter,
+      JSON.stringify({ username: s.admin.username, password: "Wrong-admin-password-1" }),
+    );
+    const before = await snapshot(s);
+    const mark = markServerLog(s.h.readServerLog);
+
+    const error = expectRotationError(
+      await rotateExpectingFailure(s.env),
+      "admin-credentials-rejected",
+      "read",
+    );
+    expect(error.message).toContain(s.adminParameter);
+    expect(error.message).not.toContain("Wrong-admin-password-1");
+    await expectNothingChanged(s, before, mark);
+  });
+
+  test("the administrative credentials are those of a rotated role", async () => {
+    const s = await createAlternatingScenario();
+    await putSecureString(
+      s.adminParameter,
+      JSON.stringify({ username: s.primary, password: s.initialPassword }),
+    );
+    const before = await snapshot(s);
+    const mark = markServerLog(s.h.readServerLog);
+
+    expectRotationError(await rotateExpectingFailure(s.env), "parameter-malformed", "read");
+    await expectNothingChanged(s, before, mark);
+  });
+
+  test("the administrative role may not create roles: the twin is not created and nothing is published", async () => {
+    const s = await createAlternatingScenario({ adminCanCreateRoles: false });
+    const mark = markServerLog(s.h.readServerLog);
+
+    const error = await rotateExpectingFailure(s.env);
+
+    expectRotationError(error, "unexpected", "apply");
+    expect(await twinState(s)).toBeUndefined();
+    const published = await readPublished(s);
+    expect(published).toEqual({ username: s.primary, password: s.initialPassword });
+    expect(await s.h.canLogin(s.primary, s.initialPassword)).toBe(true);
+    expect(changes(s, mark)).toEqual({ primary: 0, twin: 0 });
+  });
+
+  test("the username parameter names a role that is neither the primary nor the twin", async () => {
+    const s = await createAlternatingScenario();
+    await putSecureString(s.usernameParameter ?? "", "someone_else");
+    const before = await snapshot(s);
+    const mark = markServerLog(s.h.readServerLog);
+
+    const error = expectRotationError(
+      await rotateExpectingFailure(s.env),
+      "parameter-malformed",
+      "read",
+    );
+    // The value is not echoed: a misconfigured parameter could hold anything, even a password.
+    expect(error.message).toContain(s.usernameParameter);
+    expect(error.message).not.toContain("someone_else");
+    await expectNothingChanged(s, before, mark);
+  });
+
+  test("the published password logs in as neither role (credential drift)", async () => {
+    const s = await createAlternatingScenario({ usernameParameter: false });
+    await s.h.createLoginRole(s.primary, "Changed-out-of-band-1");
+    const before = await snapshot(s);
+    const mark = markServerLog(s.h.readServerLog);
+
+    const error = expectRotationError(
+      await rotateExpectingFailure(s.env),
+      "credential-drift",
+      "read",
+    );
+    expect(error.message).toContain(s.twin);
+    await expectNothingChanged(s, before, mark);
+  });
+});
+
+function expectDatabaseUrlFor(s: AlternatingScenario, value: string, user: string, pw: string) {
+  expectDatabaseUrl({ ...s, role: user }, value, pw);
+}
