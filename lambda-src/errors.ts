@@ -19,6 +19,7 @@ export type RotationErrorKind =
   | "database-unreachable"
   | "credential-drift"
   | "admin-credentials-rejected"
+  | "admin-privileges-missing"
   | "parameter-missing"
   | "parameter-malformed"
   | "parameter-store"

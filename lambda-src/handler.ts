@@ -59,7 +59,9 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
   const logger = createLogger(config.observability);
   const metrics = createMetrics(config.observability);
   const clients = overrides.clients ?? {};
-  const clock = overrides.clock ?? Date.now;
+  // One clock for the run, its lease and the ECS waits; read at each call (not bound once) so
+  // that tests replacing Date.now with a virtual clock move all of them.
+  const clock = overrides.clock ?? (() => Date.now());
   const deps: RotationDeps = {
     store: clients.store ?? createParameterStore(clients.ssm ?? new SSMClient(SDK_CLIENT_OPTIONS)),
     database: clients.database ?? createPostgres(config.db),
@@ -70,6 +72,7 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
         refreshSettings(config),
         {
           logger,
+          timing: { clock },
         },
       ),
     logger,

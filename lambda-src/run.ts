@@ -1,7 +1,8 @@
 /**
  * One rotation run's context: the ports it uses, the secrets it has seen (for redaction),
  * the lease it holds, how long each step took, and how it ends (succeeded, skipped, failed).
- * The protocol itself is in rotation.ts; this file is its bookkeeping.
+ * The protocol itself is in protocol.ts (strategies in rotation.ts and alternating/); this
+ * file is its bookkeeping.
  */
 import type { Config } from "./config";
 import type { RoleDatabase, RoleSession } from "./db/postgres";
@@ -79,6 +80,8 @@ export class Run {
   private readonly secrets = new Set<string>();
   private readonly sessions = new Set<RoleSession>();
   private lease: PendingRecord | undefined;
+  /** The last record held; kept after `release` so a report can still name the staged role. */
+  private staged: PendingRecord | undefined;
   private appliedAt: number | undefined;
   private publishGapMs: number | null = null;
   private stepInProgress: StepName = "read";
@@ -134,6 +137,7 @@ export class Run {
 
   hold(record: PendingRecord): void {
     this.lease = record;
+    this.staged = record;
     this.remember(record.password);
   }
 
@@ -160,12 +164,21 @@ export class Run {
     if (this.appliedAt !== undefined) this.publishGapMs = this.now() - this.appliedAt;
   }
 
-  /** What is where after a failure in `step`, for RotationError.stateLeft. */
-  stateLeft(step: StepName): string {
-    const { password, pending } = this.config.parameters;
+  /**
+   * What is where after a failure in `step` (or, "finished", after step 7), for
+   * RotationError.stateLeft. Names the staged role, and with alternating-users the published
+   * one, whose password a run never changes.
+   */
+  stateLeft(step: StepName | "finished"): string {
+    const { password, pending, username, databaseUrl } = this.config.parameters;
+    const { staged, published } = this.roles();
     const retry = this.lease
       ? `a re-run recovers (this run releases its lease on failure; otherwise it ends at ${this.lease.leaseExpiresAt})`
       : "";
+    const previous =
+      published === undefined
+        ? `${password} holds the previous one`
+        : `${password} still holds the password of ${published}, which was not touched and keeps working`;
     switch (step) {
       case "read":
       case "stage":
@@ -173,18 +186,37 @@ export class Run {
       case "recover":
         return `nothing changed in the database; ${password} and ${pending} keep their passwords`;
       case "apply":
-        return `${pending} holds the staged password; the role's password may or may not have changed; ${password} holds the previous one; ${retry}`;
+        return `${pending} holds the staged password for ${staged}; the password of ${staged} may or may not have changed; ${previous}; ${retry}`;
       case "verify":
-        return `the role's password was changed to the staged one held in ${pending}; ${password} holds the previous one; ${retry}`;
+        return `the password of ${staged} was changed to the staged one held in ${pending}; ${previous}; ${retry}`;
       case "publish-password":
       case "publish-username":
-      case "publish-url":
-        return `the database accepts the staged password held in ${pending}; ${password}${this.config.parameters.databaseUrl ? ` and ${this.config.parameters.databaseUrl}` : ""} may still hold the previous value; ${retry}`;
+      case "publish-url": {
+        const written = [password, username, databaseUrl].filter((p) => p !== undefined);
+        const old =
+          published === undefined
+            ? "the previous value"
+            : `the previous values (${published}, whose password keeps working)`;
+        return `the database accepts the staged password for ${staged} held in ${pending}; ${written.join(", ")} may still hold ${old}; ${retry}`;
+      }
       case "refresh":
-        return `the password is rotated and published; ${pending} still exists; ${retry}`;
+        return `the password of ${staged} is rotated and published; ${pending} still exists; ${retry}`;
       case "finish":
-        return `the password is rotated and published, and services were refreshed; ${pending} could not be deleted; a re-run publishes the same password again without changing it`;
+        return `the password of ${staged} is rotated and published, and services were refreshed; ${pending} could not be deleted; a re-run publishes the same password again without changing it`;
+      case "finished":
+        return `the password of ${staged} is rotated and published, the pending parameter is deleted${published === undefined ? "" : `; ${published} keeps its password until the next rotation`}`;
     }
+  }
+
+  /** The role this run stages, and with alternating-users the published one it leaves alone. */
+  private roles(): { readonly staged: string; readonly published: string | undefined } {
+    const { strategy, db } = this.config;
+    if (strategy.kind !== "alternating-users") return { staged: db.user, published: undefined };
+    const staged = this.staged?.username;
+    if (staged === undefined)
+      return { staged: "the role not in use", published: "the published role" };
+    const { primaryUser, twinUser } = strategy;
+    return { staged, published: staged === primaryUser ? twinUser : primaryUser };
   }
 
   succeeded(outcome: RotationOutcome): RotationResult {

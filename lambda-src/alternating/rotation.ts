@@ -1,7 +1,8 @@
 /**
  * The alternating-users strategy: two login roles take turns, so that no running task ever
- * holds a password the database rejects. Steps 1-4 are here; 5-7 (publish, refresh, finish)
- * are the shared ones in ../rotation.ts. Read top-down like that file.
+ * holds a password the database rejects. Steps 1, 3, 4 and recovery are here; the protocol
+ * and the steps both strategies share (stage, lease takeover, publish, refresh, finish) are
+ * in ../protocol.ts. Read top-down like that file.
  *
  * PostgreSQL has no dual passwords: with one role, tasks still holding the old password
  * cannot open connections from the ALTER ROLE until the refresh replaces them. Here the
@@ -20,26 +21,17 @@
  * schedule is days apart.
  */
 import type { StrategyConfig } from "../config";
-import { LoginFailedError, type LoginOutcome } from "../db/postgres";
-import { createRoleAdministration, type AdminSession, type RoleAdministration } from "../db/roles";
+import type { LoginOutcome } from "../db/postgres";
+import {
+  AdminPrivilegeError,
+  createRoleAdministration,
+  type AdminSession,
+  type RoleAdministration,
+} from "../db/roles";
 import { scramSha256Verifier } from "../db/scram";
-import { CredentialDriftError, RotationError, RotationInProgress } from "../errors";
-import {
-  leaseHeld,
-  parsePending,
-  serializePending,
-  takeOverLease,
-  type PendingRecord,
-} from "../pending";
-import { decideRecovery } from "../recovery";
-import {
-  checkPasswordValue,
-  confirmLease,
-  publishRefreshFinish,
-  rejectIfAnotherRunMovedOn,
-  stage,
-  unreachable,
-} from "../rotation";
+import { CredentialDriftError, RotationError } from "../errors";
+import type { PendingRecord } from "../pending";
+import * as protocol from "../protocol";
 import type { Run, RotationOutcome } from "../run";
 import type { StepName } from "../steps";
 import { parseAdminCredentials, type AdminCredentials } from "./admin-credentials";
@@ -48,56 +40,31 @@ import { findPublishedRole } from "./published-role";
 export type AlternatingUsers = Extract<StrategyConfig, { kind: "alternating-users" }>;
 
 /** Rotate to the role not in use, or finish an interrupted rotation. */
-export async function rotateAlternatingUsers(
+export function rotateAlternatingUsers(
   run: Run,
   roles: AlternatingUsers,
 ): Promise<RotationOutcome> {
-  const state = await run.step("read", () => read(run, roles));
-  if (state.kind === "interrupted") return resume(run, roles, state.admin, state.pending);
-  await run.step("stage", () => stage(run, state.next));
-  await run.step("apply", () => apply(run, roles, state.admin, state.session));
-  await run.step("verify", () => verify(run, roles));
-  await publishRefreshFinish(run);
-  return "rotated";
+  return protocol.runProtocol(run, alternatingUsers(roles));
 }
 
-/** DESIGN invariant 2, per role: finish what an interrupted run started, at most one change. */
-async function resume(
-  run: Run,
+/**
+ * Alternating-users: the session that changes a password is the administrative role's; the
+ * staged role is the one not published; recovery falls back on the administrative login.
+ */
+function alternatingUsers(
   roles: AlternatingUsers,
-  admin: AdminCredentials,
-  pending: PendingRecord,
-): Promise<RotationOutcome> {
-  if (leaseHeld(pending, run.now())) {
-    throw new RotationInProgress(pending.invocationId, pending.leaseExpiresAt);
-  }
-  const decision = await run.step("recover", () => recover(run, roles, admin, pending));
-  if (decision.kind === "reapply") {
-    await run.step("apply", () => apply(run, roles, admin, decision.session));
-    await run.step("verify", () => verify(run, roles));
-  }
-  await publishRefreshFinish(run);
-  return "recovered";
+): protocol.Strategy<AdminSession, AdminCredentials> {
+  return {
+    read: (run) => read(run, roles),
+    recover: (run, ours, admin) => recover(run, roles, ours, admin),
+    apply: (run, session) => apply(run, roles, session),
+    verify: (run) => verify(run, roles),
+  };
 }
 
 // ---------------------------------------------------------------------------------------
 // Steps
 // ---------------------------------------------------------------------------------------
-
-type ReadState =
-  | {
-      readonly kind: "fresh";
-      readonly admin: AdminCredentials;
-      /** The role not published: the one whose password this run changes. */
-      readonly next: string;
-      /** Open as the administrative role; reused by `apply`. */
-      readonly session: AdminSession;
-    }
-  | {
-      readonly kind: "interrupted";
-      readonly admin: AdminCredentials;
-      readonly pending: PendingRecord;
-    };
 
 /**
  * Step 1, read. Assumes nothing. Changes nothing.
@@ -105,34 +72,28 @@ type ReadState =
  * Without a pending parameter it finds the published role (the username parameter, or the
  * role the current password logs in as), checks that the current password logs in as it,
  * and logs in as the administrative role, so bad credentials stop the run before any write.
+ * The role to stage is the one not published.
  * Raises: parameter-missing / parameter-malformed / parameter-store; credential-drift when
  * the current password logs in as neither role; admin-credentials-rejected;
  * database-unreachable.
  */
-async function read(run: Run, roles: AlternatingUsers): Promise<ReadState> {
-  const { password: passwordName, pending: pendingName } = run.config.parameters;
-  const current = await requireParameter(
+async function read(
+  run: Run,
+  roles: AlternatingUsers,
+): Promise<protocol.ReadState<AdminSession, AdminCredentials>> {
+  const current = await protocol.readCurrentPassword(
     run,
-    passwordName,
     "holding the published role's current password",
   );
-  checkPasswordValue(passwordName, current);
   const admin = await readAdminCredentials(run, roles);
-
-  const pendingText = await run.deps.store.getSecureString(pendingName);
-  if (pendingText !== undefined) {
-    run.remember(pendingText);
-    const pending = parsePending(pendingName, pendingText, "read");
-    run.remember(pending.password);
-    checkStagedRole(run, roles, pending);
-    return { kind: "interrupted", admin, pending };
-  }
+  const pending = await protocol.readPending(run, [roles.primaryUser, roles.twinUser]);
+  if (pending !== undefined) return { kind: "interrupted", pending, context: admin };
 
   const published = await publishedRole(run, roles, current);
   const session = await openAdminSession(run, roles, admin, "read");
   const next = published === roles.primaryUser ? roles.twinUser : roles.primaryUser;
   run.logger.info("roles", { step: "read", outcome: "ok", published, next });
-  return { kind: "fresh", admin, next, session };
+  return { kind: "fresh", role: next, session };
 }
 
 /**
@@ -147,7 +108,7 @@ async function publishedRole(run: Run, roles: AlternatingUsers, current: string)
     case "found":
       return found.role;
     case "unreachable":
-      throw unreachable(run, "read", found.detail);
+      throw protocol.unreachable(run, "read", found.detail);
     case "unknown-name":
       throw new RotationError({
         step: "read",
@@ -157,7 +118,7 @@ async function publishedRole(run: Run, roles: AlternatingUsers, current: string)
         action: `put the role the password in ${run.config.parameters.password} belongs to (${roles.primaryUser} or ${roles.twinUser}) in ${usernameParameter ?? ""}, then re-run`,
       });
     case "rejected": {
-      await rejectIfAnotherRunMovedOn(run, current);
+      await protocol.rejectIfAnotherRunMovedOn(run, current);
       const name = run.config.parameters.password;
       throw new CredentialDriftError({
         step: "read",
@@ -169,13 +130,9 @@ async function publishedRole(run: Run, roles: AlternatingUsers, current: string)
   }
 }
 
-type RecoveryDecision =
-  { readonly kind: "publish" } | { readonly kind: "reapply"; readonly session: AdminSession };
-
 /**
- * Recovery, entered when a pending parameter exists and its lease has expired.
- * Assumes: the published role's password was never changed by the interrupted run.
- * Changes: takes over the lease (same role and password, this run's lease). Not the database.
+ * Recovery, after the lease takeover (../protocol.ts). Assumes: the published role's
+ * password was never changed by the interrupted run. Changes nothing.
  * Decides, per role (`decideRecovery`, with the administrative login in the place of the
  * current password):
  *
@@ -188,92 +145,56 @@ type RecoveryDecision =
 async function recover(
   run: Run,
   roles: AlternatingUsers,
+  ours: PendingRecord,
   admin: AdminCredentials,
-  pending: PendingRecord,
-): Promise<RecoveryDecision> {
-  run.logger.warn("found an interrupted rotation; taking over its lease", {
-    step: "recover",
-    outcome: "takeover",
-    previousHolder: pending.invocationId,
-    stagedAt: pending.stagedAt,
-    stagedRole: pending.username,
-    leaseExpiredAt: pending.leaseExpiresAt,
-  });
-  const ours = takeOverLease(pending, run.invocation);
-  await run.deps.store.putSecureString(
-    run.config.parameters.pending,
-    serializePending(ours),
-    run.config.parameters.kmsKeyId,
+): Promise<protocol.RecoveryDecision<AdminSession>> {
+  const identified = await roleAdministration(run).identify(ours.username, ours.password);
+  const staged: LoginOutcome =
+    identified.kind === "accepted"
+      ? { kind: "accepted", currentUser: identified.sessionUser }
+      : identified;
+  const fallback =
+    staged.kind === "rejected"
+      ? await protocol.tryOpen(run, () =>
+          roleAdministration(run).openAdminSession(admin.username, admin.password),
+        )
+      : undefined;
+  return protocol.recoveryDecision(run, staged, fallback, () =>
+    adminRejected(
+      run,
+      roles,
+      "recover",
+      `the database rejects the staged password for ${ours.username} (the interrupted apply never committed), and it rejects the administrative credentials that would re-apply it`,
+    ),
   );
-  await confirmLease(run, ours);
-  run.hold(ours);
-
-  const staged = await roleAdministration(run).identify(ours.username, ours.password);
-  const stagedLogin: LoginOutcome =
-    staged.kind === "accepted" ? { kind: "accepted", currentUser: staged.sessionUser } : staged;
-  let session: AdminSession | undefined;
-  let adminLogin: LoginOutcome | undefined;
-  if (staged.kind === "rejected") {
-    try {
-      session = await roleAdministration(run).openAdminSession(admin.username, admin.password);
-      run.track(session);
-      adminLogin = { kind: "accepted", currentUser: session.currentUser };
-    } catch (error) {
-      if (!(error instanceof LoginFailedError)) throw error;
-      adminLogin = error.outcome;
-    }
-  }
-  const verdict = decideRecovery(stagedLogin, adminLogin);
-  run.logger.info("recovery decision", { step: "recover", outcome: verdict });
-  switch (verdict) {
-    case "publish":
-      return { kind: "publish" };
-    case "reapply":
-      if (session === undefined) throw new Error("reapply decided without a session");
-      return { kind: "reapply", session };
-    case "drift":
-      throw adminRejected(
-        run,
-        roles,
-        "recover",
-        `the database rejects the staged password for ${ours.username} (the interrupted apply never committed), and it rejects the administrative credentials that would re-apply it`,
-      );
-    case "unreachable": {
-      const failure = [stagedLogin, adminLogin].find((o) => o?.kind === "unreachable");
-      throw unreachable(run, "recover", failure?.kind === "unreachable" ? failure.detail : "");
-    }
-  }
 }
 
 /**
  * Step 3, apply. Assumes: the pending parameter holds the staged role and password, this run
- * holds the lease, and the administrative credentials log in (a session is open, or opened).
+ * holds the lease, and `session` is open as the administrative role.
  * Changes, as the administrative role: makes sure the twin exists and acts as the primary,
  * then sets the staged role's password by `ALTER ROLE … PASSWORD '<SCRAM verifier>'`; the
  * plaintext never reaches the server. The published role is not touched.
- * Raises: admin-credentials-rejected / database-unreachable if the session cannot be opened.
+ * Raises: admin-privileges-missing when the administrative role may not create, grant or
+ * alter the roles (no CREATEROLE, or on PostgreSQL 16+ no ADMIN OPTION).
  */
-async function apply(
-  run: Run,
-  roles: AlternatingUsers,
-  admin: AdminCredentials,
-  session: AdminSession | undefined,
-): Promise<void> {
-  const open = session ?? (await openAdminSession(run, roles, admin, "apply"));
+async function apply(run: Run, roles: AlternatingUsers, session: AdminSession): Promise<void> {
   try {
-    const twin = await open.ensureTwin(roles.primaryUser, roles.twinUser);
-    if (twin === "created") {
-      run.logger.info("created the twin role", {
-        step: "apply",
-        outcome: "twin-created",
-        twin: roles.twinUser,
-        actsAs: roles.primaryUser,
-      });
-    }
-    await open.setPassword(run.stagedRole(), scramSha256Verifier(run.newPassword()));
-    run.applied();
-  } finally {
-    await run.closeSession(open);
+    await protocol.applyWith(run, session, async (open) => {
+      const twin = await open.ensureTwin(roles.primaryUser, roles.twinUser);
+      if (twin === "created") {
+        run.logger.info("created the twin role", {
+          step: "apply",
+          outcome: "twin-created",
+          twin: roles.twinUser,
+          actsAs: roles.primaryUser,
+        });
+      }
+      await open.setPassword(run.stagedRole(), scramSha256Verifier(run.newPassword()));
+    });
+  } catch (error) {
+    if (error instanceof AdminPrivilegeError) throw privilegesMissing(run, roles, error);
+    throw error;
   }
 }
 
@@ -286,7 +207,7 @@ async function apply(
 async function verify(run: Run, roles: AlternatingUsers): Promise<void> {
   const role = run.stagedRole();
   const login = await roleAdministration(run).identify(role, run.newPassword());
-  if (login.kind === "unreachable") throw unreachable(run, "verify", login.detail);
+  if (login.kind === "unreachable") throw protocol.unreachable(run, "verify", login.detail);
   let problem: string | undefined;
   if (login.kind === "rejected") {
     problem = `the database rejects the new password for ${role} (${run.sanitize(login.detail)})`;
@@ -296,13 +217,11 @@ async function verify(run: Run, roles: AlternatingUsers): Promise<void> {
     problem = `a session of ${role} acts as ${login.currentUser}, not ${roles.primaryUser}: objects it creates would not belong to ${roles.primaryUser} (ALTER ROLE ${roles.twinUser} SET role was removed?)`;
   }
   if (problem === undefined) return;
-  throw new RotationError({
-    step: "verify",
-    kind: "verify-failed",
+  throw protocol.verifyFailed(
+    run,
     problem,
-    stateLeft: run.stateLeft("verify"),
-    action: `check pg_hba.conf, VALID UNTIL and the role settings of ${role}; then re-run: recovery publishes the staged password if it logs in`,
-  });
+    `pg_hba.conf, VALID UNTIL and the role settings of ${role}`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -314,26 +233,12 @@ function roleAdministration(run: Run): RoleAdministration {
   return run.deps.roles ?? createRoleAdministration(run.config.db);
 }
 
-async function requireParameter(run: Run, name: string, holding: string): Promise<string> {
-  const value = await run.deps.store.getSecureString(name);
-  if (value === undefined) {
-    throw new RotationError({
-      step: "read",
-      kind: "parameter-missing",
-      problem: `the parameter ${name} does not exist`,
-      stateLeft: "nothing changed",
-      action: `create ${name} as a SecureString ${holding}, then re-run`,
-    });
-  }
-  run.remember(value);
-  return value;
-}
-
 async function readAdminCredentials(run: Run, roles: AlternatingUsers): Promise<AdminCredentials> {
   const name = roles.adminParameter;
-  const text = await requireParameter(
+  const text = await protocol.requireSecureString(
     run,
     name,
+    "the administrative credentials parameter",
     'holding {"username": "<role with CREATEROLE>", "password": "<its password>"}',
   );
   const admin = parseAdminCredentials(name, text);
@@ -350,38 +255,24 @@ async function readAdminCredentials(run: Run, roles: AlternatingUsers): Promise<
   return admin;
 }
 
-function checkStagedRole(run: Run, roles: AlternatingUsers, pending: PendingRecord): void {
-  if (pending.username === roles.primaryUser || pending.username === roles.twinUser) return;
-  const name = run.config.parameters.pending;
-  throw new RotationError({
-    step: "read",
-    kind: "parameter-malformed",
-    problem: `the pending parameter ${name} was staged for role ${pending.username}, but this function rotates ${roles.primaryUser} and ${roles.twinUser}`,
-    stateLeft: "nothing changed",
-    action: `find which password role ${pending.username} accepts, store it where its applications read it, delete ${name}, then re-run`,
-  });
-}
-
-async function openAdminSession(
+function openAdminSession(
   run: Run,
   roles: AlternatingUsers,
   admin: AdminCredentials,
   step: StepName,
 ): Promise<AdminSession> {
-  try {
-    const session = await roleAdministration(run).openAdminSession(admin.username, admin.password);
-    run.track(session);
-    return session;
-  } catch (error) {
-    if (!(error instanceof LoginFailedError)) throw error;
-    if (error.outcome.kind === "unreachable") throw unreachable(run, step, error.outcome.detail);
-    throw adminRejected(
-      run,
-      roles,
-      step,
-      `the database rejects the administrative credentials in ${roles.adminParameter} (${run.sanitize(error.outcome.detail)})`,
-    );
-  }
+  return protocol.openTracked(
+    run,
+    step,
+    () => roleAdministration(run).openAdminSession(admin.username, admin.password),
+    (detail) =>
+      adminRejected(
+        run,
+        roles,
+        step,
+        `the database rejects the administrative credentials in ${roles.adminParameter} (${run.sanitize(detail)})`,
+      ),
+  );
 }
 
 function adminRejected(
@@ -390,12 +281,32 @@ function adminRejected(
   step: StepName,
   problem: string,
 ): RotationError {
-  const name = roles.adminParameter;
   return new RotationError({
     step,
     kind: "admin-credentials-rejected",
     problem,
-    stateLeft: `${run.stateLeft(step)}; the published credentials were not touched and keep working`,
-    action: `put the current username and password of a role with CREATEROLE in ${name} as {"username": ..., "password": ...}, then re-run`,
+    stateLeft: run.stateLeft(step),
+    action: `put the current username and password of a role with CREATEROLE in ${roles.adminParameter} as {"username": ..., "password": ...}, then re-run`,
+  });
+}
+
+/**
+ * The administrative role logged in but may not manage the two roles. On PostgreSQL 15 and
+ * before, CREATEROLE is enough; from 16, CREATEROLE manages only roles it holds ADMIN OPTION
+ * on (automatic for roles it created, such as the twin, but not for the primary).
+ */
+function privilegesMissing(
+  run: Run,
+  roles: AlternatingUsers,
+  error: AdminPrivilegeError,
+): RotationError {
+  const admin = error.adminRole;
+  const quote = (role: string) => `"${role.replaceAll('"', '""')}"`;
+  return new RotationError({
+    step: "apply",
+    kind: "admin-privileges-missing",
+    problem: `the administrative role ${admin} may not ${error.attempted} (${run.sanitize(error.detail)})`,
+    stateLeft: run.stateLeft("apply"),
+    action: `as a superuser (on RDS, the master user) run ALTER ROLE ${quote(admin)} CREATEROLE; on PostgreSQL 16 and later also GRANT ${quote(roles.primaryUser)} TO ${quote(admin)} WITH ADMIN OPTION (and the same for ${quote(roles.twinUser)} if ${admin} did not create it); then re-run: recovery re-applies the staged password`,
   });
 }

@@ -103,6 +103,45 @@ export async function connect(db: DbConfig, credentials: Credentials): Promise<C
   }
 }
 
+/**
+ * Connect as `credentials.user` and run `probe` (who am I?) on the new connection. A probe
+ * that fails after the login counts as unreachable (the server stopped answering), never as
+ * a rejected password. Throws LoginFailedError; the caller owns the returned client.
+ */
+export async function connectAndProbe<T>(
+  db: DbConfig,
+  credentials: Credentials,
+  probe: (client: Client) => Promise<T>,
+): Promise<{ readonly client: Client; readonly found: T }> {
+  const client = await connect(db, credentials);
+  try {
+    return { client, found: await probe(client) };
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw new LoginFailedError({
+      kind: "unreachable",
+      detail: classifyConnectError(error).detail,
+    });
+  }
+}
+
+/** Log in, run `probe`, log out. A failed login is returned, never thrown. */
+export async function probeLogin<T>(
+  db: DbConfig,
+  credentials: Credentials,
+  probe: (client: Client) => Promise<T>,
+): Promise<{ readonly kind: "accepted"; readonly found: T } | LoginFailure> {
+  let opened: { readonly client: Client; readonly found: T };
+  try {
+    opened = await connectAndProbe(db, credentials, probe);
+  } catch (error) {
+    if (error instanceof LoginFailedError) return error.outcome;
+    throw error;
+  }
+  await opened.client.end().catch(() => undefined);
+  return { kind: "accepted", found: opened.found };
+}
+
 async function currentUser(client: Client): Promise<string> {
   const result = await client.query<{ current_user: string }>("SELECT current_user");
   const user = result.rows[0]?.current_user;
@@ -127,36 +166,14 @@ export async function setPassword(client: Client, role: string, verifier: string
 export function createPostgres(db: DbConfig): RoleDatabase {
   return {
     async canLogin(user, password) {
-      let client: Client;
-      try {
-        client = await connect(db, { user, password });
-      } catch (error) {
-        if (error instanceof LoginFailedError) return error.outcome;
-        throw error;
-      }
-      try {
-        return { kind: "accepted", currentUser: await currentUser(client) };
-      } catch (error) {
-        return { kind: "unreachable", detail: classifyConnectError(error).detail };
-      } finally {
-        await client.end().catch(() => undefined);
-      }
+      const login = await probeLogin(db, { user, password }, currentUser);
+      return login.kind === "accepted" ? { kind: "accepted", currentUser: login.found } : login;
     },
 
     async openSession(user, password) {
-      const client = await connect(db, { user, password });
-      let sessionUser: string;
-      try {
-        sessionUser = await currentUser(client);
-      } catch (error) {
-        await client.end().catch(() => undefined);
-        throw new LoginFailedError({
-          kind: "unreachable",
-          detail: classifyConnectError(error).detail,
-        });
-      }
+      const { client, found } = await connectAndProbe(db, { user, password }, currentUser);
       return {
-        currentUser: sessionUser,
+        currentUser: found,
         setPassword: (role, verifier) => setPassword(client, role, verifier),
         close: () => client.end().catch(() => undefined),
       };

@@ -8,9 +8,8 @@
  */
 import { escapeIdentifier, escapeLiteral, type Client } from "pg";
 import {
-  LoginFailedError,
-  classifyConnectError,
-  connect,
+  connectAndProbe,
+  probeLogin,
   setPassword,
   type DbConfig,
   type LoginFailure,
@@ -28,6 +27,7 @@ export interface AdminSession extends RoleSession {
    * Make `twin` a login role that acts as `primary`, in one transaction: create it (LOGIN,
    * no password yet) when missing, GRANT primary TO twin, ALTER ROLE twin SET role = primary.
    * Idempotent, and it repairs a twin whose membership or setting was removed.
+   * Throws AdminPrivilegeError (and changes nothing) when the session may not do all that.
    */
   ensureTwin(primary: string, twin: string): Promise<"created" | "exists">;
 }
@@ -40,7 +40,29 @@ export interface RoleAdministration {
   identify(user: string, password: string): Promise<IdentifiedLogin>;
 }
 
-async function whoAmI(client: Client): Promise<{ sessionUser: string; currentUser: string }> {
+/** SQLSTATE insufficient_privilege: the role lacks CREATEROLE, or ADMIN OPTION on PostgreSQL 16+. */
+const INSUFFICIENT_PRIVILEGE = "42501";
+
+/** The administrative role logged in, but the server refused a statement for lack of privilege. */
+export class AdminPrivilegeError extends Error {
+  override readonly name = "AdminPrivilegeError";
+  constructor(
+    readonly adminRole: string,
+    /** What was refused, e.g. "create role app_clone". */
+    readonly attempted: string,
+    /** The server's message (SQLSTATE and text; statements and verifiers are not in it). */
+    readonly detail: string,
+  ) {
+    super(`${adminRole} may not ${attempted}: ${detail}`);
+  }
+}
+
+interface Identity {
+  readonly sessionUser: string;
+  readonly currentUser: string;
+}
+
+async function whoAmI(client: Client): Promise<Identity> {
   const result = await client.query<{ session_user: string; current_user: string }>(
     "SELECT session_user, current_user",
   );
@@ -49,8 +71,25 @@ async function whoAmI(client: Client): Promise<{ sessionUser: string; currentUse
   return { sessionUser: row.session_user, currentUser: row.current_user };
 }
 
+/** Run `statement`, turning a refusal for lack of privilege into AdminPrivilegeError. */
+async function privileged<T>(
+  admin: string,
+  attempted: string,
+  statement: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await statement();
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code !== INSUFFICIENT_PRIVILEGE) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new AdminPrivilegeError(admin, attempted, `${INSUFFICIENT_PRIVILEGE} ${message}`);
+  }
+}
+
 async function ensureTwin(
   client: Client,
+  admin: string,
   primary: string,
   twin: string,
 ): Promise<"created" | "exists"> {
@@ -61,10 +100,18 @@ async function ensureTwin(
     const found = await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [twin]);
     const outcome = found.rowCount === 0 ? "created" : "exists";
     // No PASSWORD here: the caller sets it through a SCRAM verifier, like every password.
-    if (outcome === "created") await client.query(`CREATE ROLE ${t} WITH LOGIN`);
-    await client.query(`GRANT ${p} TO ${t}`);
+    if (outcome === "created") {
+      await privileged(admin, `create role ${twin}`, () =>
+        client.query(`CREATE ROLE ${t} WITH LOGIN`),
+      );
+    }
+    await privileged(admin, `grant ${primary} to ${twin}`, () =>
+      client.query(`GRANT ${p} TO ${t}`),
+    );
     // Objects the twin creates are then owned by the primary: no twin-owned tables left behind.
-    await client.query(`ALTER ROLE ${t} SET role = ${escapeLiteral(primary)}`);
+    await privileged(admin, `alter role ${twin}`, () =>
+      client.query(`ALTER ROLE ${t} SET role = ${escapeLiteral(primary)}`),
+    );
     await client.query("COMMIT");
     return outcome;
   } catch (error) {
@@ -76,40 +123,22 @@ async function ensureTwin(
 export function createRoleAdministration(db: DbConfig): RoleAdministration {
   return {
     async openAdminSession(user, password) {
-      const client = await connect(db, { user, password });
-      let identity: { sessionUser: string; currentUser: string };
-      try {
-        identity = await whoAmI(client);
-      } catch (error) {
-        await client.end().catch(() => undefined);
-        throw new LoginFailedError({
-          kind: "unreachable",
-          detail: classifyConnectError(error).detail,
-        });
-      }
+      const { client, found } = await connectAndProbe(db, { user, password }, whoAmI);
+      const admin = found.sessionUser;
       return {
-        currentUser: identity.currentUser,
-        ensureTwin: (primary, twin) => ensureTwin(client, primary, twin),
-        setPassword: (role, verifier) => setPassword(client, role, verifier),
+        currentUser: found.currentUser,
+        ensureTwin: (primary, twin) => ensureTwin(client, admin, primary, twin),
+        setPassword: (role, verifier) =>
+          privileged(admin, `change the password of ${role}`, () =>
+            setPassword(client, role, verifier),
+          ),
         close: () => client.end().catch(() => undefined),
       };
     },
 
     async identify(user, password) {
-      let client: Client;
-      try {
-        client = await connect(db, { user, password });
-      } catch (error) {
-        if (error instanceof LoginFailedError) return error.outcome;
-        throw error;
-      }
-      try {
-        return { kind: "accepted", ...(await whoAmI(client)) };
-      } catch (error) {
-        return { kind: "unreachable", detail: classifyConnectError(error).detail };
-      } finally {
-        await client.end().catch(() => undefined);
-      }
+      const login = await probeLogin(db, { user, password }, whoAmI);
+      return login.kind === "accepted" ? { kind: "accepted", ...login.found } : login;
     },
   };
 }

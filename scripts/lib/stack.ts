@@ -13,18 +13,18 @@ import {
   ECSClient,
   RegisterTaskDefinitionCommand,
 } from "@aws-sdk/client-ecs";
-import {
-  GetParameterCommand,
-  ParameterNotFound,
-  PutParameterCommand,
-  SSMClient,
-} from "@aws-sdk/client-ssm";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { randomBytes } from "node:crypto";
 import { loadConfig } from "../../lambda-src/config";
 import { buildDatabaseUrl } from "../../lambda-src/database-url";
 import { generatePassword } from "../../lambda-src/password";
 import { startMoto, type AwsEmulator } from "../../test/support/moto";
 import { startPostgres, type PgCluster } from "../../test/support/postgres";
+import {
+  putSecureString,
+  readParameter,
+  type StoredParameter,
+} from "../../test/support/ssm-parameters";
 
 const REGION = "us-east-1";
 const ROLE = "app_user";
@@ -50,11 +50,6 @@ export interface Deployment {
   readonly id: string;
   readonly status: string;
   readonly createdAt: Date | undefined;
-}
-
-export interface StoredParameter {
-  readonly value: string;
-  readonly type: string;
 }
 
 export interface RotationStack {
@@ -120,12 +115,10 @@ function lambdaEnvironment(
   };
 }
 
-async function putSecureString(ssm: SSMClient, name: string, value: string): Promise<string> {
-  await ssm.send(
-    new PutParameterCommand({ Name: name, Value: value, Type: "SecureString", Overwrite: true }),
-  );
-  const out = await ssm.send(new GetParameterCommand({ Name: name }));
-  const arn = out.Parameter?.ARN;
+/** Seeds a SecureString and returns its ARN, which a task definition's secrets refer to. */
+async function seedSecureString(ssm: SSMClient, name: string, value: string): Promise<string> {
+  await putSecureString(ssm, name, value);
+  const arn = (await readParameter(ssm, name))?.arn;
   if (!arn) throw new Error(`the emulator returned no ARN for ${name}`);
   return arn;
 }
@@ -231,8 +224,8 @@ export async function startStack(
     const initialPassword = generatePassword(config.passwordPolicy);
     await pg.createLoginRole(names.role, initialPassword);
     progress(`role ${names.role} created with a generated password (sent as a SCRAM verifier)`);
-    const passwordArn = await putSecureString(ssm, names.passwordParameter, initialPassword);
-    const urlArn = await putSecureString(
+    const passwordArn = await seedSecureString(ssm, names.passwordParameter, initialPassword);
+    const urlArn = await seedSecureString(
       ssm,
       names.databaseUrlParameter,
       expectedDatabaseUrl(initialPassword),
@@ -243,15 +236,6 @@ export async function startStack(
       `ECS cluster ${names.cluster}, service ${names.service} (its task reads both parameters as secrets)`,
     );
 
-    const readParameter = async (name: string): Promise<StoredParameter | undefined> => {
-      try {
-        const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
-        return { value: out.Parameter?.Value ?? "", type: out.Parameter?.Type ?? "" };
-      } catch (error) {
-        if (error instanceof ParameterNotFound) return undefined;
-        throw error;
-      }
-    };
     const deployments = async (): Promise<Deployment[]> => {
       const out = await ecs.send(
         new DescribeServicesCommand({ cluster: names.cluster, services: [names.service] }),
@@ -270,7 +254,7 @@ export async function startStack(
       initialPassword,
       ssm,
       ecs,
-      readParameter,
+      readParameter: (name) => readParameter(ssm, name),
       expectedDatabaseUrl,
       deployments,
       stop,

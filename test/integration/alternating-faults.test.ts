@@ -7,41 +7,30 @@
  */
 import { createHandler } from "../../lambda-src/handler";
 import type { StepName } from "../../lambda-src/steps";
-import { putSecureString } from "./support/aws";
+import { crashBoundaries, freshRotationSteps } from "../support/steps";
 import {
+  changesPerRole,
   createAlternatingScenario,
   expectNoLockoutPerRole,
+  putAdminCredentials,
   readPublished,
   readStaged,
   twinState,
   type AlternatingScenario,
 } from "./support/alternating";
-import { buildZipBytes, extractBundle, type ExtractedBundle } from "./support/bundle";
-import { runHandlerInChild } from "./support/child";
 import { lambdaContext } from "./support/context";
+import { crashRightAfter, killRightAfter, useBuiltBundle } from "./support/crash";
 import { expectRotationError, rotateExpectingFailure } from "./support/failures";
 import { captureOutput, type CapturedOutput } from "./support/output";
 import { seedExpiredPending } from "./support/pending";
 import { snapshot } from "./support/scenario";
-import { markServerLog, passwordChanges, type LogMark } from "./support/server-log";
+import { markServerLog, type LogMark } from "./support/server-log";
 
 jest.setTimeout(60_000);
 
 let output: CapturedOutput;
 beforeEach(() => (output = captureOutput()));
 afterEach(() => output.restore());
-
-class SimulatedCrash extends Error {}
-
-/** A lease that has already ended: the Lambda that held it is past its timeout. */
-const EXPIRED_LEASE = 0;
-
-function changes(s: AlternatingScenario, mark: LogMark) {
-  return {
-    primary: passwordChanges(s.h.readServerLog, s.primary, mark).length,
-    twin: passwordChanges(s.h.readServerLog, s.twin, mark).length,
-  };
-}
 
 /** Run 2 after the crash finishes the rotation run 1 staged for the twin, and nothing more. */
 async function expectRecovered(s: AlternatingScenario, staged: string, mark: LogMark) {
@@ -52,75 +41,40 @@ async function expectRecovered(s: AlternatingScenario, staged: string, mark: Log
   // The role in use before the rotation was never touched.
   expect(await s.h.canLogin(s.primary, s.initialPassword)).toBe(true);
   expect((await snapshot(s)).pending).toBeUndefined();
-  expect(changes(s, mark)).toEqual({ primary: 0, twin: 1 });
+  expect(changesPerRole(s, mark)).toEqual({ primary: 0, twin: 1 });
   expect((await twinState(s))?.memberOfPrimary).toBe(true);
 }
 
-const BOUNDARIES: readonly StepName[] = [
-  "stage",
-  "apply",
-  "verify",
-  "publish-password",
-  "publish-username",
-  "publish-url",
-  "refresh",
-];
-
-describe.each(BOUNDARIES)("a run that crashes right after %s", (boundary) => {
+describe.each(crashBoundaries())("a run that crashes right after %s", (boundary) => {
   test("leaves credentials that log in, and the next run completes with one change of the twin", async () => {
     const s = await createAlternatingScenario();
     const mark = markServerLog(s.h.readServerLog);
-    const stepsSeen: StepName[] = [];
-    const crashing = createHandler({
-      env: s.env,
-      hooks: {
-        afterStep: (step) => {
-          stepsSeen.push(step);
-          if (step === boundary) throw new SimulatedCrash(`crash after ${step}`);
-        },
-      },
-    });
 
-    await expect(crashing({ action: "rotate" }, lambdaContext(EXPIRED_LEASE))).rejects.toThrow(
-      SimulatedCrash,
-    );
-    expect(stepsSeen.at(-1)).toBe(boundary);
+    await crashRightAfter(s.env, boundary);
 
     const record = await expectNoLockoutPerRole(s);
     expect(record.staged?.username).toBe(s.twin);
     // Applications still on the primary keep working whatever the boundary.
     expect(await s.h.canLogin(s.primary, s.initialPassword)).toBe(true);
-    expect(changes(s, mark)).toEqual({ primary: 0, twin: boundary === "stage" ? 0 : 1 });
+    expect(changesPerRole(s, mark)).toEqual({ primary: 0, twin: boundary === "stage" ? 0 : 1 });
 
     await expectRecovered(s, record.staged?.password ?? "", mark);
   });
 });
 
 describe("a process running the built bundle, killed with SIGKILL", () => {
-  let bundle: ExtractedBundle;
-  beforeAll(() => {
-    bundle = extractBundle(buildZipBytes());
-  });
-  afterAll(() => bundle?.remove());
+  const bundle = useBuiltBundle();
 
   // After apply only the pending parameter names the twin; after publish-password the
   // password is the twin's while the username parameter still names the primary.
-  test.each([{ killAfter: "apply" }, { killAfter: "publish-password" }])(
+  test.each([{ killAfter: "apply" }, { killAfter: "publish-password" }] as const)(
     "right after $killAfter leaves credentials that log in; an in-process run recovers with one change",
     async ({ killAfter }) => {
       const s = await createAlternatingScenario();
       const mark = markServerLog(s.h.readServerLog);
 
-      const killed = await runHandlerInChild({
-        moduleFile: bundle.indexFile,
-        env: s.env,
-        killAfter,
-        remainingMs: EXPIRED_LEASE,
-      });
+      await killRightAfter(bundle(), s.env, killAfter);
 
-      expect(killed.signal).toBe("SIGKILL");
-      expect(killed.outcome).toBeUndefined();
-      expect(killed.stdout).toContain(`"step":"${killAfter}"`);
       const record = await expectNoLockoutPerRole(s);
       expect(record.stagedLogsIn).toBe(true);
       expect(record.published.password === record.staged?.password).toBe(
@@ -148,33 +102,18 @@ test("at every step boundary of three rotations, the published or the staged cre
   for (let i = 0; i < 3; i += 1) {
     const mark = markServerLog(s.h.readServerLog);
     await handler({ action: "rotate" }, lambdaContext());
-    const total = changes(s, mark);
+    const total = changesPerRole(s, mark);
     expect(total.primary + total.twin).toBe(1);
   }
   expect(checked.filter((step) => step === "apply")).toHaveLength(3);
-  expect(new Set(checked)).toEqual(
-    new Set([
-      "read",
-      "stage",
-      "apply",
-      "verify",
-      "publish-password",
-      "publish-username",
-      "publish-url",
-      "refresh",
-      "finish",
-    ]),
-  );
+  expect(new Set(checked)).toEqual(new Set(freshRotationSteps()));
 });
 
 describe("recovery, per role", () => {
   test("an interrupted rotation whose administrative credentials stopped working changes nothing and says why", async () => {
     const s = await createAlternatingScenario();
     await seedExpiredPending({ ...s, role: s.twin }, "Staged-but-never-applied-1");
-    await putSecureString(
-      s.adminParameter,
-      JSON.stringify({ username: s.admin.username, password: "No-longer-valid-2" }),
-    );
+    await putAdminCredentials(s, { password: "No-longer-valid-2" });
     const mark = markServerLog(s.h.readServerLog);
 
     const error = expectRotationError(
@@ -184,7 +123,7 @@ describe("recovery, per role", () => {
     );
     expect(error.message).not.toContain("No-longer-valid-2");
     expect(error.message).not.toContain("Staged-but-never-applied-1");
-    expect(changes(s, mark)).toEqual({ primary: 0, twin: 0 });
+    expect(changesPerRole(s, mark)).toEqual({ primary: 0, twin: 0 });
     expect(await readPublished(s)).toEqual({ username: s.primary, password: s.initialPassword });
     expect((await readStaged(s))?.password).toBe("Staged-but-never-applied-1");
     expect(await s.h.canLogin(s.primary, s.initialPassword)).toBe(true);
@@ -201,6 +140,6 @@ describe("recovery, per role", () => {
       "read",
     );
     expect(error.message).toContain("someone_else");
-    expect(changes(s, mark)).toEqual({ primary: 0, twin: 0 });
+    expect(changesPerRole(s, mark)).toEqual({ primary: 0, twin: 0 });
   });
 });

@@ -5,35 +5,14 @@
  * errors it throws, or in the PostgreSQL server log.
  */
 import { createHandler } from "../../lambda-src/handler";
-import { strictUriEncode } from "../../lambda-src/errors";
 import { putSecureString } from "./support/aws";
 import { createAlternatingScenario, readPublished, readStaged } from "./support/alternating";
 import { lambdaContext } from "./support/context";
+import { leaks } from "../support/leaks";
 import { captureOutput } from "./support/output";
 import { markServerLog } from "./support/server-log";
 
 jest.setTimeout(60_000);
-
-function spellings(secret: string): string[] {
-  return [
-    ...new Set([
-      secret,
-      encodeURIComponent(secret),
-      strictUriEncode(secret),
-      JSON.stringify(secret).slice(1, -1),
-    ]),
-  ];
-}
-
-function leaks(text: string, secrets: ReadonlyMap<string, string>): string[] {
-  const found: string[] = [];
-  for (const [label, secret] of secrets) {
-    for (const spelling of spellings(secret)) {
-      if (text.includes(spelling)) found.push(`${label} as ${JSON.stringify(spelling)}`);
-    }
-  }
-  return found;
-}
 
 test("no password, administrative or rotated, reaches the logs, the errors or the server log", async () => {
   const s = await createAlternatingScenario();

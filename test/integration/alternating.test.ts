@@ -6,10 +6,13 @@
  */
 import { Client } from "pg";
 import { readFileSync } from "node:fs";
+import type { RotationError } from "../../lambda-src/errors";
 import { createHandler } from "../../lambda-src/handler";
 import { deleteParameter, putSecureString, readParameter } from "./support/aws";
 import {
+  changesPerRole,
   createAlternatingScenario,
+  putAdminCredentials,
   readPublished,
   twinState,
   type AlternatingScenario,
@@ -23,7 +26,7 @@ import {
 } from "./support/failures";
 import { captureOutput, type CapturedOutput } from "./support/output";
 import { snapshot } from "./support/scenario";
-import { markServerLog, passwordChanges, type LogMark } from "./support/server-log";
+import { markServerLog } from "./support/server-log";
 
 jest.setTimeout(60_000);
 
@@ -31,16 +34,18 @@ let output: CapturedOutput;
 beforeEach(() => (output = captureOutput()));
 afterEach(() => output.restore());
 
-/** ALTER ROLE … PASSWORD statements per role since `mark`. */
-function changes(s: AlternatingScenario, mark: LogMark) {
-  return {
-    primary: passwordChanges(s.h.readServerLog, s.primary, mark).length,
-    twin: passwordChanges(s.h.readServerLog, s.twin, mark).length,
-  };
-}
-
 async function rotate(s: AlternatingScenario) {
   return createHandler({ env: s.env })({ action: "rotate" }, lambdaContext());
+}
+
+/** A rotation that must stop at read with `kind`, leaving SSM and both roles as they were. */
+async function expectRefusedAtRead(s: AlternatingScenario, kind: string): Promise<RotationError> {
+  const before = await snapshot(s);
+  const mark = markServerLog(s.h.readServerLog);
+  const error = expectRotationError(await rotateExpectingFailure(s.env), kind, "read");
+  await expectNothingChanged(s, before, mark);
+  expect(changesPerRole(s, mark)).toEqual({ primary: 0, twin: 0 });
+  return error;
 }
 
 /** Logs in as `user` and returns who owns a table created in that session. */
@@ -87,7 +92,7 @@ test("the first rotation creates the twin, changes only its password, publishes 
   expect(await s.h.canLogin(s.twin, published.password)).toBe(true);
   // Tasks still holding the primary's credentials are not locked out.
   expect(await s.h.canLogin(s.primary, s.initialPassword)).toBe(true);
-  expect(changes(s, mark)).toEqual({ primary: 0, twin: 1 });
+  expect(changesPerRole(s, mark)).toEqual({ primary: 0, twin: 1 });
 
   const after = await snapshot(s);
   expect(after.password?.type).toBe("SecureString");
@@ -114,7 +119,7 @@ test("consecutive rotations alternate between the roles, each changing only the 
     expect(await s.h.canLogin(published.username, published.password)).toBe(true);
     // The role published before this rotation still logs in with its password.
     expect(await s.h.canLogin(previous.username, previous.password)).toBe(true);
-    expect(changes(s, mark)).toEqual(
+    expect(changesPerRole(s, mark)).toEqual(
       expected === s.twin ? { primary: 0, twin: 1 } : { primary: 1, twin: 0 },
     );
     previous = published;
@@ -142,7 +147,7 @@ test("without a username parameter, the published role is the one the password l
   await handler({ action: "rotate" }, lambdaContext());
   const second = await readPublished(s);
   expect(second.username).toBe(s.primary);
-  expect(changes(s, mark)).toEqual({ primary: 1, twin: 0 });
+  expect(changesPerRole(s, mark)).toEqual({ primary: 1, twin: 0 });
   expect(await s.h.canLogin(s.twin, first.password)).toBe(true);
 });
 
@@ -178,12 +183,9 @@ test("a dry run finds the published role and checks the administrative login, ch
   expect(detail("admin-login")).toContain(s.admin.username);
   expect(JSON.stringify(report)).not.toContain(s.admin.password);
   expect(await snapshot(s)).toEqual(before);
-  expect(changes(s, mark)).toEqual({ primary: 0, twin: 0 });
+  expect(changesPerRole(s, mark)).toEqual({ primary: 0, twin: 0 });
 
-  await putSecureString(
-    s.adminParameter,
-    JSON.stringify({ username: s.admin.username, password: "Wrong-admin-password-2" }),
-  );
+  await putAdminCredentials(s, { password: "Wrong-admin-password-2" });
   const failed = await handler({ action: "dry-run" }, lambdaContext()).catch((e: unknown) => e);
   expectRotationError(failed, "dry-run-failed", "handler");
   expect((failed as Error).message).toContain("admin-login");
@@ -194,112 +196,80 @@ describe("bad input and bad state stop the run with a clear error and change not
   test("the administrative credentials parameter is missing", async () => {
     const s = await createAlternatingScenario();
     await deleteParameter(s.adminParameter);
-    const before = await snapshot(s);
-    const mark = markServerLog(s.h.readServerLog);
 
-    const error = expectRotationError(
-      await rotateExpectingFailure(s.env),
-      "parameter-missing",
-      "read",
-    );
+    const error = await expectRefusedAtRead(s, "parameter-missing");
     expect(error.message).toContain(s.adminParameter);
     expect(error.action).toContain('"username"');
-    await expectNothingChanged(s, before, mark);
     expect(await twinState(s)).toBeUndefined();
   });
 
   test("the administrative credentials are not JSON", async () => {
     const s = await createAlternatingScenario();
     await putSecureString(s.adminParameter, `${s.admin.password}`);
-    const before = await snapshot(s);
-    const mark = markServerLog(s.h.readServerLog);
 
-    const error = expectRotationError(
-      await rotateExpectingFailure(s.env),
-      "parameter-malformed",
-      "read",
-    );
+    const error = await expectRefusedAtRead(s, "parameter-malformed");
     expect(error.message).toContain("not JSON");
     expect(error.message).not.toContain(s.admin.password);
-    await expectNothingChanged(s, before, mark);
   });
 
   test("the database rejects the administrative credentials", async () => {
     const s = await createAlternatingScenario();
-    await putSecureString(
-      s.adminParameter,
-      JSON.stringify({ username: s.admin.username, password: "Wrong-admin-password-1" }),
-    );
-    const before = await snapshot(s);
-    const mark = markServerLog(s.h.readServerLog);
+    await putAdminCredentials(s, { password: "Wrong-admin-password-1" });
 
-    const error = expectRotationError(
-      await rotateExpectingFailure(s.env),
-      "admin-credentials-rejected",
-      "read",
-    );
+    const error = await expectRefusedAtRead(s, "admin-credentials-rejected");
     expect(error.message).toContain(s.adminParameter);
     expect(error.message).not.toContain("Wrong-admin-password-1");
-    await expectNothingChanged(s, before, mark);
   });
 
   test("the administrative credentials are those of a rotated role", async () => {
     const s = await createAlternatingScenario();
-    await putSecureString(
-      s.adminParameter,
-      JSON.stringify({ username: s.primary, password: s.initialPassword }),
-    );
-    const before = await snapshot(s);
-    const mark = markServerLog(s.h.readServerLog);
+    await putAdminCredentials(s, { username: s.primary, password: s.initialPassword });
 
-    expectRotationError(await rotateExpectingFailure(s.env), "parameter-malformed", "read");
-    await expectNothingChanged(s, before, mark);
+    await expectRefusedAtRead(s, "parameter-malformed");
   });
 
-  test("the administrative role may not create roles: the twin is not created and nothing is published", async () => {
+  test("the administrative role may not create roles: a clear error with the fix, the twin is not created and nothing is published", async () => {
     const s = await createAlternatingScenario({ adminCanCreateRoles: false });
     const mark = markServerLog(s.h.readServerLog);
 
-    const error = await rotateExpectingFailure(s.env);
+    const error = expectRotationError(
+      await rotateExpectingFailure(s.env),
+      "admin-privileges-missing",
+      "apply",
+    );
 
-    expectRotationError(error, "unexpected", "apply");
+    expect(error.message).toContain(`${s.admin.username} may not create role ${s.twin}`);
+    expect(error.message).toContain("42501");
+    expect(error.action).toContain(`ALTER ROLE "${s.admin.username}" CREATEROLE`);
+    expect(error.action).toContain(
+      `GRANT "${s.primary}" TO "${s.admin.username}" WITH ADMIN OPTION`,
+    );
+    // The state names the role this run staged and the published one it left alone.
+    expect(error.stateLeft).toContain(`staged password for ${s.twin}`);
+    expect(error.stateLeft).toContain(`the password of ${s.primary}, which was not touched`);
     expect(await twinState(s)).toBeUndefined();
     const published = await readPublished(s);
     expect(published).toEqual({ username: s.primary, password: s.initialPassword });
     expect(await s.h.canLogin(s.primary, s.initialPassword)).toBe(true);
-    expect(changes(s, mark)).toEqual({ primary: 0, twin: 0 });
+    expect(changesPerRole(s, mark)).toEqual({ primary: 0, twin: 0 });
   });
 
   test("the username parameter names a role that is neither the primary nor the twin", async () => {
     const s = await createAlternatingScenario();
     await putSecureString(s.usernameParameter ?? "", "someone_else");
-    const before = await snapshot(s);
-    const mark = markServerLog(s.h.readServerLog);
 
-    const error = expectRotationError(
-      await rotateExpectingFailure(s.env),
-      "parameter-malformed",
-      "read",
-    );
+    const error = await expectRefusedAtRead(s, "parameter-malformed");
     // The value is not echoed: a misconfigured parameter could hold anything, even a password.
     expect(error.message).toContain(s.usernameParameter);
     expect(error.message).not.toContain("someone_else");
-    await expectNothingChanged(s, before, mark);
   });
 
   test("the published password logs in as neither role (credential drift)", async () => {
     const s = await createAlternatingScenario({ usernameParameter: false });
     await s.h.createLoginRole(s.primary, "Changed-out-of-band-1");
-    const before = await snapshot(s);
-    const mark = markServerLog(s.h.readServerLog);
 
-    const error = expectRotationError(
-      await rotateExpectingFailure(s.env),
-      "credential-drift",
-      "read",
-    );
+    const error = await expectRefusedAtRead(s, "credential-drift");
     expect(error.message).toContain(s.twin);
-    await expectNothingChanged(s, before, mark);
   });
 });
 

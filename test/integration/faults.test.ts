@@ -5,10 +5,9 @@
  * in-process, and real SIGKILLs of a process running the built bundle.
  */
 import { createHandler } from "../../lambda-src/handler";
-import type { StepName } from "../../lambda-src/steps";
-import { buildZipBytes, extractBundle, type ExtractedBundle } from "./support/bundle";
-import { runHandlerInChild } from "./support/child";
+import { crashBoundaries } from "../support/steps";
 import { lambdaContext } from "./support/context";
+import { crashRightAfter, killRightAfter, useBuiltBundle } from "./support/crash";
 import { expectRotated } from "./support/expectations";
 import { expectNoLockout } from "./support/invariants";
 import { captureOutput, type CapturedOutput } from "./support/output";
@@ -20,11 +19,6 @@ jest.setTimeout(60_000);
 let output: CapturedOutput;
 beforeEach(() => (output = captureOutput()));
 afterEach(() => output.restore());
-
-class SimulatedCrash extends Error {}
-
-/** A lease that has already ended: the Lambda that held it is past its timeout. */
-const EXPIRED_LEASE = 0;
 
 /** Run 2 after the crash must finish the rotation that run 1 staged, and nothing more. */
 async function expectRecovered(
@@ -40,75 +34,44 @@ async function expectRecovered(
   expect(passwordChanges(s.h.readServerLog, s.role, mark)).toHaveLength(1);
 }
 
-const BOUNDARIES: readonly StepName[] = [
-  "stage",
-  "apply",
-  "verify",
-  "publish-password",
-  "publish-url",
-  "refresh",
-];
+// The scenario publishes the password and DATABASE_URL, not a username.
+describe.each(crashBoundaries(["publish-username"]))(
+  "a run that crashes right after %s",
+  (boundary) => {
+    test("leaves a password that logs in, and the next run completes with one change", async () => {
+      const s = await createScenario();
+      const before = await snapshot(s);
+      const mark = markServerLog(s.h.readServerLog);
 
-describe.each(BOUNDARIES)("a run that crashes right after %s", (boundary) => {
-  test("leaves a password that logs in, and the next run completes with one change", async () => {
-    const s = await createScenario();
-    const before = await snapshot(s);
-    const mark = markServerLog(s.h.readServerLog);
-    const stepsSeen: StepName[] = [];
-    const crashing = createHandler({
-      env: s.env,
-      hooks: {
-        afterStep: (step) => {
-          stepsSeen.push(step);
-          if (step === boundary) throw new SimulatedCrash(`crash after ${step}`);
-        },
-      },
+      await crashRightAfter(s.env, boundary);
+
+      const record = await expectNoLockout(s);
+      // The crash hit mid-rotation: the staged password is still on record for recovery.
+      expect(record.staged).toBeDefined();
+      const changesSoFar = passwordChanges(s.h.readServerLog, s.role, mark).length;
+      expect(changesSoFar).toBe(boundary === "stage" ? 0 : 1);
+
+      await expectRecovered(s, record.staged, before, mark);
     });
-
-    await expect(crashing({ action: "rotate" }, lambdaContext(EXPIRED_LEASE))).rejects.toThrow(
-      SimulatedCrash,
-    );
-    expect(stepsSeen.at(-1)).toBe(boundary);
-
-    const record = await expectNoLockout(s);
-    // The crash hit mid-rotation: the staged password is still on record for recovery.
-    expect(record.staged).toBeDefined();
-    const changesSoFar = passwordChanges(s.h.readServerLog, s.role, mark).length;
-    expect(changesSoFar).toBe(boundary === "stage" ? 0 : 1);
-
-    await expectRecovered(s, record.staged, before, mark);
-  });
-});
+  },
+);
 
 describe("a process running the built bundle, killed with SIGKILL", () => {
-  let bundle: ExtractedBundle;
-  beforeAll(() => {
-    bundle = extractBundle(buildZipBytes());
-  });
-  afterAll(() => bundle?.remove());
+  const bundle = useBuiltBundle();
 
   // After apply only the pending parameter has the new password; after publish-password both do.
   test.each([
     { killAfter: "apply", publishedIsStaged: false },
     { killAfter: "publish-password", publishedIsStaged: true },
-  ])(
+  ] as const)(
     "right after $killAfter leaves a password that logs in; an in-process run recovers with one change",
     async ({ killAfter, publishedIsStaged }) => {
       const s = await createScenario();
       const before = await snapshot(s);
       const mark = markServerLog(s.h.readServerLog);
 
-      const killed = await runHandlerInChild({
-        moduleFile: bundle.indexFile,
-        env: s.env,
-        killAfter,
-        remainingMs: EXPIRED_LEASE,
-      });
+      await killRightAfter(bundle(), s.env, killAfter);
 
-      expect(killed.signal).toBe("SIGKILL");
-      expect(killed.outcome).toBeUndefined();
-      // The kill came after the step finished, not before it ran.
-      expect(killed.stdout).toContain(`"step":"${killAfter}"`);
       const record = await expectNoLockout(s);
       expect(record.staged).toBeDefined();
       expect(record.stagedLogsIn).toBe(true);

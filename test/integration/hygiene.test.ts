@@ -9,6 +9,7 @@ import { buildZipBytes, extractBundle, type ExtractedBundle } from "./support/bu
 import { putSecureString, readParameter } from "./support/aws";
 import { runHandlerInChild } from "./support/child";
 import { lambdaContext } from "./support/context";
+import { leaks } from "../support/leaks";
 import { captureOutput } from "./support/output";
 import { readPending, seedExpiredPending } from "./support/pending";
 import { createScenario, testPassword, type Scenario } from "./support/scenario";
@@ -20,29 +21,6 @@ beforeAll(() => {
   bundle = extractBundle(buildZipBytes());
 });
 afterAll(() => bundle?.remove());
-
-/** Every spelling a password can take in text: plain, URL-encoded (both flavours), in JSON. */
-function spellings(secret: string): string[] {
-  const strict = encodeURIComponent(secret).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-  return [
-    ...new Set([secret, encodeURIComponent(secret), strict, JSON.stringify(secret).slice(1, -1)]),
-  ];
-}
-
-/** Where each secret shows up in `text`, as "<which secret> as <spelling kind>"; empty is clean. */
-function leaks(text: string, secrets: ReadonlyMap<string, string>): string[] {
-  const found: string[] = [];
-  for (const [label, secret] of secrets) {
-    for (const spelling of spellings(secret)) {
-      if (text.includes(spelling))
-        found.push(`${label} (${spelling === secret ? "plain" : "encoded"})`);
-    }
-  }
-  return found;
-}
 
 function errorText(error: unknown): string {
   if (!(error instanceof Error)) return String(error);

@@ -10,10 +10,10 @@ import {
   CreateEventBusCommand,
   EventBridgeClient,
 } from "@aws-sdk/client-eventbridge";
-import { strictUriEncode } from "../../lambda-src/errors";
 import { createHandler } from "../../lambda-src/handler";
 import type { RotationResult } from "../../lambda-src/rotation";
 import { harness } from "../support/harness";
+import { expectNoSecret } from "../support/leaks";
 import { lambdaContext } from "./support/context";
 import { captureOutput, type CapturedOutput } from "./support/output";
 import { motoState } from "./support/ecs-emulator";
@@ -61,20 +61,6 @@ async function channels(s: Scenario) {
     };
   };
   return { env, received };
-}
-
-function expectNoSecret(text: string, secrets: Array<string | undefined>): void {
-  for (const secret of secrets) {
-    if (!secret) continue;
-    for (const spelling of [
-      secret,
-      encodeURIComponent(secret),
-      strictUriEncode(secret),
-      JSON.stringify(secret).slice(1, -1),
-    ]) {
-      expect(text).not.toContain(spelling);
-    }
-  }
 }
 
 test("a rotation is announced on SNS and EventBridge with each service's result and no password", async () => {

@@ -5,26 +5,23 @@
  * offline (fake credentials, every endpoint on the local moto server; see cdktf.test.ts).
  * The plan must carry the strategy into the function's environment and its permissions.
  */
-import { parse } from "@cdktf/hcl2json";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { TerraformHclModule, TerraformStack, Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
 import { setupJest } from "cdktf/lib/testing/adapters/jest";
-import { readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { startMoto, type AwsEmulator } from "../support/moto";
-import { runTerraform, terraformEnv } from "../support/terraform";
-import { PROJECT_ROOT, expectSuccess } from "./module-files";
+import { terraformEnv } from "../support/terraform";
+import {
+  expectPlannedResources,
+  parseHcl,
+  removeStackDirs,
+  rotationStack,
+  type Values,
+} from "./cdktf-stack";
+import { PROJECT_ROOT } from "./module-files";
 
 setupJest();
 
 const EXAMPLE = join(PROJECT_ROOT, "examples", "alternating-users");
-
-type Values = Record<string, unknown>;
-
-async function parseHcl(path: string): Promise<Record<string, unknown>> {
-  return (await parse(path, readFileSync(path, "utf8"))) as Record<string, unknown>;
-}
 
 /** The example's variable values: defaults from variables.tf, then terraform.tfvars.example. */
 async function exampleValues(): Promise<Values> {
@@ -67,17 +64,10 @@ async function moduleInputs(values: Values): Promise<Values> {
   return inputs;
 }
 
-interface PlannedResource {
-  readonly address: string;
-  readonly type: string;
-  readonly values: Record<string, unknown>;
-}
-
 let moto: AwsEmulator;
 let values: Values;
 let inputs: Values;
 let stack: TerraformStack;
-const tempDirs: string[] = [];
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
@@ -85,36 +75,13 @@ beforeAll(async () => {
   Object.assign(process.env, terraformEnv());
   values = await exampleValues();
   inputs = await moduleInputs(values);
-  const app = Testing.app();
-  tempDirs.push(app.outdir);
-  stack = new TerraformStack(app, "rotation");
-  new AwsProvider(stack, "aws", {
-    region: String(values.region),
-    accessKey: "AKIAIOSFODNN7EXAMPLE",
-    secretKey: "offline-test-secret-not-a-real-key",
-    skipCredentialsValidation: true,
-    skipRequestingAccountId: true,
-    skipMetadataApiCheck: "true",
-    skipRegionValidation: true,
-    endpoints: [
-      Object.fromEntries(
-        ["sts", "iam", "lambda", "ec2", "ssm", "ecs", "logs", "cloudwatch", "events", "kms"].map(
-          (service) => [service, moto.endpoint],
-        ),
-      ),
-    ],
-  });
-  new TerraformHclModule(stack, "rotation", {
-    source: relative(join(tmpdir(), "cdktf.outdir.x", "stacks", "rotation"), PROJECT_ROOT),
-    skipAssetCreationFromLocalModules: true,
-    variables: inputs,
-  });
+  stack = rotationStack(String(values.region), inputs, moto.endpoint);
 });
 
 afterAll(async () => {
   process.env = savedEnv;
   await moto?.stop();
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  removeStackDirs();
 });
 
 test("the example passes the strategy, the admin and username parameters to the module", () => {
@@ -130,23 +97,7 @@ test("the example passes the strategy, the admin and username parameters to the 
 });
 
 test("is valid Terraform and plans successfully offline, with the strategy in the environment", () => {
-  const outdir = Testing.fullSynth(stack);
-  tempDirs.push(outdir);
-  expect(outdir).toBeValidTerraform();
-  process.env.TF_CLI_ARGS_plan = "-out=tfplan";
-  try {
-    expect(outdir).toPlanSuccessfully();
-  } finally {
-    delete process.env.TF_CLI_ARGS_plan;
-  }
-  const show = ["show", "-json", "tfplan"];
-  const stackDir = join(outdir, "stacks", "rotation");
-  const plan = JSON.parse(expectSuccess(show, runTerraform(show, { cwd: stackDir })).stdout) as {
-    planned_values: { root_module: { child_modules?: Array<{ resources?: PlannedResource[] }> } };
-  };
-  const resources = (plan.planned_values.root_module.child_modules ?? []).flatMap(
-    (m) => m.resources ?? [],
-  );
+  const resources = expectPlannedResources(stack);
   const fn = resources.find((r) => r.type === "aws_lambda_function");
   const environment = (fn?.values.environment as Array<{ variables: Record<string, string> }>)[0]
     ?.variables;

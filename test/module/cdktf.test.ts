@@ -9,28 +9,28 @@
  * sts:GetCallerIdentity for the module's data.aws_caller_identity (the account ID in the
  * IAM policy's ARNs); moto answers it.
  */
-import { parse } from "@cdktf/hcl2json";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { TerraformHclModule, TerraformStack, Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
 import { setupJest } from "cdktf/lib/testing/adapters/jest";
-import { readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { startMoto, type AwsEmulator } from "../support/moto";
-import { runTerraform, terraformEnv } from "../support/terraform";
-import { PROJECT_ROOT, expectSuccess } from "./module-files";
+import { terraformEnv } from "../support/terraform";
+import {
+  expectPlannedResources,
+  parseHcl,
+  removeStackDirs,
+  rotationStack,
+  type PlannedResource,
+  type Values,
+} from "./cdktf-stack";
+import { PROJECT_ROOT } from "./module-files";
 
 setupJest();
 
 const EXAMPLE = join(PROJECT_ROOT, "examples", "complete");
 const ACCOUNT = "123456789012"; // moto's default account
 const KMS_KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/5f0e1d2c-3b4a-4968-8776-a5b4c3d2e1f0`;
-
-type Values = Record<string, unknown>;
-
-async function parseHcl(path: string): Promise<Record<string, unknown>> {
-  return (await parse(path, readFileSync(path, "utf8"))) as Record<string, unknown>;
-}
 
 /** The example's variable values for one environment: defaults from variables.tf, then the tfvars file. */
 async function exampleValues(tfvarsFile: string): Promise<Values> {
@@ -101,59 +101,6 @@ async function moduleInputs(values: Values): Promise<Values> {
   return inputs;
 }
 
-const tempDirs: string[] = [];
-
-function rotationStack(values: Values, inputs: Values, endpoint: string): TerraformStack {
-  const app = Testing.app();
-  tempDirs.push(app.outdir);
-  const stack = new TerraformStack(app, "rotation");
-  const services = [
-    "sts",
-    "iam",
-    "lambda",
-    "ec2",
-    "ssm",
-    "ecs",
-    "logs",
-    "cloudwatch",
-    "events",
-    "kms",
-  ];
-  new AwsProvider(stack, "aws", {
-    region: String(values.region),
-    accessKey: "AKIAIOSFODNN7EXAMPLE",
-    secretKey: "offline-test-secret-not-a-real-key",
-    skipCredentialsValidation: true,
-    skipRequestingAccountId: true,
-    skipMetadataApiCheck: "true",
-    skipRegionValidation: true,
-    endpoints: [Object.fromEntries(services.map((service) => [service, endpoint]))],
-  });
-  new TerraformHclModule(stack, "rotation", {
-    // Terraform uses a ./ or ../ module in place (an absolute path would be copied, node_modules
-    // and all). Testing.fullSynth writes to <tmpdir>/cdktf.outdir.<random>/stacks/rotation.
-    source: relative(join(tmpdir(), "cdktf.outdir.x", "stacks", "rotation"), PROJECT_ROOT),
-    skipAssetCreationFromLocalModules: true,
-    variables: inputs,
-  });
-  return stack;
-}
-
-interface PlannedResource {
-  readonly address: string;
-  readonly type: string;
-  readonly values: Record<string, unknown>;
-}
-
-/** The module's resources in the plan toPlanSuccessfully saved (see TF_CLI_ARGS_plan below). */
-function plannedResources(stackDir: string): PlannedResource[] {
-  const show = ["show", "-json", "tfplan"];
-  const json = JSON.parse(expectSuccess(show, runTerraform(show, { cwd: stackDir })).stdout) as {
-    planned_values: { root_module: { child_modules?: Array<{ resources?: PlannedResource[] }> } };
-  };
-  return (json.planned_values.root_module.child_modules ?? []).flatMap((m) => m.resources ?? []);
-}
-
 let moto: AwsEmulator;
 const savedEnv = { ...process.env };
 
@@ -167,7 +114,7 @@ beforeAll(async () => {
 afterAll(async () => {
   process.env = savedEnv;
   await moto?.stop();
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  removeStackDirs();
 });
 
 const tfvarsFiles = readdirSync(join(EXAMPLE, "env")).filter((file) => file.endsWith(".tfvars"));
@@ -184,7 +131,7 @@ describe.each(tfvarsFiles)("examples/complete with env/%s", (tfvarsFile) => {
   beforeAll(async () => {
     values = await exampleValues(join(EXAMPLE, "env", tfvarsFile));
     inputs = await moduleInputs(values);
-    stack = rotationStack(values, inputs, moto.endpoint);
+    stack = rotationStack(String(values.region), inputs, moto.endpoint);
   });
 
   test("synthesizes the provider and the module with this environment's settings", () => {
@@ -205,19 +152,7 @@ describe.each(tfvarsFiles)("examples/complete with env/%s", (tfvarsFile) => {
   });
 
   test("is valid Terraform and plans successfully, offline", () => {
-    const outdir = Testing.fullSynth(stack);
-    tempDirs.push(outdir);
-    expect(outdir).toBeValidTerraform();
-    // Terraform appends TF_CLI_ARGS_plan to the matcher's `terraform plan`, so the plan it
-    // proves is also the one asserted on below (one plan, not two).
-    process.env.TF_CLI_ARGS_plan = "-out=tfplan";
-    try {
-      expect(outdir).toPlanSuccessfully();
-    } finally {
-      delete process.env.TF_CLI_ARGS_plan;
-    }
-
-    const resources = plannedResources(join(outdir, "stacks", "rotation"));
+    const resources = expectPlannedResources(stack);
     const one = (type: string) => {
       const found = resources.filter((r) => r.type === type);
       expect(found.map((r) => r.address)).toHaveLength(1);

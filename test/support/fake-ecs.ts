@@ -8,6 +8,7 @@
  * DescribeServices, 100 tasks per DescribeTasks).
  */
 import {
+  AccessDeniedException,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -41,6 +42,8 @@ export interface ServiceBehaviour {
   readonly healthyAfterMs?: number;
   /** The replacement never passes its health checks. */
   readonly unhealthy?: boolean;
+  /** ECS refuses StopTask (AccessDenied) once this many of the service's tasks were stopped. */
+  readonly stopTaskRefusedAfter?: number;
 }
 
 export interface FakeServiceSpec extends ServiceBehaviour {
@@ -100,6 +103,7 @@ export class FakeEcs {
   /** At each UpdateService / first StopTask: how many other refreshes were in progress. */
   readonly concurrentAtStart: number[] = [];
   private readonly stopping = new Set<string>();
+  private readonly stopsPerService = new Map<string, number>();
   private readonly clusters = new Set<string>();
 
   constructor() {
@@ -461,6 +465,14 @@ export class FakeEcs {
           $metadata: {},
         });
       const service = this.find(task.cluster, task.service);
+      const stops = service ? (this.stopsPerService.get(service.arn) ?? 0) : 0;
+      if (service && stops >= (service.spec.stopTaskRefusedAfter ?? Infinity)) {
+        throw new AccessDeniedException({
+          message: "User is not authorized to perform: ecs:StopTask",
+          $metadata: {},
+        });
+      }
+      if (service) this.stopsPerService.set(service.arn, stops + 1);
       if (service && !this.stopping.has(service.arn)) {
         this.stopping.add(service.arn);
         this.concurrentAtStart.push(this.inProgressCount(now));

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HARNESS_ENV, type HarnessFile } from "./harness-file";
 import { startMoto, type AwsEmulator } from "./moto";
+import { clusterInfo } from "./pg-cluster-client";
 import { startPostgres, type PgCluster } from "./postgres";
 
 /** What global-teardown.ts stops; jest runs both in the same process and global object. */
@@ -52,29 +53,8 @@ export default async function globalSetup(): Promise<void> {
 
   const harnessDir = mkdtempSync(join(tmpdir(), "rotation-harness-"));
   const harnessFile = join(harnessDir, "harness.json");
-  const {
-    host,
-    mismatchedHost,
-    port,
-    database,
-    caFile,
-    otherCaFile,
-    serverLogFile,
-    dataDir,
-    socketDir,
-  } = postgres;
   const description: HarnessFile = {
-    postgres: {
-      host,
-      mismatchedHost,
-      port,
-      database,
-      caFile,
-      otherCaFile,
-      serverLogFile,
-      dataDir,
-      socketDir,
-    },
+    postgres: clusterInfo(postgres),
     aws: { endpoint: aws.endpoint, region: REGION, external: aws.external },
   };
   writeFileSync(harnessFile, JSON.stringify(description, null, 2));
@@ -83,6 +63,6 @@ export default async function globalSetup(): Promise<void> {
 
   const source = aws.external ? "user's AWS_ENDPOINT_URL" : "moto";
   process.stdout.write(
-    `\nharness: PostgreSQL on localhost:${port}, AWS API (${source}) at ${aws.endpoint}, ready in ${Date.now() - started} ms\n`,
+    `\nharness: PostgreSQL on localhost:${postgres.port}, AWS API (${source}) at ${aws.endpoint}, ready in ${Date.now() - started} ms\n`,
   );
 }

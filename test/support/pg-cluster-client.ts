@@ -25,6 +25,21 @@ export interface PgClusterInfo {
   readonly socketDir: string;
 }
 
+/** The JSON part of a running cluster (no methods), for processes that only need to reach it. */
+export function clusterInfo(cluster: PgClusterInfo): PgClusterInfo {
+  return {
+    host: cluster.host,
+    mismatchedHost: cluster.mismatchedHost,
+    port: cluster.port,
+    database: cluster.database,
+    caFile: cluster.caFile,
+    otherCaFile: cluster.otherCaFile,
+    serverLogFile: cluster.serverLogFile,
+    dataDir: cluster.dataDir,
+    socketDir: cluster.socketDir,
+  };
+}
+
 export interface PgClusterClient {
   /** Runs SQL as the superuser over the unix socket; returns the rows. */
   admin<R extends QueryResultRow = QueryResultRow>(

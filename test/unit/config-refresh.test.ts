@@ -1,17 +1,11 @@
 /** The ECS refresh and notification settings of lambda-src/config.ts. */
-import { ConfigError, loadConfig } from "../../lambda-src/config";
+import { loadConfig } from "../../lambda-src/config";
 import { refreshSettings } from "../../lambda-src/ecs/refresh";
+import { MINIMAL, problemsOf } from "./config-problems";
 
-const MINIMAL = { DB_HOST: "db.example", DB_USER: "app", PASSWORD_PARAMETER: "/app/db/password" };
-
-function problemsOf(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadConfig({ ...MINIMAL, ...env });
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).problems];
-  }
-  throw new Error("expected a ConfigError");
+/** The problems with MINIMAL plus `env`. */
+function problemsWith(env: NodeJS.ProcessEnv): string[] {
+  return problemsOf({ ...MINIMAL, ...env });
 }
 
 describe("refresh and notification settings", () => {
@@ -67,7 +61,7 @@ describe("refresh and notification settings", () => {
   });
 
   it("names each bad setting and the Terraform variable that fixes it", () => {
-    const problems = problemsOf({
+    const problems = problemsWith({
       ECS_REFRESH_STRATEGY: "blue-green",
       ECS_REFRESH_CONCURRENCY: "0",
       ECS_WAIT_TIMEOUT_SECONDS: "901",
@@ -95,7 +89,7 @@ describe("refresh and notification settings", () => {
   });
 
   it("checks the lists: cluster names, and service=strategy pairs", () => {
-    const problems = problemsOf({
+    const problems = problemsWith({
       ECS_DISCOVERY_CLUSTERS: "main,arn:aws:ecs:eu-west-1:123456789012:cluster/x",
       ECS_SERVICE_STRATEGIES: "web=rolling,api=fast,=auto,worker",
     });

@@ -1,19 +1,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, DEFAULT_EXCLUDED_CHARACTERS, loadConfig } from "../../lambda-src/config";
-
-const MINIMAL = { DB_HOST: "db.example", DB_USER: "app", PASSWORD_PARAMETER: "/app/db/password" };
-
-function problemsOf(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).problems];
-  }
-  throw new Error("expected a ConfigError");
-}
+import { DEFAULT_EXCLUDED_CHARACTERS, loadConfig } from "../../lambda-src/config";
+import { MINIMAL, problemsOf } from "./config-problems";
 
 describe("loadConfig", () => {
   it("fills every default from a minimal environment", () => {

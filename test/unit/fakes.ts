@@ -15,6 +15,7 @@ import type {
   ServiceRefresh,
   ServiceRefresher,
 } from "../../lambda-src/ecs/refresh";
+import { createHandler, type HandlerOverrides } from "../../lambda-src/handler";
 import type { LogFields, RotationLogger, RotationMetrics } from "../../lambda-src/observability";
 import type { RotationDeps } from "../../lambda-src/rotation";
 import type { SecretStore } from "../../lambda-src/secrets/parameter-store";
@@ -308,4 +309,26 @@ export function someParameterLogsIn(world: World): boolean {
   const current = world.store.value(world.config.parameters.password);
   const staged = stagedPassword(world);
   return [current, staged].some((p) => p !== undefined && world.database.accepts(p));
+}
+
+/**
+ * A handler over fresh fakes, on its own clock: the password parameter /app/db/password
+ * holds what the database accepts, and the refresher reports every service refreshed.
+ */
+export function fakeHandler(
+  env: NodeJS.ProcessEnv,
+  overrides: Omit<HandlerOverrides, "env" | "clock" | "clients"> = {},
+) {
+  const store = new FakeStore();
+  store.values.set("/app/db/password", { value: INITIAL_PASSWORD, keyId: "alias/app" });
+  const database = new FakeDatabase(ROLE, INITIAL_PASSWORD);
+  const refresher = new FakeRefresher();
+  const clock = new Clock();
+  const handler = createHandler({
+    ...overrides,
+    env,
+    clock: clock.read,
+    clients: { store, database, refresher },
+  });
+  return { store, database, refresher, clock, handler };
 }

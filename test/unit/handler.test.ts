@@ -1,3 +1,4 @@
+import { ECSClient } from "@aws-sdk/client-ecs";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { ConfigError } from "../../lambda-src/config";
 import { RotationError } from "../../lambda-src/errors";
@@ -5,7 +6,8 @@ import { createHandler, parseAction } from "../../lambda-src/handler";
 import type { DryRunReport } from "../../lambda-src/dry-run";
 import type { RotationResult } from "../../lambda-src/rotation";
 import type { StepName } from "../../lambda-src/steps";
-import { Clock, FakeDatabase, FakeRefresher, FakeStore, INITIAL_PASSWORD, ROLE } from "./fakes";
+import { FakeEcs } from "../support/fake-ecs";
+import { FakeDatabase, FakeStore, INITIAL_PASSWORD, ROLE, fakeHandler } from "./fakes";
 
 const ENV = {
   DB_HOST: "db.example",
@@ -30,18 +32,7 @@ beforeEach(() => {
 afterEach(() => jest.restoreAllMocks());
 
 function setup(hooks?: { afterStep?: (step: StepName) => void }) {
-  const store = new FakeStore();
-  store.values.set("/app/db/password", { value: INITIAL_PASSWORD, keyId: "alias/app" });
-  const database = new FakeDatabase(ROLE, INITIAL_PASSWORD);
-  const refresher = new FakeRefresher();
-  const clock = new Clock();
-  const handler = createHandler({
-    env: ENV,
-    clock: clock.read,
-    clients: { store, database, refresher },
-    ...(hooks ? { hooks } : {}),
-  });
-  return { store, database, refresher, clock, handler };
+  return fakeHandler(ENV, hooks ? { hooks } : {});
 }
 
 const context = (remainingMs = 60_000) => ({
@@ -82,6 +73,43 @@ describe("createHandler", () => {
     >;
     expect(pending.invocationId).toBe("req-handler");
     expect(pending.leaseExpiresAt).toBe(new Date(clock.now + 42_000).toISOString());
+  });
+
+  it("drives the ECS refresh with the clock it was given, like the lease", async () => {
+    const fake = new FakeEcs();
+    try {
+      const td = fake.taskDefinition({ family: "app" });
+      fake.service({
+        cluster: "main",
+        name: "web",
+        controller: "CODE_DEPLOY",
+        desiredCount: 1,
+        taskDefinition: td,
+        replacementMs: 0,
+      });
+      const store = new FakeStore();
+      store.values.set("/app/db/password", { value: INITIAL_PASSWORD, keyId: "alias/app" });
+      // An hour behind the wall clock: a refresher reading Date.now would find the deadline
+      // long passed and stop no task.
+      const clock = () => Date.now() - 3_600_000;
+      const handler = createHandler({
+        env: ENV,
+        clock,
+        clients: {
+          store,
+          database: new FakeDatabase(ROLE, INITIAL_PASSWORD),
+          ecs: new ECSClient({ region: "eu-west-1" }),
+        },
+      });
+
+      const result = (await handler({ action: "rotate" }, context(15 * 60_000))) as RotationResult;
+
+      expect(result.services).toMatchObject([
+        { service: "web", outcome: "completed", tasksReplaced: 1, tasksTotal: 1 },
+      ]);
+    } finally {
+      fake.restore();
+    }
   });
 
   it("dry-run checks everything and changes nothing", async () => {

@@ -5,10 +5,9 @@
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
-import { strictUriEncode } from "../../lambda-src/errors";
-import { createHandler } from "../../lambda-src/handler";
 import type { RotationResult } from "../../lambda-src/rotation";
-import { Clock, FakeDatabase, FakeRefresher, FakeStore, INITIAL_PASSWORD, ROLE } from "./fakes";
+import { expectNoSecret } from "../support/leaks";
+import { INITIAL_PASSWORD, ROLE, fakeHandler } from "./fakes";
 
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:rotation-events";
 const ENV = {
@@ -38,17 +37,7 @@ beforeEach(() => {
 afterEach(() => jest.restoreAllMocks());
 
 function setup(env: Record<string, string> = {}) {
-  const store = new FakeStore();
-  store.values.set("/app/db/password", { value: INITIAL_PASSWORD, keyId: "alias/app" });
-  const database = new FakeDatabase(ROLE, INITIAL_PASSWORD);
-  const refresher = new FakeRefresher();
-  const clock = new Clock();
-  const handler = createHandler({
-    env: { ...ENV, ...env },
-    clock: clock.read,
-    clients: { store, database, refresher },
-  });
-  return { store, database, refresher, handler };
+  return fakeHandler({ ...ENV, ...env });
 }
 
 const context = (id = "req-notify") => ({
@@ -62,21 +51,6 @@ function delivered(): string {
     ...sns.commandCalls(PublishCommand).map((c) => c.args[0].input),
     ...events.commandCalls(PutEventsCommand).map((c) => c.args[0].input),
   ]);
-}
-
-function expectNoSecret(text: string, secrets: Array<string | undefined>): void {
-  for (const secret of secrets) {
-    if (!secret) continue;
-    for (const spelling of [
-      secret,
-      encodeURIComponent(secret),
-      strictUriEncode(secret),
-      JSON.stringify(secret).slice(1, -1),
-      JSON.stringify(JSON.stringify(secret)).slice(1, -1),
-    ]) {
-      expect(text).not.toContain(spelling);
-    }
-  }
 }
 
 function snsMessage(): Record<string, unknown> {

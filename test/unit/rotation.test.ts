@@ -8,6 +8,7 @@ import {
   type RotationResult,
 } from "../../lambda-src/rotation";
 import type { StepName } from "../../lambda-src/steps";
+import { crashBoundaries, freshRotationSteps } from "../support/steps";
 import {
   INITIAL_PASSWORD,
   ROLE,
@@ -63,16 +64,8 @@ describe("rotate: a fresh rotation", () => {
     expectRotatedTo(world, result);
     expect(world.database.passwordChanges).toBe(1);
     expect(world.ecs.calls).toEqual([["web", "worker"]]);
-    expect(result.steps.map((s) => s.step)).toEqual([
-      "read",
-      "stage",
-      "apply",
-      "verify",
-      "publish-password",
-      "publish-url",
-      "refresh",
-      "finish",
-    ]);
+    // The world publishes the password and DATABASE_URL, not a username.
+    expect(result.steps.map((s) => s.step)).toEqual(freshRotationSteps(["publish-username"]));
     expect(result.publishGapMs).toBe(0);
     expect(world.metrics.names()).toEqual(["RotationSucceeded", "RotationDuration", "PublishGap"]);
   });
@@ -249,16 +242,7 @@ function crashAfter(target: StepName) {
 }
 
 describe("rotate: a crash at any step boundary, then a re-run", () => {
-  const boundaries: StepName[] = [
-    "stage",
-    "apply",
-    "verify",
-    "publish-password",
-    "publish-url",
-    "refresh",
-  ];
-
-  it.each(boundaries)(
+  it.each(crashBoundaries(["publish-username"]))(
     "after %s: no lockout at any instant, and the re-run completes with one password change",
     async (boundary) => {
       const world = createWorld();

@@ -8,6 +8,7 @@ import { escapeIdentifier } from "pg";
 import { uniqueName } from "../../support/harness";
 import { putSecureString, readParameter, ssm } from "./aws";
 import { createScenario, testPassword, type Scenario, type ScenarioOptions } from "./scenario";
+import { passwordChanges, type LogMark } from "./server-log";
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
 
 export interface AlternatingScenario extends Scenario {
@@ -136,4 +137,24 @@ export async function twinState(s: AlternatingScenario) {
     config: row.rolconfig ?? [],
     memberOfPrimary: member[0]?.member,
   };
+}
+
+/** ALTER ROLE … PASSWORD statements per role since `mark`. */
+export function changesPerRole(s: AlternatingScenario, mark: LogMark) {
+  return {
+    primary: passwordChanges(s.h.readServerLog, s.primary, mark).length,
+    twin: passwordChanges(s.h.readServerLog, s.twin, mark).length,
+  };
+}
+
+/** Replaces the administrative credentials parameter, e.g. with a password that is wrong. */
+export async function putAdminCredentials(
+  s: AlternatingScenario,
+  credentials: { readonly username?: string; readonly password: string },
+): Promise<void> {
+  const username = credentials.username ?? s.admin.username;
+  await putSecureString(
+    s.adminParameter,
+    JSON.stringify({ username, password: credentials.password }),
+  );
 }

@@ -6,9 +6,7 @@
 import {
   DeleteParameterCommand,
   DescribeParametersCommand,
-  GetParameterCommand,
   ParameterNotFound,
-  PutParameterCommand,
   SSMClient,
 } from "@aws-sdk/client-ssm";
 import {
@@ -18,6 +16,9 @@ import {
   ECSClient,
   RegisterTaskDefinitionCommand,
 } from "@aws-sdk/client-ecs";
+import * as parameters from "../../support/ssm-parameters";
+
+export type { StoredParameter } from "../../support/ssm-parameters";
 
 let ssmClient: SSMClient | undefined;
 let ecsClient: ECSClient | undefined;
@@ -32,23 +33,9 @@ export function ecs(): ECSClient {
   return ecsClient;
 }
 
-export interface StoredParameter {
-  readonly value: string;
-  readonly type: string;
-  readonly version: number;
-}
-
 /** Create or overwrite a SecureString, encrypted with `keyId` (default: the account's aws/ssm key). */
-export async function putSecureString(name: string, value: string, keyId?: string): Promise<void> {
-  await ssm().send(
-    new PutParameterCommand({
-      Name: name,
-      Value: value,
-      Type: "SecureString",
-      Overwrite: true,
-      ...(keyId ? { KeyId: keyId } : {}),
-    }),
-  );
+export function putSecureString(name: string, value: string, keyId?: string): Promise<void> {
+  return parameters.putSecureString(ssm(), name, value, keyId);
 }
 
 /** The KMS key a parameter is encrypted with, as SSM reports it. */
@@ -62,20 +49,8 @@ export async function keyIdOf(name: string): Promise<string | undefined> {
 }
 
 /** The decrypted parameter, or undefined when it does not exist. */
-export async function readParameter(name: string): Promise<StoredParameter | undefined> {
-  try {
-    const { Parameter } = await ssm().send(
-      new GetParameterCommand({ Name: name, WithDecryption: true }),
-    );
-    return {
-      value: Parameter?.Value ?? "",
-      type: Parameter?.Type ?? "",
-      version: Parameter?.Version ?? 0,
-    };
-  } catch (error) {
-    if (error instanceof ParameterNotFound) return undefined;
-    throw error;
-  }
+export function readParameter(name: string) {
+  return parameters.readParameter(ssm(), name);
 }
 
 export async function deleteParameter(name: string): Promise<void> {

@@ -1,21 +1,11 @@
-import { ConfigError, loadConfig } from "../../../lambda-src/config";
+import { loadConfig } from "../../../lambda-src/config";
+import { MINIMAL, problemsOf } from "../config-problems";
 
-const MINIMAL = { DB_HOST: "db.example", DB_USER: "app", PASSWORD_PARAMETER: "/app/db/password" };
 const ALTERNATING = {
   ...MINIMAL,
   ROTATION_STRATEGY: "alternating-users",
   ADMIN_PARAMETER: "/app/db/admin",
 };
-
-function problemsOf(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).problems];
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("the strategy settings", () => {
   it("default to single-user, with no username parameter", () => {

@@ -281,6 +281,32 @@ describe("stop-tasks (CODE_DEPLOY and EXTERNAL controllers)", () => {
     expect(failure?.action).toContain("aws ecs list-tasks --cluster main --service-name stuck");
   });
 
+  it("reports how many tasks were already replaced when ECS refuses a call halfway", async () => {
+    fake.service({
+      cluster: "main",
+      name: "bluegreen",
+      controller: "CODE_DEPLOY",
+      desiredCount: 3,
+      taskDefinition: td,
+      replacementMs: 1_000,
+      stopTaskRefusedAfter: 2,
+    });
+
+    const report = await refresh(settings({ services: ["bluegreen"] }));
+
+    expect(byName(report).bluegreen).toMatchObject({
+      strategy: "stop-tasks",
+      outcome: "failed",
+      ok: false,
+      tasksReplaced: 2,
+      tasksTotal: 3,
+      detail: expect.stringMatching(
+        /^replaced 2 of 3 task\(s\), then ECS refused: AccessDeniedException: .*ecs:StopTask/,
+      ),
+    });
+    expect(refreshFailure(report)?.problem).toContain("replaced 2 of 3 task(s)");
+  });
+
   it("does not count a replacement that never passes its health checks", async () => {
     const checked = fake.taskDefinition({ family: "checked", healthCheck: true });
     fake.service({
