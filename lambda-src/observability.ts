@@ -81,6 +81,9 @@ export function createMetrics(settings: Observability): RotationMetrics {
     skipped: () => metrics.addMetric(METRIC_NAMES.skipped, MetricUnit.Count, 1),
     duration: (ms) => metrics.addMetric(METRIC_NAMES.duration, MetricUnit.Milliseconds, ms),
     publishGap: (ms) => metrics.addMetric(METRIC_NAMES.publishGap, MetricUnit.Milliseconds, ms),
-    flush: () => metrics.publishStoredMetrics(),
+    // A dry run records nothing; publishing then would only log Powertools' "no metrics" warning.
+    flush: () => {
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    },
   };
 }

@@ -47,6 +47,14 @@ describe("createLogger", () => {
 });
 
 describe("createMetrics", () => {
+  it("writes nothing when a run recorded no metric (a dry run)", () => {
+    const out = captureOutput();
+    const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    createMetrics(settings).flush();
+    expect(out.lines()).toEqual([]);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
   it("flushes the rotation metrics as one EMF line in the configured namespace", () => {
     const out = captureOutput();
     const metrics = createMetrics(settings);
