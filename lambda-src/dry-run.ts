@@ -12,9 +12,9 @@ import { adminLogin, publishedRoleLogin } from "./alternating/dry-run";
 import type { Config } from "./config";
 import { buildDatabaseUrl } from "./database-url";
 import { redact, describeError } from "./errors";
-import { leaseHeld, parsePending } from "./pending";
+import { leaseHeld, readPendingRecord } from "./pending";
 import { generatePassword } from "./password";
-import { DEFAULT_SAFETY_MARGIN_MS, refreshSettings } from "./ecs/refresh";
+import { DEFAULT_SAFETY_MARGIN_MS, hasRefreshTargets, refreshSettings } from "./ecs/refresh";
 import type { PlannedService } from "./ecs/types";
 import type { RotationDeps } from "./rotation";
 
@@ -72,7 +72,7 @@ export async function dryRun(
       checks.push({ check: name, ok: false, detail: describeError(error, secrets) });
     }
   };
-  const { parameters, db, ecs } = config;
+  const { parameters, db, strategy } = config;
 
   let current: string | undefined;
   await check("password-parameter", async () => {
@@ -92,11 +92,10 @@ export async function dryRun(
   });
 
   await check("pending-parameter", async () => {
-    const text = await deps.store.getSecureString(parameters.pending);
-    if (text === undefined) return "no rotation in progress";
-    secrets.add(text);
-    const pending = parsePending(parameters.pending, text, "read");
-    secrets.add(pending.password);
+    const pending = await readPendingRecord(deps.store, parameters.pending, "read", (secret) =>
+      secrets.add(secret),
+    );
+    if (pending === undefined) return "no rotation in progress";
     return leaseHeld(pending, now())
       ? `rotation in progress by ${pending.invocationId} until ${pending.leaseExpiresAt}`
       : `an interrupted rotation (staged ${pending.stagedAt}) will be recovered by the next run`;
@@ -105,7 +104,6 @@ export async function dryRun(
   await check("current-password-login", async () => {
     if (current === undefined) throw new Error("skipped: no current password");
     // alternating-users: the password belongs to whichever role is published.
-    const { strategy } = config;
     if (strategy.kind === "alternating-users") {
       return publishedRoleLogin(config, strategy, current, deps);
     }
@@ -116,7 +114,6 @@ export async function dryRun(
     throw new Error(`unreachable: ${login.detail}`);
   });
 
-  const { strategy } = config;
   if (strategy.kind === "alternating-users") {
     await check("admin-login", () => adminLogin(config, strategy, deps, (s) => secrets.add(s)));
   }
@@ -142,7 +139,7 @@ export async function dryRun(
   }
 
   let plan: PlannedRefresh[] = [];
-  if (ecs.services.length > 0 || config.refresh.discoveryClusters.length > 0) {
+  if (hasRefreshTargets(refreshSettings(config))) {
     await check("ecs-services", async () => {
       const planned = await deps.ecs.plan();
       plan = planned.services.map(summarize);

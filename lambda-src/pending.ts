@@ -6,6 +6,7 @@
 // Namespace import so esbuild can tree-shake zod (see config.ts).
 import * as z from "zod";
 import { RotationError } from "./errors";
+import type { SecretStore } from "./secrets/parameter-store";
 import type { StepName } from "./steps";
 
 export interface PendingRecord {
@@ -98,4 +99,23 @@ export function parsePending(parameter: string, text: string, step: StepName): P
     throw malformed(`invalid or missing field(s): ${fields.join(", ")}`);
   }
   return parsed.data;
+}
+
+/**
+ * Read and parse the pending parameter, if one exists. `remember` is given the raw value and
+ * the password inside it before anything else can quote them, so errors and logs redact both.
+ * Raises parameter-malformed (at `step`) when the value does not parse.
+ */
+export async function readPendingRecord(
+  store: Pick<SecretStore, "getSecureString">,
+  name: string,
+  step: StepName,
+  remember: (secret: string) => void,
+): Promise<PendingRecord | undefined> {
+  const text = await store.getSecureString(name);
+  if (text === undefined) return undefined;
+  remember(text);
+  const record = parsePending(name, text, step);
+  remember(record.password);
+  return record;
 }

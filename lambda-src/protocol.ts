@@ -12,13 +12,18 @@
  */
 import { buildDatabaseUrl } from "./database-url";
 import { LoginFailedError, type LoginOutcome, type RoleSession } from "./db/postgres";
-import { refreshFailure, type RefreshReport } from "./ecs/refresh";
+import {
+  hasRefreshTargets,
+  refreshFailure,
+  refreshSettings,
+  type RefreshReport,
+} from "./ecs/refresh";
 import { RotationError, RotationInProgress } from "./errors";
 import { generatePassword } from "./password";
 import {
   leaseHeld,
   newPendingRecord,
-  parsePending,
+  readPendingRecord,
   serializePending,
   takeOverLease,
   type PendingRecord,
@@ -138,9 +143,7 @@ async function stage(run: Run, role: string): Promise<PendingRecord> {
   const keyId = kmsKeyId ?? (await run.deps.store.keyIdOf(run.config.parameters.password));
   const created = await run.deps.store.createPending(pendingName, serializePending(record), keyId);
   if (created === "already-exists") {
-    const winner = await run.deps.store.getSecureString(pendingName);
-    if (winner !== undefined) run.remember(winner);
-    const holder = winner === undefined ? undefined : parsePending(pendingName, winner, "stage");
+    const holder = await currentPending(run, "stage");
     throw new RotationInProgress(
       holder?.invocationId ?? "another invocation",
       holder?.leaseExpiresAt ?? "its lease ends",
@@ -178,12 +181,10 @@ async function takeOver(run: Run, pending: PendingRecord): Promise<PendingRecord
 
 /** Step 2 of another invocation may have raced our takeover; the last writer holds the lease. */
 async function confirmLease(run: Run, ours: PendingRecord): Promise<void> {
-  const name = run.config.parameters.pending;
-  const text = await run.deps.store.getSecureString(name);
-  if (text === undefined) {
+  const holder = await currentPending(run, "recover");
+  if (holder === undefined) {
     throw new RotationInProgress("another invocation (it finished the rotation)", "now");
   }
-  const holder = parsePending(name, text, "recover");
   if (holder.invocationId !== ours.invocationId || holder.password !== ours.password) {
     throw new RotationInProgress(holder.invocationId, holder.leaseExpiresAt);
   }
@@ -285,10 +286,7 @@ async function confirmReadable(run: Run, step: StepName, name: string, value: st
  * outcome, and the report is judged after `finish`.
  */
 async function refresh(run: Run): Promise<RefreshReport> {
-  const { ecs, refresh: settings } = run.config;
-  if (ecs.services.length === 0 && settings.discoveryClusters.length === 0) {
-    return { services: [], problems: [] };
-  }
+  if (!hasRefreshTargets(refreshSettings(run.config))) return { services: [], problems: [] };
   const report = await run.deps.ecs.refresh({ deadline: run.invocation.deadline });
   run.services = report.services;
   return report;
@@ -353,6 +351,13 @@ export function checkPasswordValue(name: string, value: string): void {
   }
 }
 
+/** The pending parameter as this run sees it, its secrets remembered for redaction. */
+function currentPending(run: Run, step: StepName): Promise<PendingRecord | undefined> {
+  return readPendingRecord(run.deps.store, run.config.parameters.pending, step, (secret) =>
+    run.remember(secret),
+  );
+}
+
 /**
  * The pending parameter, if an interrupted run left one. Raises parameter-malformed when it
  * does not parse or was staged for a role other than `rotated`.
@@ -362,12 +367,8 @@ export async function readPending(
   rotated: readonly string[],
 ): Promise<PendingRecord | undefined> {
   const name = run.config.parameters.pending;
-  const text = await run.deps.store.getSecureString(name);
-  if (text === undefined) return undefined;
-  run.remember(text);
-  const pending = parsePending(name, text, "read");
-  run.remember(pending.password);
-  if (rotated.includes(pending.username)) return pending;
+  const pending = await currentPending(run, "read");
+  if (pending === undefined || rotated.includes(pending.username)) return pending;
   throw new RotationError({
     step: "read",
     kind: "parameter-malformed",
@@ -383,14 +384,11 @@ export async function readPending(
  * Raises: RotationInProgress when a pending parameter has appeared or the password changed.
  */
 export async function rejectIfAnotherRunMovedOn(run: Run, readPassword: string): Promise<void> {
-  const { password: passwordName, pending: pendingName } = run.config.parameters;
-  const pendingText = await run.deps.store.getSecureString(pendingName);
-  if (pendingText !== undefined) {
-    run.remember(pendingText);
-    const holder = parsePending(pendingName, pendingText, "read");
-    run.remember(holder.password);
+  const holder = await currentPending(run, "read");
+  if (holder !== undefined) {
     throw new RotationInProgress(holder.invocationId, holder.leaseExpiresAt);
   }
+  const passwordName = run.config.parameters.password;
   const passwordNow = await run.deps.store.getSecureString(passwordName);
   if (passwordNow !== undefined) run.remember(passwordNow);
   if (passwordNow !== readPassword) {

@@ -20,6 +20,7 @@
  * no task still uses the role about to change. The refresh step waits for that, and the
  * schedule is days apart.
  */
+import { escapeIdentifier } from "pg";
 import type { StrategyConfig } from "../config";
 import type { LoginOutcome } from "../db/postgres";
 import {
@@ -301,12 +302,11 @@ function privilegesMissing(
   error: AdminPrivilegeError,
 ): RotationError {
   const admin = error.adminRole;
-  const quote = (role: string) => `"${role.replaceAll('"', '""')}"`;
   return new RotationError({
     step: "apply",
     kind: "admin-privileges-missing",
     problem: `the administrative role ${admin} may not ${error.attempted} (${run.sanitize(error.detail)})`,
     stateLeft: run.stateLeft("apply"),
-    action: `as a superuser (on RDS, the master user) run ALTER ROLE ${quote(admin)} CREATEROLE; on PostgreSQL 16 and later also GRANT ${quote(roles.primaryUser)} TO ${quote(admin)} WITH ADMIN OPTION (and the same for ${quote(roles.twinUser)} if ${admin} did not create it); then re-run: recovery re-applies the staged password`,
+    action: `as a superuser (on RDS, the master user) run ALTER ROLE ${escapeIdentifier(admin)} CREATEROLE; on PostgreSQL 16 and later also GRANT ${escapeIdentifier(roles.primaryUser)} TO ${escapeIdentifier(admin)} WITH ADMIN OPTION (and the same for ${escapeIdentifier(roles.twinUser)} if ${admin} did not create it); then re-run: recovery re-applies the staged password`,
   });
 }

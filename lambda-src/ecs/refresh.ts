@@ -59,6 +59,18 @@ export function refreshSettings(config: Config): RefreshSettings {
   };
 }
 
+/** Whether there is anything to refresh: listed services of a cluster, or clusters to search. */
+export function hasRefreshTargets(
+  settings: Pick<RefreshSettings, "cluster" | "services" | "discoveryClusters">,
+): boolean {
+  return (
+    (settings.cluster !== undefined && settings.services.length > 0) ||
+    settings.discoveryClusters.length > 0
+  );
+}
+
+const NOTHING_TO_REFRESH = { services: [], problems: [] } as const;
+
 const silent: RotationLogger = {
   info: () => undefined,
   warn: () => undefined,
@@ -73,14 +85,11 @@ export function createServiceRefresher(
   const timing: Timing = { ...DEFAULT_TIMING, ...options.timing };
   const logger = options.logger ?? silent;
   const margin = options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
-  const hasTargets =
-    (settings.cluster !== undefined && settings.services.length > 0) ||
-    settings.discoveryClusters.length > 0;
+  const hasTargets = hasRefreshTargets(settings);
 
-  const plan = () =>
-    hasTargets
-      ? planRefresh(ecs, taskDefinitionReader(ecs), settings)
-      : Promise.resolve({ services: [], problems: [] });
+  /** `taskDefinitions` caches each task definition read, for the refresh that follows. */
+  const plan = async (taskDefinitions = taskDefinitionReader(ecs)) =>
+    hasTargets ? planRefresh(ecs, taskDefinitions, settings) : NOTHING_TO_REFRESH;
 
   async function refreshOne(
     target: PlannedService,
@@ -108,31 +117,19 @@ export function createServiceRefresher(
       logger.info("service refresh started", { ...fields, outcome: "started" });
       const deadline = Math.min(started + settings.waitTimeoutMs, end);
       try {
-        if (target.strategy === "rolling") {
-          const r = await rollService(ecs, target, deadline, timing);
-          result = {
-            ...base,
-            outcome: r.outcome,
-            ok: r.outcome === "completed",
-            durationMs: timing.clock() - started,
-            ...(r.deploymentId ? { deploymentId: r.deploymentId } : {}),
-            detail: r.detail,
-          };
-        } else {
-          const r = await replaceTasks(ecs, taskDefinitions, target, deadline, timing, {
-            pacingMs: settings.pacingMs,
-            reason: STOP_REASON,
-          });
-          result = {
-            ...base,
-            outcome: r.outcome,
-            ok: r.outcome === "completed",
-            durationMs: timing.clock() - started,
-            tasksReplaced: r.tasksReplaced,
-            tasksTotal: r.tasksTotal,
-            detail: r.detail,
-          };
-        }
+        const r =
+          target.strategy === "rolling"
+            ? await rollService(ecs, target, deadline, timing)
+            : await replaceTasks(ecs, taskDefinitions, target, deadline, timing, {
+                pacingMs: settings.pacingMs,
+                reason: STOP_REASON,
+              });
+        result = {
+          ...base,
+          ...r,
+          ok: r.outcome === "completed",
+          durationMs: timing.clock() - started,
+        };
       } catch (error) {
         result = {
           ...base,
@@ -153,9 +150,8 @@ export function createServiceRefresher(
   return {
     plan,
     async refresh(request: RefreshRequest): Promise<RefreshReport> {
-      if (!hasTargets) return { services: [], problems: [] };
       const taskDefinitions = taskDefinitionReader(ecs);
-      const planned = await planRefresh(ecs, taskDefinitions, settings);
+      const planned = await plan(taskDefinitions);
       for (const problem of planned.problems) {
         logger.error(problem, { step: "refresh", outcome: "discovery-failed" });
       }

@@ -11,7 +11,8 @@ import { pollUntil, type Timing } from "./wait";
 
 export type RollingResult = {
   readonly outcome: "completed" | "failed" | "rolled-back" | "timed-out";
-  readonly deploymentId: string | undefined;
+  /** The deployment started, or followed when another one replaced it; absent when none started. */
+  readonly deploymentId?: string;
   readonly detail: string;
 };
 
@@ -34,7 +35,7 @@ export async function rollService(
   );
   let deploymentId = newPrimary(out.service);
   if (!deploymentId) {
-    return { outcome: "failed", deploymentId, detail: "ECS started no PRIMARY deployment" };
+    return { outcome: "failed", detail: "ECS started no PRIMARY deployment" };
   }
   const followed: string[] = [];
   let last = `deployment ${deploymentId} started`;
