@@ -33,7 +33,7 @@ resource "aws_iam_role" "this" {
 data "aws_iam_policy_document" "this" {
   count = local.create ? 1 : 0
 
-  # The rotation strategy's statements (strategy.tf): admin credentials, published username.
+  # The rotation strategy's statements (strategy.tf): admin credentials.
   # The ECS refresh's (refresh.tf): discovery and stop-tasks. Notifications' (notifications.tf).
   source_policy_documents = [
     data.aws_iam_policy_document.strategy[0].json,
@@ -41,21 +41,21 @@ data "aws_iam_policy_document" "this" {
     data.aws_iam_policy_document.notifications[0].json,
   ]
 
-  # Read the current password and the DATABASE_URL; publish the new values (DESIGN steps 1 and 5).
+  # Read the current password, DATABASE_URL and username; publish the new values (DESIGN steps 1
+  # and 5). The username parameter is a String: a role name is no secret.
   statement {
     sid     = "ReadAndPublishParameters"
     actions = ["ssm:GetParameter", "ssm:PutParameter"]
-    resources = compact([
-      local.password_parameter_arn,
-      local.database_url_parameter_arn,
-    ])
+    resources = [
+      for role, arn in local.parameter_arns : arn if contains(["password", "database_url", "username"], role)
+    ]
   }
 
   # The pending parameter is created (Overwrite=false, the lock), read on recovery and deleted at the end.
   statement {
     sid       = "StageAndClearPendingParameter"
     actions   = ["ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter"]
-    resources = [local.pending_parameter_arn]
+    resources = [local.parameter_arns.pending]
   }
 
   # Read-only and without resource-level permissions in IAM: the Lambda reads the KMS key the
@@ -76,17 +76,18 @@ data "aws_iam_policy_document" "this" {
       condition {
         test     = "StringEquals"
         variable = "kms:ViaService"
-        values   = ["ssm.${local.region}.amazonaws.com"]
+        values   = [local.ssm_via_service]
       }
     }
   }
 
+  # The listed services and, with discovery, every service of its clusters (refresh.tf).
   dynamic "statement" {
-    for_each = length(local.ecs_service_arns) > 0 ? [1] : []
+    for_each = length(local.refresh_service_arns) > 0 ? [1] : []
     content {
       sid       = "RefreshEcsServices"
       actions   = ["ecs:UpdateService", "ecs:DescribeServices"]
-      resources = local.ecs_service_arns
+      resources = local.refresh_service_arns
     }
   }
 
@@ -103,10 +104,9 @@ data "aws_iam_policy_document" "this" {
     sid     = "CreateNetworkInterfaces"
     actions = ["ec2:CreateNetworkInterface"]
     resources = concat(
-      ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*"],
-      [for id in var.subnet_ids : "arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/${id}"],
-      [for id in concat([aws_security_group.this[0].id], var.additional_security_group_ids) :
-      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/${id}"],
+      ["${local.arn_prefix.ec2}:network-interface/*"],
+      [for id in var.subnet_ids : "${local.arn_prefix.ec2}:subnet/${id}"],
+      [for id in local.security_group_ids : "${local.arn_prefix.ec2}:security-group/${id}"],
     )
   }
 
@@ -117,7 +117,7 @@ data "aws_iam_policy_document" "this" {
       "ec2:AssignPrivateIpAddresses",
       "ec2:UnassignPrivateIpAddresses",
     ]
-    resources = ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*"]
+    resources = ["${local.arn_prefix.ec2}:network-interface/*"]
   }
 
   # Logs only into the module's own group (created in main.tf, so no logs:CreateLogGroup).

@@ -8,48 +8,66 @@ data "aws_caller_identity" "current" {
 locals {
   create = var.create
 
-  partition  = data.aws_partition.current.partition
-  region     = data.aws_region.current.name
+  partition = data.aws_partition.current.partition
+  # id, not name: name is deprecated in provider 6.x; id is the region name in 5.x and 6.x.
+  region     = data.aws_region.current.id
   account_id = try(data.aws_caller_identity.current[0].account_id, "")
+
+  # ARN prefixes of this account and region, by service; an ARN is "<prefix>:<resource>".
+  arn_prefix = {
+    for service in ["ec2", "ecs", "events", "ssm"] :
+    service => "arn:${local.partition}:${service}:${local.region}:${local.account_id}"
+  }
+
+  # SSM calls KMS on the function's behalf: the kms:ViaService value of every KMS grant.
+  ssm_via_service = "ssm.${local.region}.${data.aws_partition.current.dns_suffix}"
+
+  # The function's own security group first, then the caller's.
+  security_group_ids = concat(aws_security_group.this[*].id, var.additional_security_group_ids)
 
   lambda_zip_path        = coalesce(var.lambda_zip_path, "${path.module}/dist/rotator.zip")
   pending_parameter_name = coalesce(var.pending_parameter_name, "${var.password_parameter_name}-pending")
 
+  # Every SSM parameter the function uses, by role; "<role>_parameter_name" is the variable that
+  # sets it. Unset optional ones are left out; the admin one counts only for alternating-users.
+  parameter_names = {
+    for role, name in {
+      password     = var.password_parameter_name
+      pending      = local.pending_parameter_name
+      database_url = var.database_url_parameter_name
+      username     = var.username_parameter_name
+      admin        = local.alternating_users ? var.admin_parameter_name : null
+    } : role => name if name != null
+  }
   # SSM ARNs drop the leading slash of hierarchical names: "/app/db" -> "parameter/app/db".
-  ssm_arn_prefix         = "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/"
-  password_parameter_arn = "${local.ssm_arn_prefix}${trimprefix(var.password_parameter_name, "/")}"
-  pending_parameter_arn  = "${local.ssm_arn_prefix}${trimprefix(local.pending_parameter_name, "/")}"
-  database_url_parameter_arn = (
-    var.database_url_parameter_name == null ? null :
-    "${local.ssm_arn_prefix}${trimprefix(var.database_url_parameter_name, "/")}"
-  )
-
-  # Empty without a cluster; the security group's precondition then names the missing variable.
-  ecs_service_arns = var.ecs_cluster_name == null ? [] : [
-    for service in var.ecs_service_names :
-    "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/${var.ecs_cluster_name}/${service}"
+  parameter_arns = {
+    for role, name in local.parameter_names : role => "${local.arn_prefix.ssm}:parameter/${trimprefix(name, "/")}"
+  }
+  # Parameters named by two roles, for the security group's precondition (network.tf).
+  parameter_clashes = [
+    for name, roles in { for role, name in local.parameter_names : name => "${role}_parameter_name"... } :
+    "${join(" and ", roles)} both name ${name}" if length(roles) > 1
   ]
 
   # Exactly the keys of CONFIG_KEYS in lambda-src/config.ts (test/module/contract.test.ts).
-  # The Lambda treats "" as unset, so optional settings are written as "" rather than omitted.
   # Nothing here is secret: the password lives only in SSM.
-  lambda_environment = {
+  lambda_settings = {
     DB_HOST                      = var.db_host
-    DB_PORT                      = tostring(var.db_port)
+    DB_PORT                      = var.db_port
     DB_NAME                      = var.db_name
     DB_USER                      = var.db_username
     DB_TLS_MODE                  = var.db_tls_mode
-    DB_CA_BUNDLE_FILE            = var.db_ca_bundle_file == null ? "" : var.db_ca_bundle_file
-    DB_CONNECT_TIMEOUT_MS        = tostring(var.db_connect_timeout_ms)
-    DB_STATEMENT_TIMEOUT_MS      = tostring(var.db_statement_timeout_ms)
+    DB_CA_BUNDLE_FILE            = var.db_ca_bundle_file
+    DB_CONNECT_TIMEOUT_MS        = var.db_connect_timeout_ms
+    DB_STATEMENT_TIMEOUT_MS      = var.db_statement_timeout_ms
     PASSWORD_PARAMETER           = var.password_parameter_name
     PENDING_PARAMETER            = local.pending_parameter_name
-    DATABASE_URL_PARAMETER       = var.database_url_parameter_name == null ? "" : var.database_url_parameter_name
-    DATABASE_URL_TEMPLATE        = var.database_url_template == null ? "" : var.database_url_template
-    KMS_KEY_ID                   = var.parameter_kms_key_arn == null ? "" : var.parameter_kms_key_arn
-    PASSWORD_LENGTH              = tostring(var.password_length)
-    PASSWORD_EXCLUDE_CHARACTERS  = var.password_exclude_characters == null ? "" : var.password_exclude_characters
-    ECS_CLUSTER                  = var.ecs_cluster_name == null ? "" : var.ecs_cluster_name
+    DATABASE_URL_PARAMETER       = var.database_url_parameter_name
+    DATABASE_URL_TEMPLATE        = var.database_url_template
+    KMS_KEY_ID                   = var.parameter_kms_key_arn
+    PASSWORD_LENGTH              = var.password_length
+    PASSWORD_EXCLUDE_CHARACTERS  = var.password_exclude_characters
+    ECS_CLUSTER                  = var.ecs_cluster_name
     ECS_SERVICES                 = join(",", var.ecs_service_names)
     POWERTOOLS_SERVICE_NAME      = var.name
     POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
@@ -57,21 +75,25 @@ locals {
 
     # Rotation strategy (strategy.tf).
     ROTATION_STRATEGY  = var.strategy
-    ADMIN_PARAMETER    = var.admin_parameter_name == null ? "" : var.admin_parameter_name
-    USERNAME_PARAMETER = var.username_parameter_name == null ? "" : var.username_parameter_name
-    DB_TWIN_USER       = var.db_twin_username == null ? "" : var.db_twin_username
+    ADMIN_PARAMETER    = var.admin_parameter_name
+    USERNAME_PARAMETER = var.username_parameter_name
+    DB_TWIN_USER       = var.db_twin_username
 
     # ECS refresh (refresh.tf) and notifications (notifications.tf).
     ECS_DISCOVERY_CLUSTERS       = join(",", var.ecs_discovery_cluster_names)
     ECS_REFRESH_STRATEGY         = var.ecs_refresh_strategy
     ECS_SERVICE_STRATEGIES       = join(",", [for service, strategy in var.ecs_service_strategies : "${service}=${strategy}"])
-    ECS_REFRESH_CONCURRENCY      = tostring(var.ecs_refresh_concurrency)
-    ECS_WAIT_TIMEOUT_SECONDS     = tostring(var.ecs_wait_timeout_seconds)
-    ECS_STOP_TASK_PACING_SECONDS = tostring(var.ecs_stop_task_pacing_seconds)
-    NOTIFY_SNS_TOPIC_ARN         = var.notification_sns_topic_arn == null ? "" : var.notification_sns_topic_arn
-    NOTIFY_EVENT_BUS             = var.notification_event_bus == null ? "" : var.notification_event_bus
+    ECS_REFRESH_CONCURRENCY      = var.ecs_refresh_concurrency
+    ECS_WAIT_TIMEOUT_SECONDS     = var.ecs_wait_timeout_seconds
+    ECS_STOP_TASK_PACING_SECONDS = var.ecs_stop_task_pacing_seconds
+    NOTIFY_SNS_TOPIC_ARN         = var.notification_sns_topic_arn
+    NOTIFY_EVENT_BUS             = var.notification_event_bus
     NOTIFY_EVENT_SOURCE          = var.notification_event_source
   }
+
+  # Environment values are strings; the Lambda treats "" as unset, so optional settings are
+  # written as "" rather than omitted.
+  lambda_environment = { for k, v in local.lambda_settings : k => v == null ? "" : tostring(v) }
 
   log_group_name = "/aws/lambda/${var.name}"
 

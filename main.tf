@@ -17,8 +17,9 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_272:Code signing is opt-in through var.code_signing_config_arn; the committed zip is a reproducible build pinned by source_code_hash.
   #checkov:skip=CKV_AWS_50:X-Ray tracing is opt-in through var.tracing_enabled (it needs X-Ray egress or an endpoint).
   function_name = var.name
-  description   = "Rotates the PostgreSQL password of ${var.db_username}@${var.db_host} stored in SSM ${var.password_parameter_name}"
-  role          = aws_iam_role.this[0].arn
+  # Lambda rejects descriptions over 256 characters at apply time; long names are cut, not rejected.
+  description = substr("Rotates the PostgreSQL password of ${var.db_username}@${var.db_host} stored in SSM ${var.password_parameter_name}", 0, 256)
+  role        = aws_iam_role.this[0].arn
 
   filename         = local.lambda_zip_path
   source_code_hash = filebase64sha256(local.lambda_zip_path)
@@ -40,7 +41,7 @@ resource "aws_lambda_function" "this" {
 
   vpc_config {
     subnet_ids         = var.subnet_ids
-    security_group_ids = concat([aws_security_group.this[0].id], var.additional_security_group_ids)
+    security_group_ids = local.security_group_ids
   }
 
   dynamic "tracing_config" {

@@ -1,6 +1,8 @@
 resource "aws_security_group" "this" {
   count = local.create ? 1 : 0
 
+  #checkov:skip=CKV2_AWS_5:Attached to the function (main.tf vpc_config, via local.security_group_ids, which checkov does not follow inside a module call); module.tftest.hcl "function_settings" asserts the attachment.
+
   name_prefix = "${var.name}-"
   description = "Password rotation Lambda ${var.name}: egress to the database and to AWS APIs only"
   vpc_id      = var.vpc_id
@@ -24,11 +26,9 @@ resource "aws_security_group" "this" {
       error_message = "ecs_service_names is set but ecs_cluster_name is null: set the cluster that runs these services."
     }
     precondition {
-      condition = !contains(
-        compact([var.password_parameter_name, var.database_url_parameter_name]),
-        local.pending_parameter_name,
-      ) && var.password_parameter_name != var.database_url_parameter_name
-      error_message = "password_parameter_name, pending_parameter_name and database_url_parameter_name must be three different parameters."
+      # One grant and one value per parameter: two roles on one parameter would overwrite each other.
+      condition     = length(local.parameter_clashes) == 0
+      error_message = "The password, pending, DATABASE_URL, username and (alternating-users) admin parameters must be different parameters: ${join("; ", local.parameter_clashes)}."
     }
     precondition {
       condition     = var.create_vpc_endpoints || length(var.https_egress_cidr_blocks) > 0
@@ -37,41 +37,54 @@ resource "aws_security_group" "this" {
   }
 }
 
-resource "aws_vpc_security_group_egress_rule" "database_sg" {
-  count = local.create && var.db_security_group_id != null ? 1 : 0
+locals {
+  # The function's only ways out: the database port, and 443 for the AWS APIs (through a NAT
+  # gateway or proxy, or to the module's interface endpoints). The keys are known at plan time.
+  egress_rules = {
+    for rule in concat(
+      var.db_security_group_id == null ? [] : [{
+        key               = "database"
+        description       = "PostgreSQL to the database security group"
+        port              = var.db_port
+        security_group_id = var.db_security_group_id
+        cidr              = null
+      }],
+      [for cidr in var.db_cidr_blocks : {
+        key               = "database-${cidr}"
+        description       = "PostgreSQL to the database subnet ${cidr}"
+        port              = var.db_port
+        security_group_id = null
+        cidr              = cidr
+      }],
+      [for cidr in var.https_egress_cidr_blocks : {
+        key               = "https-${cidr}"
+        description       = "HTTPS to the AWS APIs (SSM, ECS) via ${cidr}"
+        port              = 443
+        security_group_id = null
+        cidr              = cidr
+      }],
+      var.create_vpc_endpoints ? [{
+        key         = "endpoints"
+        description = "HTTPS to the VPC interface endpoints"
+        port        = 443
+        # one(), not [0]: this list is built before "if local.create" drops it; with create = false there is no group.
+        security_group_id = one(aws_security_group.endpoints[*].id)
+        cidr              = null
+      }] : [],
+    ) : rule.key => rule if local.create
+  }
+}
+
+resource "aws_vpc_security_group_egress_rule" "this" {
+  for_each = local.egress_rules
 
   security_group_id            = aws_security_group.this[0].id
-  description                  = "PostgreSQL to the database security group"
+  description                  = each.value.description
   ip_protocol                  = "tcp"
-  from_port                    = var.db_port
-  to_port                      = var.db_port
-  referenced_security_group_id = var.db_security_group_id
-
-  tags = var.tags
-}
-
-resource "aws_vpc_security_group_egress_rule" "database_cidr" {
-  for_each = local.create ? toset(var.db_cidr_blocks) : toset([])
-
-  security_group_id = aws_security_group.this[0].id
-  description       = "PostgreSQL to the database subnet ${each.value}"
-  ip_protocol       = "tcp"
-  from_port         = var.db_port
-  to_port           = var.db_port
-  cidr_ipv4         = each.value
-
-  tags = var.tags
-}
-
-resource "aws_vpc_security_group_egress_rule" "https" {
-  for_each = local.create ? toset(var.https_egress_cidr_blocks) : toset([])
-
-  security_group_id = aws_security_group.this[0].id
-  description       = "HTTPS to the AWS APIs (SSM, ECS) via ${each.value}"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = each.value
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  referenced_security_group_id = each.value.security_group_id
+  cidr_ipv4                    = each.value.cidr
 
   tags = var.tags
 }
@@ -115,19 +128,6 @@ resource "aws_vpc_security_group_ingress_rule" "endpoints" {
   from_port                    = 443
   to_port                      = 443
   referenced_security_group_id = aws_security_group.this[0].id
-
-  tags = var.tags
-}
-
-resource "aws_vpc_security_group_egress_rule" "endpoints" {
-  count = local.create && var.create_vpc_endpoints ? 1 : 0
-
-  security_group_id            = aws_security_group.this[0].id
-  description                  = "HTTPS to the VPC interface endpoints"
-  ip_protocol                  = "tcp"
-  from_port                    = 443
-  to_port                      = 443
-  referenced_security_group_id = aws_security_group.endpoints[0].id
 
   tags = var.tags
 }

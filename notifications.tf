@@ -6,7 +6,7 @@ locals {
   notification_event_bus_arn = (
     var.notification_event_bus == null ? null :
     startswith(var.notification_event_bus, "arn:") ? var.notification_event_bus :
-    "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${var.notification_event_bus}"
+    "${local.arn_prefix.events}:event-bus/${var.notification_event_bus}"
   )
 }
 

@@ -1,18 +1,27 @@
-# The ECS refresh's permissions beyond the listed services (iam.tf, RefreshEcsServices): services
-# found by discovery in whole clusters, and the stop-tasks strategy for CODE_DEPLOY and EXTERNAL
-# services. Merged into the function's one policy document; each statement exists only when the
-# configuration can use it, and is scoped to the refreshed clusters as far as ECS allows.
+# The ECS refresh's permissions beyond UpdateService/DescribeServices (iam.tf, RefreshEcsServices,
+# on refresh_service_arns below): discovery of services in whole clusters, and the stop-tasks
+# strategy for CODE_DEPLOY and EXTERNAL services. Merged into the function's one policy document;
+# each statement exists only when the configuration can use it, and is scoped to the refreshed
+# clusters as far as ECS allows.
 
 locals {
-  ecs_arn_prefix = "arn:${local.partition}:ecs:${local.region}:${local.account_id}"
-
   # Clusters whose services a rotation may refresh: the listed services' and the discovery ones.
   refresh_cluster_names = distinct(concat(
     length(var.ecs_service_names) > 0 && var.ecs_cluster_name != null ? [var.ecs_cluster_name] : [],
     var.ecs_discovery_cluster_names,
   ))
-  refresh_cluster_arns   = [for c in local.refresh_cluster_names : "${local.ecs_arn_prefix}:cluster/${c}"]
-  discovery_cluster_arns = [for c in var.ecs_discovery_cluster_names : "${local.ecs_arn_prefix}:cluster/${c}"]
+  refresh_cluster_arns   = [for c in local.refresh_cluster_names : "${local.arn_prefix.ecs}:cluster/${c}"]
+  discovery_cluster_arns = [for c in var.ecs_discovery_cluster_names : "${local.arn_prefix.ecs}:cluster/${c}"]
+
+  # The services a rotation may update: the listed ones, and every service of the discovery
+  # clusters (discovered services are not known when Terraform runs). Empty without a cluster;
+  # the security group's precondition then names the missing variable.
+  refresh_service_arns = concat(
+    var.ecs_cluster_name == null ? [] : [
+      for service in var.ecs_service_names : "${local.arn_prefix.ecs}:service/${var.ecs_cluster_name}/${service}"
+    ],
+    [for c in var.ecs_discovery_cluster_names : "${local.arn_prefix.ecs}:service/${c}/*"],
+  )
 
   # stop-tasks is possible unless every service is forced onto rolling deployments ("auto" picks
   # it for any CODE_DEPLOY or EXTERNAL service, which Terraform cannot know in advance).
@@ -38,16 +47,6 @@ data "aws_iam_policy_document" "refresh" {
         variable = "ecs:cluster"
         values   = local.discovery_cluster_arns
       }
-    }
-  }
-
-  # Discovered services are not known when Terraform runs: every service of those clusters.
-  dynamic "statement" {
-    for_each = length(local.discovery_cluster_arns) > 0 ? [1] : []
-    content {
-      sid       = "RefreshDiscoveredEcsServices"
-      actions   = ["ecs:UpdateService", "ecs:DescribeServices"]
-      resources = [for c in var.ecs_discovery_cluster_names : "${local.ecs_arn_prefix}:service/${c}/*"]
     }
   }
 
@@ -85,7 +84,7 @@ data "aws_iam_policy_document" "refresh" {
     content {
       sid       = "ReplaceEcsServiceTasks"
       actions   = ["ecs:DescribeTasks", "ecs:StopTask"]
-      resources = [for c in local.refresh_cluster_names : "${local.ecs_arn_prefix}:task/${c}/*"]
+      resources = [for c in local.refresh_cluster_names : "${local.arn_prefix.ecs}:task/${c}/*"]
 
       condition {
         test     = "ArnEquals"

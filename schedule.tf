@@ -1,8 +1,9 @@
 resource "aws_cloudwatch_event_rule" "this" {
   count = local.create ? 1 : 0
 
-  name                = "${var.name}-schedule"
-  description         = "Rotates the password in ${var.password_parameter_name} on a schedule"
+  name = "${var.name}-schedule"
+  # EventBridge rejects descriptions over 512 characters at apply time; a long name is cut.
+  description         = substr("Rotates the password in ${var.password_parameter_name} on a schedule", 0, 512)
   schedule_expression = var.schedule_expression
   # The rule exists even when disabled, so switching the schedule on and off changes no ARN.
   state = var.schedule_enabled ? "ENABLED" : "DISABLED"

@@ -91,7 +91,7 @@ data "aws_iam_policy_document" "execution" {
     condition {
       test     = "StringEquals"
       variable = "kms:ViaService"
-      values   = ["ssm.${data.aws_region.current.name}.amazonaws.com"]
+      values   = ["ssm.${data.aws_region.current.id}.${data.aws_partition.current.dns_suffix}"]
     }
   }
   statement {
@@ -152,7 +152,7 @@ resource "aws_ecs_task_definition" "app" {
       logDriver = "awslogs"
       options = {
         awslogs-group         = aws_cloudwatch_log_group.app.name
-        awslogs-region        = data.aws_region.current.name
+        awslogs-region        = data.aws_region.current.id
         awslogs-stream-prefix = "app"
       }
     }
@@ -177,10 +177,5 @@ resource "aws_ecs_service" "app" {
   deployment_circuit_breaker {
     enable   = true
     rollback = true
-  }
-
-  # A rotation's refresh starts new deployments; Terraform must not fight over the revision.
-  lifecycle {
-    ignore_changes = [desired_count]
   }
 }

@@ -4,18 +4,10 @@
  * lambda-src/config.ts reads, and each key is fed by the Terraform variable CONFIG_KEYS names
  * as its fix. A rename on either side fails here, not in production.
  */
-import { parse } from "@cdktf/hcl2json";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { CONFIG_KEYS } from "../../lambda-src/config";
-import { PROJECT_ROOT } from "./module-files";
+import { parseHcl } from "./module-files";
 
 type HclBlocks = Record<string, Array<Record<string, unknown>>>;
-
-async function parseHcl(file: string): Promise<Record<string, unknown>> {
-  const path = join(PROJECT_ROOT, file);
-  return (await parse(path, readFileSync(path, "utf8"))) as Record<string, unknown>;
-}
 
 /** All `locals { ... }` of a file merged into one name -> expression map. */
 async function localsOf(file: string): Promise<Record<string, unknown>> {
@@ -47,7 +39,7 @@ let declaredVariables: Set<string>;
 
 beforeAll(async () => {
   locals = await localsOf("locals.tf");
-  environment = locals.lambda_environment as Record<string, string>;
+  environment = locals.lambda_settings as Record<string, string>;
   const variables = (await parseHcl("variables.tf")).variable as HclBlocks;
   declaredVariables = new Set(Object.keys(variables));
 });

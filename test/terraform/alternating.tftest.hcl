@@ -44,6 +44,13 @@ run "single_user_is_the_default_and_grants_nothing_more" {
     condition     = length(data.aws_iam_policy_document.strategy[0].statement) == 0
     error_message = "single-user without a username parameter needs no extra statement."
   }
+  assert {
+    condition = [for s in data.aws_iam_policy_document.this[0].statement : s.resources if s.sid == "ReadAndPublishParameters"] == [toset([
+      "arn:aws:ssm:eu-west-1:123456789012:parameter/orders/prod/db/password",
+      "arn:aws:ssm:eu-west-1:123456789012:parameter/orders/prod/db/url",
+    ])]
+    error_message = "Without a username parameter, only the password and URL parameters may be written."
+  }
 }
 
 run "alternating_users_environment" {
@@ -76,9 +83,29 @@ run "alternating_users_permissions_are_least_privilege" {
     condition     = [for s in data.aws_iam_policy_document.strategy[0].statement : s if s.sid == "ReadAdministrativeCredentials"][0].actions == toset(["ssm:GetParameter"]) && [for s in data.aws_iam_policy_document.strategy[0].statement : s if s.sid == "ReadAdministrativeCredentials"][0].resources == toset(["arn:aws:ssm:eu-west-1:123456789012:parameter/orders/prod/db/admin"])
     error_message = "The admin parameter must be readable only (ssm:GetParameter on its ARN)."
   }
+  # The username parameter is published like the password and URL ones (iam.tf).
   assert {
-    condition     = [for s in data.aws_iam_policy_document.strategy[0].statement : s if s.sid == "ReadAndPublishUsername"][0].actions == toset(["ssm:GetParameter", "ssm:PutParameter"]) && [for s in data.aws_iam_policy_document.strategy[0].statement : s if s.sid == "ReadAndPublishUsername"][0].resources == toset(["arn:aws:ssm:eu-west-1:123456789012:parameter/orders/prod/db/username"])
-    error_message = "The username parameter must be readable and writable, and only it."
+    condition = [for s in data.aws_iam_policy_document.this[0].statement : [s.actions, s.resources] if s.sid == "ReadAndPublishParameters"] == [[
+      toset(["ssm:GetParameter", "ssm:PutParameter"]),
+      toset([
+        "arn:aws:ssm:eu-west-1:123456789012:parameter/orders/prod/db/password",
+        "arn:aws:ssm:eu-west-1:123456789012:parameter/orders/prod/db/url",
+        "arn:aws:ssm:eu-west-1:123456789012:parameter/orders/prod/db/username",
+      ]),
+    ]]
+    error_message = "The username parameter must be readable and writable, next to the password and URL parameters and nothing else."
+  }
+  assert {
+    condition = alltrue(flatten([
+      for doc in [data.aws_iam_policy_document.this[0], data.aws_iam_policy_document.strategy[0]] : [
+        for s in doc.statement : !contains(s.resources, "arn:aws:ssm:eu-west-1:123456789012:parameter/orders/prod/db/username") || s.sid == "ReadAndPublishParameters"
+      ]
+    ]))
+    error_message = "No other statement may grant anything on the username parameter."
+  }
+  assert {
+    condition     = [for s in data.aws_iam_policy_document.strategy[0].statement : s.sid] == ["ReadAdministrativeCredentials", "DecryptAdministrativeCredentialsThroughSsm"]
+    error_message = "The strategy's own statements are the admin credentials' read and decrypt, nothing else."
   }
   assert {
     condition     = [for s in data.aws_iam_policy_document.strategy[0].statement : s if s.sid == "DecryptAdministrativeCredentialsThroughSsm"][0].actions == toset(["kms:Decrypt"]) && [for s in data.aws_iam_policy_document.strategy[0].statement : s if s.sid == "DecryptAdministrativeCredentialsThroughSsm"][0].resources == toset(["arn:aws:kms:eu-west-1:123456789012:key/aaaaaaaa-1111-2222-3333-444455556666"])
@@ -103,8 +130,12 @@ run "username_parameter_alone_is_published_with_single_user" {
   }
 
   assert {
-    condition     = [for s in data.aws_iam_policy_document.strategy[0].statement : s.sid] == ["ReadAndPublishUsername"]
-    error_message = "single-user with a username parameter may write it, and read no admin credentials."
+    condition     = length(data.aws_iam_policy_document.strategy[0].statement) == 0
+    error_message = "single-user reads no admin credentials."
+  }
+  assert {
+    condition     = contains([for s in data.aws_iam_policy_document.this[0].statement : s.resources if s.sid == "ReadAndPublishParameters"][0], "arn:aws:ssm:eu-west-1:123456789012:parameter/orders/prod/db/username")
+    error_message = "single-user with a username parameter may write it."
   }
 }
 
@@ -128,7 +159,8 @@ run "strategy_inputs_are_checked" {
   ]
 }
 
-# Checks across variables live in preconditions on the strategy's policy document.
+# Checks across the strategy's variables live in preconditions on its policy document; the
+# one on all parameter names (password, pending, URL, username, admin) on the security group.
 
 run "alternating_users_needs_the_admin_parameter" {
   command = plan
@@ -168,7 +200,7 @@ run "strategy_parameters_must_differ_from_the_others" {
     username_parameter_name = "/orders/prod/db/url"
   }
 
-  expect_failures = [data.aws_iam_policy_document.strategy]
+  expect_failures = [aws_security_group.this]
 }
 
 run "admin_parameter_must_differ_from_the_password" {
@@ -178,5 +210,40 @@ run "admin_parameter_must_differ_from_the_password" {
     admin_parameter_name = "/orders/prod/db/password"
   }
 
-  expect_failures = [data.aws_iam_policy_document.strategy]
+  expect_failures = [aws_security_group.this]
+}
+
+run "username_parameter_must_differ_from_the_pending_one" {
+  command = plan
+
+  variables {
+    username_parameter_name = "/orders/prod/db/password-pending"
+  }
+
+  expect_failures = [aws_security_group.this]
+}
+
+run "admin_parameter_must_differ_from_the_username" {
+  command = plan
+
+  variables {
+    admin_parameter_name = "/orders/prod/db/username"
+  }
+
+  expect_failures = [aws_security_group.this]
+}
+
+# single-user never reads the admin parameter, so its name clashes with nothing.
+run "single_user_ignores_the_admin_parameter" {
+  command = plan
+
+  variables {
+    strategy             = "single-user"
+    admin_parameter_name = "/orders/prod/db/password"
+  }
+
+  assert {
+    condition     = length(data.aws_iam_policy_document.strategy[0].statement) == 0
+    error_message = "single-user grants nothing on the admin parameter."
+  }
 }

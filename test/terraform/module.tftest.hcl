@@ -237,6 +237,46 @@ run "schedule_wiring" {
   }
 }
 
+# The longest names the variables accept still give descriptions AWS accepts: Lambda caps a
+# function's at 256 characters and EventBridge a rule's at 512, and a plan does not check either.
+run "longest_valid_names_keep_descriptions_within_aws_limits" {
+  command = plan
+
+  variables {
+    db_username = join("", [for i in range(63) : "u"])
+    # Four DNS labels: 63 + 63 + 63 + 61 characters and three dots.
+    db_host = join(".", [for n in [63, 63, 63, 61] : join("", [for i in range(n) : "h"])])
+    # "/" and ten 99-character segments joined by "/", plus "abc".
+    password_parameter_name = "/${join("/", [for s in range(10) : join("", [for i in range(99) : "p"])])}abc"
+  }
+
+  assert {
+    condition     = length(var.db_username) == 63 && length(var.db_host) == 253 && length(var.password_parameter_name) == 1003
+    error_message = "The inputs must sit at their variables' upper limits, or this run proves less than it claims."
+  }
+  assert {
+    condition     = length(aws_lambda_function.this[0].description) <= 256 && startswith(aws_lambda_function.this[0].description, "Rotates the PostgreSQL password of ${var.db_username}@")
+    error_message = "The function's description must fit Lambda's 256 characters (it is ${length(aws_lambda_function.this[0].description)})."
+  }
+  assert {
+    condition     = length(aws_cloudwatch_event_rule.this[0].description) <= 512 && startswith(aws_cloudwatch_event_rule.this[0].description, "Rotates the password in /ppp")
+    error_message = "The schedule rule's description must fit EventBridge's 512 characters (it is ${length(aws_cloudwatch_event_rule.this[0].description)})."
+  }
+}
+
+run "descriptions_name_what_is_rotated" {
+  command = plan
+
+  assert {
+    condition     = aws_lambda_function.this[0].description == "Rotates the PostgreSQL password of orders_app@orders.abc123.eu-west-1.rds.amazonaws.com stored in SSM /orders/prod/db/password"
+    error_message = "Names that fit must reach the function's description whole: ${aws_lambda_function.this[0].description}"
+  }
+  assert {
+    condition     = aws_cloudwatch_event_rule.this[0].description == "Rotates the password in /orders/prod/db/password on a schedule"
+    error_message = "Names that fit must reach the rule's description whole: ${aws_cloudwatch_event_rule.this[0].description}"
+  }
+}
+
 run "schedule_can_be_disabled" {
   command = plan
 
@@ -255,7 +295,11 @@ run "network" {
   command = apply
 
   assert {
-    condition     = aws_vpc_security_group_egress_rule.database_sg[0].referenced_security_group_id == "sg-0dddddddddddddddd" && aws_vpc_security_group_egress_rule.database_sg[0].from_port == 5432 && aws_vpc_security_group_egress_rule.database_sg[0].to_port == 5432
+    condition     = toset(keys(aws_vpc_security_group_egress_rule.this)) == toset(["database", "https-0.0.0.0/0"]) && alltrue([for r in aws_vpc_security_group_egress_rule.this : r.security_group_id == aws_security_group.this[0].id && r.ip_protocol == "tcp"])
+    error_message = "The function's group has exactly two egress rules (TCP): the database and HTTPS."
+  }
+  assert {
+    condition     = aws_vpc_security_group_egress_rule.this["database"].referenced_security_group_id == "sg-0dddddddddddddddd" && aws_vpc_security_group_egress_rule.this["database"].from_port == 5432 && aws_vpc_security_group_egress_rule.this["database"].to_port == 5432
     error_message = "Egress to the database security group on the database port."
   }
   assert {
@@ -263,7 +307,7 @@ run "network" {
     error_message = "create_db_ingress_rule admits the function on the database's security group."
   }
   assert {
-    condition     = [for r in aws_vpc_security_group_egress_rule.https : r.from_port] == [443]
+    condition     = [for k, r in aws_vpc_security_group_egress_rule.this : [r.from_port, r.to_port, r.cidr_ipv4] if startswith(k, "https-")] == [[443, 443, "0.0.0.0/0"]]
     error_message = "HTTPS egress for the AWS APIs."
   }
   assert {
@@ -290,7 +334,7 @@ run "vpc_endpoints_without_nat" {
     error_message = "Endpoints must be interface endpoints with private DNS, so the SDK's default host names resolve to them."
   }
   assert {
-    condition     = length(aws_vpc_security_group_egress_rule.https) == 0 && aws_vpc_security_group_egress_rule.endpoints[0].referenced_security_group_id == aws_security_group.endpoints[0].id
+    condition     = toset(keys(aws_vpc_security_group_egress_rule.this)) == toset(["database", "endpoints"]) && aws_vpc_security_group_egress_rule.this["endpoints"].referenced_security_group_id == aws_security_group.endpoints[0].id && aws_vpc_security_group_egress_rule.this["endpoints"].from_port == 443
     error_message = "Without CIDR egress, HTTPS goes only to the endpoints."
   }
   assert {
@@ -346,11 +390,17 @@ run "create_false_creates_nothing" {
 
   variables {
     create = false
+    # Switches that would add resources must not reach a group that does not exist.
+    create_vpc_endpoints = true
   }
 
   assert {
     condition     = length(aws_lambda_function.this) == 0 && length(aws_iam_role.this) == 0 && length(aws_security_group.this) == 0 && length(aws_cloudwatch_event_rule.this) == 0 && length(aws_cloudwatch_log_group.this) == 0
     error_message = "create = false must create nothing."
+  }
+  assert {
+    condition     = length(aws_vpc_security_group_egress_rule.this) == 0 && length(aws_vpc_endpoint.this) == 0 && length(aws_security_group.endpoints) == 0
+    error_message = "create = false must create no network rule or endpoint either."
   }
   assert {
     condition     = output.function_arn == null && output.manual_rotation_command == null

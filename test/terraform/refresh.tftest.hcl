@@ -154,11 +154,11 @@ run "discovery_is_scoped_to_its_clusters" {
     error_message = "ListServices has no resource-level permission: \"*\" with an ecs:cluster condition on the discovery clusters."
   }
   assert {
-    condition = [for s in data.aws_iam_policy_document.refresh[0].statement : s if s.sid == "RefreshDiscoveredEcsServices"][0].resources == toset([
+    condition = [for s in data.aws_iam_policy_document.this[0].statement : s.resources if s.sid == "RefreshEcsServices"] == [toset([
       "arn:aws:ecs:eu-west-1:123456789012:service/orders/*",
       "arn:aws:ecs:eu-west-1:123456789012:service/payments/*",
-    ])
-    error_message = "Discovered services: any service of the discovery clusters, no other."
+    ])]
+    error_message = "Discovered services: any service of the discovery clusters, no other (no listed service)."
   }
   assert {
     condition = [for s in data.aws_iam_policy_document.refresh[0].statement : s if s.sid == "ReplaceEcsServiceTasks"][0].resources == toset([
@@ -168,8 +168,32 @@ run "discovery_is_scoped_to_its_clusters" {
     error_message = "stop-tasks in the discovery clusters."
   }
   assert {
-    condition     = length([for s in data.aws_iam_policy_document.this[0].statement : s if s.sid == "RefreshEcsServices"]) == 0
-    error_message = "No listed services, no per-service statement."
+    condition     = length([for s in data.aws_iam_policy_document.refresh[0].statement : s if contains(s.actions, "ecs:UpdateService")]) == 0
+    error_message = "UpdateService is granted in one statement only (iam.tf, RefreshEcsServices)."
+  }
+}
+
+run "listed_and_discovered_services_share_one_statement" {
+  command = apply
+
+  variables {
+    ecs_discovery_cluster_names = ["payments"]
+  }
+
+  assert {
+    condition = [for s in data.aws_iam_policy_document.this[0].statement : [s.actions, s.resources] if s.sid == "RefreshEcsServices"] == [[
+      toset(["ecs:UpdateService", "ecs:DescribeServices"]),
+      toset([
+        "arn:aws:ecs:eu-west-1:123456789012:service/orders/orders-api",
+        "arn:aws:ecs:eu-west-1:123456789012:service/orders/orders-worker",
+        "arn:aws:ecs:eu-west-1:123456789012:service/payments/*",
+      ]),
+    ]]
+    error_message = "UpdateService/DescribeServices: the listed services and every service of the discovery cluster, in one statement."
+  }
+  assert {
+    condition     = length([for s in data.aws_iam_policy_document.refresh[0].statement : s if contains(s.actions, "ecs:UpdateService") || contains(s.actions, "ecs:DescribeServices")]) == 0
+    error_message = "No second statement grants UpdateService or DescribeServices."
   }
 }
 

@@ -8,12 +8,12 @@ override_data {
 
 override_data {
   target = data.aws_region.current
-  values = { name = "eu-west-1" }
+  values = { id = "eu-west-1" }
 }
 
 override_data {
   target = data.aws_partition.current
-  values = { partition = "aws" }
+  values = { partition = "aws", dns_suffix = "amazonaws.com" }
 }
 
 # The mock returns random strings for computed JSON; tests read the statements, not the JSON.
