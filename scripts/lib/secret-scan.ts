@@ -1,7 +1,7 @@
 /**
  * Proof that a secret did not leak: searches text for every spelling a password takes on its
  * way through logs, URLs and JSON. Deliberately independent of lambda-src/errors.ts `redact()`,
- * so a bug there cannot hide itself here.
+ * so a bug there cannot hide itself here. The tests' scanner (test/support/leaks.ts) is this one.
  */
 
 export interface Leak {
@@ -11,7 +11,9 @@ export interface Leak {
   readonly where: string;
 }
 
-function spellings(secret: string): Record<string, string> {
+/** Each way `secret` can be written out, by name; spellings may coincide. */
+export function spellings(secret: string): Record<string, string> {
+  const json = JSON.stringify(secret);
   return {
     plain: secret,
     "URL-encoded": encodeURIComponent(secret),
@@ -19,7 +21,9 @@ function spellings(secret: string): Record<string, string> {
       /[!'()*]/g,
       (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
     ),
-    "JSON-escaped": JSON.stringify(secret).slice(1, -1),
+    "JSON-escaped": json.slice(1, -1),
+    // A JSON document carried in a JSON string, e.g. a pending record inside a log line.
+    "JSON-in-JSON-escaped": JSON.stringify(json).slice(3, -3),
   };
 }
 

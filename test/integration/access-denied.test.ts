@@ -2,27 +2,22 @@
  * A rotation role without the SSM permissions it needs, against a moto that enforces IAM:
  * the run names the denied action and the fix, and changes nothing.
  */
-import {
-  GetParameterCommand,
-  ParameterNotFound,
-  PutParameterCommand,
-  SSMClient,
-} from "@aws-sdk/client-ssm";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { startIamEnforcedMoto } from "../support/moto";
+import { putSecureString, readParameter } from "../support/ssm-parameters";
 import { expectRotationError, rotateExpectingFailure, setUp } from "./support/failures";
-import { captureOutput, type CapturedOutput } from "./support/output";
+import { useCapturedOutput } from "./support/output";
 import type { Scenario } from "./support/scenario";
 import { passwordChanges, type LogMark } from "./support/server-log";
 
 jest.setTimeout(60_000);
 
-let output: CapturedOutput;
-beforeEach(() => (output = captureOutput()));
-afterEach(() => output.restore());
+useCapturedOutput();
 
 describe("with SSM access denied by IAM", () => {
   const passwordName = "/rotation-test/iam/password";
   let emulator: Awaited<ReturnType<typeof startIamEnforcedMoto>>;
+  const clients = new Map<string, SSMClient>();
 
   beforeAll(async () => {
     emulator = await startIamEnforcedMoto({
@@ -50,24 +45,25 @@ describe("with SSM access denied by IAM", () => {
       },
     });
   });
-  afterAll(() => emulator?.stop());
+  afterAll(() => {
+    for (const client of clients.values()) client.destroy();
+    return emulator?.stop();
+  });
 
-  const ssmAs = (user: string) => {
+  /** The SSM client signed with `user`'s credentials; one per user. */
+  const ssmAs = (user: string): SSMClient => {
+    const cached = clients.get(user);
+    if (cached) return cached;
     const credentials = emulator.users[user];
     if (!credentials) throw new Error(`no IAM user ${user}`);
-    return new SSMClient({ endpoint: emulator.endpoint, credentials });
+    const client = new SSMClient({ endpoint: emulator.endpoint, credentials });
+    clients.set(user, client);
+    return client;
   };
 
   async function seedIamScenario() {
     const setup = await setUp({ services: 0, databaseUrl: false });
-    await ssmAs("seeder").send(
-      new PutParameterCommand({
-        Name: passwordName,
-        Value: setup.s.initialPassword,
-        Type: "SecureString",
-        Overwrite: true,
-      }),
-    );
+    await putSecureString(ssmAs("seeder"), passwordName, setup.s.initialPassword);
     return { ...setup, env: { ...setup.s.env, PASSWORD_PARAMETER: passwordName } };
   }
 
@@ -75,16 +71,12 @@ describe("with SSM access denied by IAM", () => {
     rotateExpectingFailure(env, { ssm: ssmAs(user) });
 
   async function expectNothingChangedInIamAccount(s: Scenario, mark: LogMark) {
-    expect(passwordChanges(s.h.readServerLog, s.role, mark)).toEqual([]);
+    expect(passwordChanges(s.h.readServerLog(mark), s.role)).toEqual([]);
     expect(await s.h.canLogin(s.role, s.initialPassword)).toBe(true);
     const seeder = ssmAs("seeder");
-    const stored = await seeder.send(
-      new GetParameterCommand({ Name: passwordName, WithDecryption: true }),
-    );
-    expect(stored.Parameter?.Value).toBe(s.initialPassword);
-    await expect(
-      seeder.send(new GetParameterCommand({ Name: `${passwordName}-pending` })),
-    ).rejects.toBeInstanceOf(ParameterNotFound);
+    expect((await readParameter(seeder, passwordName))?.value).toBe(s.initialPassword);
+    // readParameter answers undefined only for ParameterNotFound; any other error throws.
+    expect(await readParameter(seeder, `${passwordName}-pending`)).toBeUndefined();
   }
 
   test("a role that cannot read the password fails at read with the fix, nothing changed", async () => {

@@ -14,23 +14,20 @@ import {
   expectNoLockoutPerRole,
   putAdminCredentials,
   readPublished,
-  readStaged,
   twinState,
   type AlternatingScenario,
 } from "./support/alternating";
 import { lambdaContext } from "./support/context";
-import { crashRightAfter, killRightAfter, useBuiltBundle } from "./support/crash";
+import { crashRightAfter, killRightAfter } from "./support/crash";
 import { expectRotationError, rotateExpectingFailure } from "./support/failures";
-import { captureOutput, type CapturedOutput } from "./support/output";
-import { seedExpiredPending } from "./support/pending";
+import { useCapturedOutput } from "./support/output";
+import { readPending, seedExpiredPending } from "./support/pending";
 import { snapshot } from "./support/scenario";
 import { markServerLog, type LogMark } from "./support/server-log";
 
 jest.setTimeout(60_000);
 
-let output: CapturedOutput;
-beforeEach(() => (output = captureOutput()));
-afterEach(() => output.restore());
+useCapturedOutput();
 
 /** Run 2 after the crash finishes the rotation run 1 staged for the twin, and nothing more. */
 async function expectRecovered(s: AlternatingScenario, staged: string, mark: LogMark) {
@@ -48,7 +45,7 @@ async function expectRecovered(s: AlternatingScenario, staged: string, mark: Log
 describe.each(crashBoundaries())("a run that crashes right after %s", (boundary) => {
   test("leaves credentials that log in, and the next run completes with one change of the twin", async () => {
     const s = await createAlternatingScenario();
-    const mark = markServerLog(s.h.readServerLog);
+    const mark = markServerLog(s.h);
 
     await crashRightAfter(s.env, boundary);
 
@@ -63,17 +60,15 @@ describe.each(crashBoundaries())("a run that crashes right after %s", (boundary)
 });
 
 describe("a process running the built bundle, killed with SIGKILL", () => {
-  const bundle = useBuiltBundle();
-
   // After apply only the pending parameter names the twin; after publish-password the
   // password is the twin's while the username parameter still names the primary.
   test.each([{ killAfter: "apply" }, { killAfter: "publish-password" }] as const)(
     "right after $killAfter leaves credentials that log in; an in-process run recovers with one change",
     async ({ killAfter }) => {
       const s = await createAlternatingScenario();
-      const mark = markServerLog(s.h.readServerLog);
+      const mark = markServerLog(s.h);
 
-      await killRightAfter(bundle(), s.env, killAfter);
+      await killRightAfter(s.env, killAfter);
 
       const record = await expectNoLockoutPerRole(s);
       expect(record.stagedLogsIn).toBe(true);
@@ -100,7 +95,7 @@ test("at every step boundary of three rotations, the published or the staged cre
     },
   });
   for (let i = 0; i < 3; i += 1) {
-    const mark = markServerLog(s.h.readServerLog);
+    const mark = markServerLog(s.h);
     await handler({ action: "rotate" }, lambdaContext());
     const total = changesPerRole(s, mark);
     expect(total.primary + total.twin).toBe(1);
@@ -114,7 +109,7 @@ describe("recovery, per role", () => {
     const s = await createAlternatingScenario();
     await seedExpiredPending({ ...s, role: s.twin }, "Staged-but-never-applied-1");
     await putAdminCredentials(s, { password: "No-longer-valid-2" });
-    const mark = markServerLog(s.h.readServerLog);
+    const mark = markServerLog(s.h);
 
     const error = expectRotationError(
       await rotateExpectingFailure(s.env),
@@ -125,14 +120,14 @@ describe("recovery, per role", () => {
     expect(error.message).not.toContain("Staged-but-never-applied-1");
     expect(changesPerRole(s, mark)).toEqual({ primary: 0, twin: 0 });
     expect(await readPublished(s)).toEqual({ username: s.primary, password: s.initialPassword });
-    expect((await readStaged(s))?.password).toBe("Staged-but-never-applied-1");
+    expect((await readPending(s))?.password).toBe("Staged-but-never-applied-1");
     expect(await s.h.canLogin(s.primary, s.initialPassword)).toBe(true);
   });
 
   test("a pending parameter staged for a role this function does not rotate is refused", async () => {
     const s = await createAlternatingScenario();
     await seedExpiredPending({ ...s, role: "someone_else" }, "Staged-for-a-stranger-3");
-    const mark = markServerLog(s.h.readServerLog);
+    const mark = markServerLog(s.h);
 
     const error = expectRotationError(
       await rotateExpectingFailure(s.env),

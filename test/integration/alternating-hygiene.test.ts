@@ -5,18 +5,23 @@
  * errors it throws, or in the PostgreSQL server log.
  */
 import { createHandler } from "../../lambda-src/handler";
-import { putSecureString } from "./support/aws";
-import { createAlternatingScenario, readPublished, readStaged } from "./support/alternating";
+import {
+  createAlternatingScenario,
+  putAdminCredentials,
+  readPublished,
+} from "./support/alternating";
 import { lambdaContext } from "./support/context";
+import { crashingHandler, EXPIRED_LEASE } from "./support/crash";
 import { leaks } from "../support/leaks";
 import { captureOutput } from "./support/output";
+import { readPending } from "./support/pending";
 import { markServerLog } from "./support/server-log";
 
 jest.setTimeout(60_000);
 
 test("no password, administrative or rotated, reaches the logs, the errors or the server log", async () => {
   const s = await createAlternatingScenario();
-  const mark = markServerLog(s.h.readServerLog);
+  const mark = markServerLog(s.h);
   const secrets = new Map<string, string>([
     ["admin password", s.admin.password],
     ["initial password", s.initialPassword],
@@ -31,25 +36,15 @@ test("no password, administrative or rotated, reaches the logs, the errors or th
     }
 
     // A crash after apply, then the recovery.
-    const crashing = createHandler({
-      env: s.env,
-      hooks: {
-        afterStep: (step) => {
-          if (step === "apply") throw new Error("crash after apply");
-        },
-      },
-    });
-    await crashing({ action: "rotate" }, lambdaContext(0)).catch((e: Error) =>
+    const crashing = crashingHandler(s.env, "apply");
+    await crashing({ action: "rotate" }, lambdaContext(EXPIRED_LEASE)).catch((e: Error) =>
       errors.push(`${e.message}\n${e.stack ?? ""}`),
     );
-    secrets.set("staged by the crashed run", (await readStaged(s))?.password ?? "");
+    secrets.set("staged by the crashed run", (await readPending(s))?.password ?? "");
     await handler({ action: "rotate" }, lambdaContext());
 
     // Failures: wrong administrative credentials, then a dry run with them.
-    await putSecureString(
-      s.adminParameter,
-      JSON.stringify({ username: s.admin.username, password: "Wrong-admin-password-3" }),
-    );
+    await putAdminCredentials(s, { password: "Wrong-admin-password-3" });
     secrets.set("wrong admin password", "Wrong-admin-password-3");
     for (const action of ["rotate", "dry-run"]) {
       await handler({ action }, lambdaContext()).catch((e: Error) =>
@@ -64,7 +59,7 @@ test("no password, administrative or rotated, reaches the logs, the errors or th
   expect(output.text()).toContain("admin-credentials-rejected");
   expect(leaks(output.text(), secrets)).toEqual([]);
   expect(leaks(errors.join("\n"), secrets)).toEqual([]);
-  const serverLog = s.h.readServerLog().slice(mark);
+  const serverLog = s.h.readServerLog(mark);
   expect(serverLog).toMatch(/ALTER ROLE .* PASSWORD 'SCRAM-SHA-256\$/);
   expect(leaks(serverLog, secrets)).toEqual([]);
 });

@@ -5,7 +5,6 @@
  * either role creates belongs to the primary.
  */
 import { Client } from "pg";
-import { readFileSync } from "node:fs";
 import type { RotationError } from "../../lambda-src/errors";
 import { createHandler } from "../../lambda-src/handler";
 import { deleteParameter, putSecureString, readParameter } from "./support/aws";
@@ -24,15 +23,13 @@ import {
   expectRotationError,
   rotateExpectingFailure,
 } from "./support/failures";
-import { captureOutput, type CapturedOutput } from "./support/output";
+import { useCapturedOutput } from "./support/output";
 import { snapshot } from "./support/scenario";
 import { markServerLog } from "./support/server-log";
 
 jest.setTimeout(60_000);
 
-let output: CapturedOutput;
-beforeEach(() => (output = captureOutput()));
-afterEach(() => output.restore());
+useCapturedOutput();
 
 async function rotate(s: AlternatingScenario) {
   return createHandler({ env: s.env })({ action: "rotate" }, lambdaContext());
@@ -41,7 +38,7 @@ async function rotate(s: AlternatingScenario) {
 /** A rotation that must stop at read with `kind`, leaving SSM and both roles as they were. */
 async function expectRefusedAtRead(s: AlternatingScenario, kind: string): Promise<RotationError> {
   const before = await snapshot(s);
-  const mark = markServerLog(s.h.readServerLog);
+  const mark = markServerLog(s.h);
   const error = expectRotationError(await rotateExpectingFailure(s.env), kind, "read");
   await expectNothingChanged(s, before, mark);
   expect(changesPerRole(s, mark)).toEqual({ primary: 0, twin: 0 });
@@ -50,14 +47,7 @@ async function expectRefusedAtRead(s: AlternatingScenario, kind: string): Promis
 
 /** Logs in as `user` and returns who owns a table created in that session. */
 async function ownerOfTableCreatedBy(s: AlternatingScenario, user: string, password: string) {
-  const client = new Client({
-    host: s.h.host,
-    port: s.h.port,
-    database: s.h.database,
-    user,
-    password,
-    ssl: { ca: readFileSync(s.h.caFile, "utf8"), rejectUnauthorized: true },
-  });
+  const client = new Client(s.h.loginConfig(user, password));
   await client.connect();
   try {
     const table = `t_${user}`.slice(0, 60);
@@ -76,7 +66,7 @@ test("the first rotation creates the twin, changes only its password, publishes 
   const s = await createAlternatingScenario({ services: 1 });
   const before = await snapshot(s);
   expect(await twinState(s)).toBeUndefined();
-  const mark = markServerLog(s.h.readServerLog);
+  const mark = markServerLog(s.h);
 
   const result = await rotate(s);
 
@@ -98,7 +88,8 @@ test("the first rotation creates the twin, changes only its password, publishes 
   expect(after.password?.type).toBe("SecureString");
   expect(after.pending).toBeUndefined();
   expect((await readParameter(s.usernameParameter ?? ""))?.type).toBe("String");
-  expectDatabaseUrlFor(s, after.databaseUrl?.value ?? "", s.twin, published.password);
+  // DATABASE_URL carries the twin as its user.
+  expectDatabaseUrl({ ...s, role: s.twin }, after.databaseUrl?.value ?? "", published.password);
   const [service] = s.services;
   expect(after.deployments[service ?? ""]?.[0]).toBeDefined();
   expect(after.deployments[service ?? ""]?.[0]).not.toBe(before.deployments[service ?? ""]?.[0]);
@@ -110,7 +101,7 @@ test("consecutive rotations alternate between the roles, each changing only the 
   let previous = { username: s.primary, password: s.initialPassword };
 
   for (const expected of [s.twin, s.primary, s.twin]) {
-    const mark = markServerLog(s.h.readServerLog);
+    const mark = markServerLog(s.h);
     expect(await handler({ action: "rotate" }, lambdaContext())).toMatchObject({
       outcome: "rotated",
     });
@@ -143,7 +134,7 @@ test("without a username parameter, the published role is the one the password l
   const first = await readPublished(s);
   expect(first.username).toBe(s.twin);
 
-  const mark = markServerLog(s.h.readServerLog);
+  const mark = markServerLog(s.h);
   await handler({ action: "rotate" }, lambdaContext());
   const second = await readPublished(s);
   expect(second.username).toBe(s.primary);
@@ -172,7 +163,7 @@ test("a dry run finds the published role and checks the administrative login, ch
   const handler = createHandler({ env: s.env });
   await handler({ action: "rotate" }, lambdaContext());
   const before = await snapshot(s);
-  const mark = markServerLog(s.h.readServerLog);
+  const mark = markServerLog(s.h);
 
   const report = await handler({ action: "dry-run" }, lambdaContext());
 
@@ -230,7 +221,7 @@ describe("bad input and bad state stop the run with a clear error and change not
 
   test("the administrative role may not create roles: a clear error with the fix, the twin is not created and nothing is published", async () => {
     const s = await createAlternatingScenario({ adminCanCreateRoles: false });
-    const mark = markServerLog(s.h.readServerLog);
+    const mark = markServerLog(s.h);
 
     const error = expectRotationError(
       await rotateExpectingFailure(s.env),
@@ -272,7 +263,3 @@ describe("bad input and bad state stop the run with a clear error and change not
     expect(error.message).toContain(s.twin);
   });
 });
-
-function expectDatabaseUrlFor(s: AlternatingScenario, value: string, user: string, pw: string) {
-  expectDatabaseUrl({ ...s, role: user }, value, pw);
-}

@@ -6,6 +6,7 @@
 import { ConfigError } from "../../lambda-src/config";
 import { CredentialDriftError } from "../../lambda-src/errors";
 import { createHandler } from "../../lambda-src/handler";
+import { freePort } from "../support/free-port";
 import { putSecureString, readParameter } from "./support/aws";
 import {
   expectNothingChanged,
@@ -13,15 +14,12 @@ import {
   rotateExpectingFailure,
   setUp,
 } from "./support/failures";
-import { closedPort } from "./support/free-closed-port";
-import { captureOutput, type CapturedOutput } from "./support/output";
+import { useCapturedOutput } from "./support/output";
 import { snapshot, testPassword } from "./support/scenario";
 
 jest.setTimeout(60_000);
 
-let output: CapturedOutput;
-beforeEach(() => (output = captureOutput()));
-afterEach(() => output.restore());
+useCapturedOutput();
 
 test("an invalid configuration fails with ConfigError naming the variable, before touching SSM or the database", async () => {
   const { s, before, mark } = await setUp();
@@ -32,13 +30,13 @@ test("an invalid configuration fails with ConfigError naming the variable, befor
   expect(build).toThrow(/DB_PORT.*db_port/s);
   await expectNothingChanged(s, before, mark);
   // Not even a login attempt reached the server.
-  expect(s.h.readServerLog().slice(mark)).not.toContain(s.role);
+  expect(s.h.readServerLog(mark)).not.toContain(s.role);
 });
 
 test("an unreachable database fails at read with database-unreachable, nothing changed", async () => {
   const { s, before, mark } = await setUp();
 
-  const error = await rotateExpectingFailure({ ...s.env, DB_PORT: String(await closedPort()) });
+  const error = await rotateExpectingFailure({ ...s.env, DB_PORT: String(await freePort()) });
 
   const failure = expectRotationError(error, "database-unreachable", "read");
   expect(failure.message).toMatch(/ECONNREFUSED/);
@@ -69,7 +67,7 @@ test("a server certificate that does not match the host fails verify-full, nothi
   const failure = expectRotationError(error, "database-unreachable", "read");
   expect(failure.message).toMatch(/altnames|does not match|host ?name/i);
   await expectNothingChanged(s, before, mark);
-  expect(s.h.readServerLog().slice(mark)).not.toContain(`user=${s.role}`);
+  expect(s.h.readServerLog(mark)).not.toContain(`user=${s.role}`);
 });
 
 test("a server certificate from an untrusted CA fails verify-full, nothing changed", async () => {
@@ -80,7 +78,7 @@ test("a server certificate from an untrusted CA fails verify-full, nothing chang
   const failure = expectRotationError(error, "database-unreachable", "read");
   expect(failure.message).toMatch(/certificate/i);
   await expectNothingChanged(s, before, mark);
-  expect(s.h.readServerLog().slice(mark)).not.toContain(`user=${s.role}`);
+  expect(s.h.readServerLog(mark)).not.toContain(`user=${s.role}`);
 });
 
 test("a missing password parameter fails at read with parameter-missing, nothing created", async () => {

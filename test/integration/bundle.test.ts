@@ -1,8 +1,12 @@
 /**
- * The artifact users deploy: scripts/build.mjs's zip, unpacked and loaded by plain node (no
- * TypeScript, no node_modules next to it), rotates like the sources do.
+ * The artifact users deploy: scripts/build.mjs's zip (built by the global setup), unpacked
+ * and loaded by plain node (no TypeScript, no node_modules next to it), rotates like the
+ * sources do.
  */
-import { buildZipBytes, extractBundle, type ExtractedBundle } from "./support/bundle";
+import { readFileSync } from "node:fs";
+import { listZipEntries } from "../../scripts/lib/unzip";
+import { harness } from "../support/harness";
+import { freshRotationSteps } from "../support/steps";
 import { runHandlerInChild } from "./support/child";
 import { expectRotated } from "./support/expectations";
 import { createScenario, snapshot } from "./support/scenario";
@@ -10,27 +14,24 @@ import { markServerLog, passwordChanges } from "./support/server-log";
 
 jest.setTimeout(60_000);
 
-let bundle: ExtractedBundle;
-beforeAll(() => {
-  bundle = extractBundle(buildZipBytes());
-});
-afterAll(() => bundle?.remove());
+const bundle = harness().bundle;
 
 test("the zip holds exactly one file, index.js", () => {
-  expect(bundle.entryNames).toEqual(["index.js"]);
+  const entries = listZipEntries(readFileSync(bundle.zipPath));
+  expect(entries.map((entry) => entry.name)).toEqual(["index.js"]);
 });
 
 test("the bundle's exported handler rotates the password, publishes it and redeploys the services", async () => {
   const s = await createScenario({ services: 2 });
   const before = await snapshot(s);
-  const mark = markServerLog(s.h.readServerLog);
+  const mark = markServerLog(s.h);
 
-  const run = await runHandlerInChild({ moduleFile: bundle.indexFile, env: s.env });
+  const run = await runHandlerInChild({ moduleFile: bundle.indexPath, env: s.env });
 
   expect(run.outcome).toMatchObject({ ok: true, result: { outcome: "rotated" } });
   expect(run.exitCode).toBe(0);
   await expectRotated(s, s.initialPassword, before);
-  expect(passwordChanges(s.h.readServerLog, s.role, mark)).toHaveLength(1);
+  expect(passwordChanges(s.h.readServerLog(mark), s.role)).toHaveLength(1);
 
   // Its logs are Powertools JSON lines, each with the step and the outcome; a clean run
   // warns about nothing, and the refresh report names each service.
@@ -44,16 +45,9 @@ test("the bundle's exported handler rotates the password, publishes it and redep
     );
   }
   expect(stepLogs.filter((log) => log.level !== "INFO")).toEqual([]);
+  // The scenario publishes the password and DATABASE_URL, not a username.
   expect(stepLogs.map((log) => log.step)).toEqual(
-    expect.arrayContaining([
-      "read",
-      "stage",
-      "apply",
-      "verify",
-      "publish-password",
-      "refresh",
-      "finish",
-    ]),
+    expect.arrayContaining(freshRotationSteps(["publish-username"])),
   );
   const refreshLines = stepLogs
     .filter((log) => log.step === "refresh")
@@ -68,7 +62,7 @@ test("a bad configuration makes the bundle's handler fail with ConfigError, noth
   const before = await snapshot(s);
 
   const run = await runHandlerInChild({
-    moduleFile: bundle.indexFile,
+    moduleFile: bundle.indexPath,
     env: { ...s.env, DB_TLS_MODE: "disable" },
   });
 

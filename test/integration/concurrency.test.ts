@@ -9,16 +9,14 @@ import type { RotationResult } from "../../lambda-src/rotation";
 import { lambdaContext } from "./support/context";
 import { expectRotated } from "./support/expectations";
 import { deferred, holdResponse } from "./support/interleave";
-import { captureOutput, type CapturedOutput } from "./support/output";
-import { putSecureString } from "./support/aws";
+import { useCapturedOutput } from "./support/output";
+import { seedPending } from "./support/pending";
 import { createScenario, snapshot, testPassword } from "./support/scenario";
 import { markServerLog, passwordChanges } from "./support/server-log";
 
 jest.setTimeout(60_000);
 
-let output: CapturedOutput;
-beforeEach(() => (output = captureOutput()));
-afterEach(() => output.restore());
+useCapturedOutput();
 
 // Several rounds: a race that loses only sometimes must not pass by luck.
 test.each([1, 2, 3, 4, 5])(
@@ -26,7 +24,7 @@ test.each([1, 2, 3, 4, 5])(
   async () => {
     const s = await createScenario();
     const before = await snapshot(s);
-    const mark = markServerLog(s.h.readServerLog);
+    const mark = markServerLog(s.h);
     // Two Lambda containers: separate handlers, clients and connections.
     const [a, b] = [createHandler({ env: s.env }), createHandler({ env: s.env })];
 
@@ -41,7 +39,7 @@ test.each([1, 2, 3, 4, 5])(
     expect(results.map((r) => r.outcome).sort()).toEqual(["rotated", "skipped"]);
     const skipped = results.find((r) => r.outcome === "skipped");
     expect(skipped?.reason).toMatch(/rotation in progress/);
-    expect(passwordChanges(s.h.readServerLog, s.role, mark)).toHaveLength(1);
+    expect(passwordChanges(s.h.readServerLog(mark), s.role)).toHaveLength(1);
     await expectRotated(s, s.initialPassword, before);
   },
 );
@@ -49,7 +47,7 @@ test.each([1, 2, 3, 4, 5])(
 test("a run that read 'no pending' just before another run staged and applied is skipped, not failed as credential drift", async () => {
   const s = await createScenario();
   const before = await snapshot(s);
-  const mark = markServerLog(s.h.readServerLog);
+  const mark = markServerLog(s.h);
   const laterSawNoPending = deferred();
   const earlierApplied = deferred();
   const slowSsm = new SSMClient({});
@@ -80,7 +78,7 @@ test("a run that read 'no pending' just before another run staged and applied is
   expect(laterOutcome).toMatchObject({
     result: { outcome: "skipped", reason: expect.stringMatching(/rotation in progress/) },
   });
-  expect(passwordChanges(s.h.readServerLog, s.role, mark)).toHaveLength(1);
+  expect(passwordChanges(s.h.readServerLog(mark), s.role)).toHaveLength(1);
   await expectRotated(s, s.initialPassword, before);
 });
 
@@ -88,19 +86,14 @@ test("a run that finds another run's unexpired lease is skipped and changes noth
   const s = await createScenario();
   const now = Date.now();
   const holder = "the-invocation-still-running";
-  await putSecureString(
-    s.parameters.pending,
-    JSON.stringify({
-      version: 1,
-      password: testPassword(),
-      username: s.role,
-      stagedAt: new Date(now - 1_000).toISOString(),
-      leaseExpiresAt: new Date(now + 600_000).toISOString(),
-      invocationId: holder,
-    }),
+  await seedPending(
+    s,
+    testPassword(),
+    { invocationId: holder, deadline: now + 600_000 },
+    now - 1_000,
   );
   const before = await snapshot(s);
-  const mark = markServerLog(s.h.readServerLog);
+  const mark = markServerLog(s.h);
 
   const result = await createHandler({ env: s.env })({ action: "rotate" }, lambdaContext());
 
@@ -109,6 +102,6 @@ test("a run that finds another run's unexpired lease is skipped and changes noth
     new RegExp(`rotation in progress by ${holder}`),
   );
   expect(await snapshot(s)).toEqual(before);
-  expect(passwordChanges(s.h.readServerLog, s.role, mark)).toEqual([]);
+  expect(passwordChanges(s.h.readServerLog(mark), s.role)).toEqual([]);
   expect(await s.h.canLogin(s.role, s.initialPassword)).toBe(true);
 });

@@ -7,18 +7,16 @@
 import { createHandler } from "../../lambda-src/handler";
 import { crashBoundaries } from "../support/steps";
 import { lambdaContext } from "./support/context";
-import { crashRightAfter, killRightAfter, useBuiltBundle } from "./support/crash";
+import { crashRightAfter, killRightAfter } from "./support/crash";
 import { expectRotated } from "./support/expectations";
 import { expectNoLockout } from "./support/invariants";
-import { captureOutput, type CapturedOutput } from "./support/output";
+import { useCapturedOutput } from "./support/output";
 import { createScenario, snapshot, type Scenario } from "./support/scenario";
 import { markServerLog, passwordChanges } from "./support/server-log";
 
 jest.setTimeout(60_000);
 
-let output: CapturedOutput;
-beforeEach(() => (output = captureOutput()));
-afterEach(() => output.restore());
+useCapturedOutput();
 
 /** Run 2 after the crash must finish the rotation that run 1 staged, and nothing more. */
 async function expectRecovered(
@@ -31,7 +29,7 @@ async function expectRecovered(
   expect(result).toMatchObject({ outcome: "recovered" });
   const final = await expectRotated(s, s.initialPassword, before);
   expect(final).toBe(staged);
-  expect(passwordChanges(s.h.readServerLog, s.role, mark)).toHaveLength(1);
+  expect(passwordChanges(s.h.readServerLog(mark), s.role)).toHaveLength(1);
 }
 
 // The scenario publishes the password and DATABASE_URL, not a username.
@@ -41,14 +39,14 @@ describe.each(crashBoundaries(["publish-username"]))(
     test("leaves a password that logs in, and the next run completes with one change", async () => {
       const s = await createScenario();
       const before = await snapshot(s);
-      const mark = markServerLog(s.h.readServerLog);
+      const mark = markServerLog(s.h);
 
       await crashRightAfter(s.env, boundary);
 
       const record = await expectNoLockout(s);
       // The crash hit mid-rotation: the staged password is still on record for recovery.
       expect(record.staged).toBeDefined();
-      const changesSoFar = passwordChanges(s.h.readServerLog, s.role, mark).length;
+      const changesSoFar = passwordChanges(s.h.readServerLog(mark), s.role).length;
       expect(changesSoFar).toBe(boundary === "stage" ? 0 : 1);
 
       await expectRecovered(s, record.staged, before, mark);
@@ -57,8 +55,6 @@ describe.each(crashBoundaries(["publish-username"]))(
 );
 
 describe("a process running the built bundle, killed with SIGKILL", () => {
-  const bundle = useBuiltBundle();
-
   // After apply only the pending parameter has the new password; after publish-password both do.
   test.each([
     { killAfter: "apply", publishedIsStaged: false },
@@ -68,9 +64,9 @@ describe("a process running the built bundle, killed with SIGKILL", () => {
     async ({ killAfter, publishedIsStaged }) => {
       const s = await createScenario();
       const before = await snapshot(s);
-      const mark = markServerLog(s.h.readServerLog);
+      const mark = markServerLog(s.h);
 
-      await killRightAfter(bundle(), s.env, killAfter);
+      await killRightAfter(s.env, killAfter);
 
       const record = await expectNoLockout(s);
       expect(record.staged).toBeDefined();

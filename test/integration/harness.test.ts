@@ -14,7 +14,7 @@ const PASSWORD = "Harness-Test-Passw0rd-Zq7";
 const PROCESS_START_TIMEOUT_MS = 60_000;
 
 async function connect(config: ClientConfig): Promise<void> {
-  const client = new Client({ database: "postgres", connectionTimeoutMillis: 10_000, ...config });
+  const client = new Client({ connectionTimeoutMillis: 10_000, ...config });
   try {
     await client.connect();
     await client.query("SELECT 1");
@@ -26,7 +26,6 @@ async function connect(config: ClientConfig): Promise<void> {
 describe("the throwaway PostgreSQL cluster", () => {
   const h = harness();
   const role = uniqueName("harness_role");
-  const verifyFull = (ca: string) => ({ ca: readFileSync(ca, "utf8"), rejectUnauthorized: true });
 
   beforeAll(async () => {
     await h.createLoginRole(role, PASSWORD);
@@ -49,23 +48,15 @@ describe("the throwaway PostgreSQL cluster", () => {
   });
 
   it("fails host-name verification for a name not in the certificate", async () => {
-    const config = {
-      host: h.mismatchedHost,
-      port: h.port,
-      user: role,
-      password: PASSWORD,
-      ssl: verifyFull(h.caFile),
-    };
+    const config = { ...h.loginConfig(role, PASSWORD), host: h.mismatchedHost };
     await expect(connect(config)).rejects.toMatchObject({ code: "ERR_TLS_CERT_ALTNAME_INVALID" });
   });
 
   it("rejects a server certificate from an untrusted CA", async () => {
+    const otherCa = readFileSync(h.otherCaFile, "utf8");
     const config = {
-      host: h.host,
-      port: h.port,
-      user: role,
-      password: PASSWORD,
-      ssl: verifyFull(h.otherCaFile),
+      ...h.loginConfig(role, PASSWORD),
+      ssl: { ca: otherCa, rejectUnauthorized: true },
     };
     await expect(connect(config)).rejects.toMatchObject({
       code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
@@ -73,7 +64,7 @@ describe("the throwaway PostgreSQL cluster", () => {
   });
 
   it("refuses plaintext TCP connections", async () => {
-    const config = { host: h.host, port: h.port, user: role, password: PASSWORD, ssl: false };
+    const config = { ...h.loginConfig(role, PASSWORD), ssl: false };
     await expect(connect(config)).rejects.toMatchObject({
       code: "28000",
       message: expect.stringMatching(/no encryption/),

@@ -5,31 +5,22 @@
  * instead shows the ALTER ROLE carrying a SCRAM-SHA-256 verifier.
  */
 import { createHandler } from "../../lambda-src/handler";
-import { buildZipBytes, extractBundle, type ExtractedBundle } from "./support/bundle";
+import type { StepName } from "../../lambda-src/steps";
+import { leaks } from "../support/leaks";
 import { putSecureString, readParameter } from "./support/aws";
 import { runHandlerInChild } from "./support/child";
 import { lambdaContext } from "./support/context";
-import { leaks } from "../support/leaks";
+import { crashingHandler, EXPIRED_LEASE } from "./support/crash";
 import { captureOutput } from "./support/output";
 import { readPending, seedExpiredPending } from "./support/pending";
 import { createScenario, testPassword, type Scenario } from "./support/scenario";
 
 jest.setTimeout(90_000);
 
-let bundle: ExtractedBundle;
-beforeAll(() => {
-  bundle = extractBundle(buildZipBytes());
-});
-afterAll(() => bundle?.remove());
-
 function errorText(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const fields = Object.fromEntries(Object.entries(error));
   return `${error.name}: ${error.message}\n${error.stack ?? ""}\n${JSON.stringify(fields)}`;
-}
-
-class SimulatedCrash extends Error {
-  override readonly name = "SimulatedCrash";
 }
 
 test("no password appears in logs, errors or the server log; the server sees only SCRAM verifiers", async () => {
@@ -43,18 +34,13 @@ test("no password appears in logs, errors or the server log; the server sees onl
   /** One in-process invocation; its output and any error it throws are kept for the checks. */
   async function invoke(
     env: NodeJS.ProcessEnv,
-    options: { crashAfter?: string; remainingMs?: number } = {},
+    options: { crashAfter?: StepName; remainingMs?: number } = {},
   ): Promise<void> {
     const output = captureOutput();
     try {
-      const handler = createHandler({
-        env,
-        hooks: {
-          afterStep: (step) => {
-            if (step === options.crashAfter) throw new SimulatedCrash(`crash after ${step}`);
-          },
-        },
-      });
+      const handler = options.crashAfter
+        ? crashingHandler(env, options.crashAfter)
+        : createHandler({ env });
       await handler({ action: "rotate" }, lambdaContext(options.remainingMs));
     } catch (error) {
       errors.push(errorText(error));
@@ -70,21 +56,21 @@ test("no password appears in logs, errors or the server log; the server sees onl
   secrets.set("password after rotation 1", await currentPassword());
 
   // A crash after apply, then the recovery.
-  await invoke(s.env, { crashAfter: "apply", remainingMs: 0 });
+  await invoke(s.env, { crashAfter: "apply", remainingMs: EXPIRED_LEASE });
   secrets.set("password staged by the crashed run", (await readPending(s))?.password ?? "");
   await invoke(s.env);
   secrets.set("password after recovery 1", await currentPassword());
 
   // The built bundle in its own process: killed after publishing the password, then recovered.
   const killed = await runHandlerInChild({
-    moduleFile: bundle.indexFile,
+    moduleFile: s.h.bundle.indexPath,
     env: s.env,
     killAfter: "publish-password",
-    remainingMs: 0,
+    remainingMs: EXPIRED_LEASE,
   });
   expect(killed.signal).toBe("SIGKILL");
   secrets.set("password staged by the killed process", (await readPending(s))?.password ?? "");
-  const recovered = await runHandlerInChild({ moduleFile: bundle.indexFile, env: s.env });
+  const recovered = await runHandlerInChild({ moduleFile: s.h.bundle.indexPath, env: s.env });
   expect(recovered.outcome).toMatchObject({ ok: true });
   const childLogs = [killed.stdout, killed.stderr, recovered.stdout, recovered.stderr].join("\n");
   secrets.set("password after recovery 2", await currentPassword());

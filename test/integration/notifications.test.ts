@@ -15,13 +15,11 @@ import type { RotationResult } from "../../lambda-src/rotation";
 import { harness } from "../support/harness";
 import { expectNoSecret } from "../support/leaks";
 import { lambdaContext } from "./support/context";
-import { captureOutput, type CapturedOutput } from "./support/output";
+import { useCapturedOutput } from "./support/output";
 import { motoState } from "./support/ecs-emulator";
 import { createScenario, snapshot, type Scenario } from "./support/scenario";
 
-let output: CapturedOutput;
-beforeEach(() => (output = captureOutput()));
-afterEach(() => output.restore());
+useCapturedOutput();
 
 interface Received {
   readonly sns: Array<{ subject: string; message: Record<string, unknown>; raw: string }>;

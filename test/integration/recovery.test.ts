@@ -8,16 +8,14 @@ import { createHandler } from "../../lambda-src/handler";
 import { lambdaContext } from "./support/context";
 import { expectRotated } from "./support/expectations";
 import { expectRotationError, rotateExpectingFailure } from "./support/failures";
-import { captureOutput, type CapturedOutput } from "./support/output";
+import { useCapturedOutput } from "./support/output";
 import { readPending, seedExpiredPending } from "./support/pending";
 import { createScenario, snapshot, testPassword } from "./support/scenario";
 import { markServerLog, passwordChanges } from "./support/server-log";
 
 jest.setTimeout(60_000);
 
-let output: CapturedOutput;
-beforeEach(() => (output = captureOutput()));
-afterEach(() => output.restore());
+useCapturedOutput();
 
 describe("a pending parameter left by a run whose lease expired", () => {
   test("whose password logs in: the run publishes it without changing the password again", async () => {
@@ -27,13 +25,13 @@ describe("a pending parameter left by a run whose lease expired", () => {
     const staged = testPassword();
     await s.h.createLoginRole(s.role, staged);
     await seedExpiredPending(s, staged);
-    const mark = markServerLog(s.h.readServerLog);
+    const mark = markServerLog(s.h);
 
     const result = await createHandler({ env: s.env })({ action: "rotate" }, lambdaContext());
 
     expect(result).toMatchObject({ outcome: "recovered" });
     expect(await expectRotated(s, s.initialPassword, before)).toBe(staged);
-    expect(passwordChanges(s.h.readServerLog, s.role, mark)).toEqual([]);
+    expect(passwordChanges(s.h.readServerLog(mark), s.role)).toEqual([]);
   });
 
   test("whose password does not log in: the run applies it, exactly one change", async () => {
@@ -42,13 +40,13 @@ describe("a pending parameter left by a run whose lease expired", () => {
     // The crashed run died before its ALTER ROLE committed.
     const staged = testPassword();
     await seedExpiredPending(s, staged);
-    const mark = markServerLog(s.h.readServerLog);
+    const mark = markServerLog(s.h);
 
     const result = await createHandler({ env: s.env })({ action: "rotate" }, lambdaContext());
 
     expect(result).toMatchObject({ outcome: "recovered" });
     expect(await expectRotated(s, s.initialPassword, before)).toBe(staged);
-    expect(passwordChanges(s.h.readServerLog, s.role, mark)).toHaveLength(1);
+    expect(passwordChanges(s.h.readServerLog(mark), s.role)).toHaveLength(1);
   });
 
   test("when neither password logs in: CredentialDriftError, no password change, both kept", async () => {
@@ -59,7 +57,7 @@ describe("a pending parameter left by a run whose lease expired", () => {
     const outsider = testPassword();
     await s.h.createLoginRole(s.role, outsider);
     const before = await snapshot(s);
-    const mark = markServerLog(s.h.readServerLog);
+    const mark = markServerLog(s.h);
 
     const error = await rotateExpectingFailure(s.env);
 
@@ -67,7 +65,7 @@ describe("a pending parameter left by a run whose lease expired", () => {
     expect(failure).toBeInstanceOf(CredentialDriftError);
     expect(failure.message).toContain(s.parameters.password);
     expect(failure.message).toContain(s.parameters.pending);
-    expect(passwordChanges(s.h.readServerLog, s.role, mark)).toEqual([]);
+    expect(passwordChanges(s.h.readServerLog(mark), s.role)).toEqual([]);
     expect(await s.h.canLogin(s.role, outsider)).toBe(true);
     const after = await snapshot(s);
     expect(after.password).toEqual(before.password);

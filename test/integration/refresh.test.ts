@@ -12,7 +12,7 @@ import { createHandler } from "../../lambda-src/handler";
 import type { RotationResult } from "../../lambda-src/rotation";
 import { startLocalMoto, type AwsEmulator } from "../support/moto";
 import { lambdaContext } from "./support/context";
-import { captureOutput, type CapturedOutput } from "./support/output";
+import { useCapturedOutput } from "./support/output";
 import {
   TaskScheduler,
   createCluster,
@@ -29,8 +29,7 @@ import { createScenario, snapshot, type Scenario } from "./support/scenario";
 let moto: AwsEmulator;
 let ecs: ECSClient;
 let scheduler: TaskScheduler | undefined;
-let output: CapturedOutput;
-beforeEach(() => (output = captureOutput()));
+const output = useCapturedOutput();
 
 beforeAll(async () => {
   moto = await startLocalMoto();
@@ -38,7 +37,6 @@ beforeAll(async () => {
   ecs = new ECSClient({ endpoint: moto.endpoint });
 });
 afterEach(async () => {
-  output.restore();
   await scheduler?.stop();
   scheduler = undefined;
 });
@@ -47,12 +45,11 @@ afterAll(async () => {
   await moto?.stop();
 });
 
-/** A rotation scenario whose ECS lives in this file's moto; `env` adds refresh settings. */
-async function scenario(env: Record<string, string>): Promise<{ s: Scenario; cluster: string }> {
-  const s = await createScenario({ services: 0, env });
-  const cluster = `${s.role}-cluster`;
-  await createCluster(ecs, cluster);
-  return { s, cluster };
+/** A rotation scenario whose ECS cluster (s.cluster) lives in this file's moto. */
+async function scenario(): Promise<Scenario> {
+  const s = await createScenario({ services: 0 });
+  await createCluster(ecs, s.cluster);
+  return s;
 }
 
 function handlerFor(s: Scenario, env: Record<string, string>) {
@@ -63,7 +60,8 @@ const byName = (result: Pick<RotationResult, "services">) =>
   Object.fromEntries(result.services.map((r) => [r.service, r]));
 
 test("a rotation refreshes ECS services (rolling) and CODE_DEPLOY services (stop-tasks), each verified", async () => {
-  const { s, cluster } = await scenario({});
+  const s = await scenario();
+  const { cluster } = s;
   const td = await registerTaskDefinition(ecs, `${cluster}-app`, [
     { name: "DB_PASSWORD", valueFrom: s.parameters.password },
   ]);
@@ -146,7 +144,8 @@ test("a rotation refreshes ECS services (rolling) and CODE_DEPLOY services (stop
 });
 
 test("discovery refreshes exactly the services whose task definition reads a rotated parameter, by name or ARN", async () => {
-  const { s, cluster } = await scenario({});
+  const s = await scenario();
+  const { cluster } = s;
   const arn = `arn:aws:ssm:us-east-1:123456789012:parameter${s.parameters.password}`;
   const families = {
     byName: [{ name: "DB_PASSWORD", valueFrom: s.parameters.password }],
@@ -201,7 +200,8 @@ test("discovery refreshes exactly the services whose task definition reads a rot
 });
 
 test("a deployment that never completes and a task that is never replaced time out: the run fails after publishing, and stops no second task", async () => {
-  const { s, cluster } = await scenario({});
+  const s = await scenario();
+  const { cluster } = s;
   const td = await registerTaskDefinition(ecs, `${cluster}-app`, []);
   // desiredCount 2 with one running: moto keeps this rollout IN_PROGRESS forever.
   await createService(ecs, cluster, { name: "slow", taskDefinition: td, desiredCount: 2 });
@@ -251,7 +251,8 @@ test("a deployment that never completes and a task that is never replaced time o
 });
 
 test("the wait ends before the Lambda's own timeout, leaving a margin to finish and report", async () => {
-  const { s, cluster } = await scenario({});
+  const s = await scenario();
+  const { cluster } = s;
   const td = await registerTaskDefinition(ecs, `${cluster}-app`, []);
   await createService(ecs, cluster, { name: "slow", taskDefinition: td, desiredCount: 2 });
 
@@ -271,7 +272,8 @@ test("the wait ends before the Lambda's own timeout, leaving a margin to finish 
 });
 
 test("dry run: reports the plan from moto and changes nothing", async () => {
-  const { s, cluster } = await scenario({});
+  const s = await scenario();
+  const { cluster } = s;
   const td = await registerTaskDefinition(ecs, `${cluster}-app`, [
     { name: "DB_PASSWORD", valueFrom: s.parameters.password },
   ]);

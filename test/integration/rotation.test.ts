@@ -6,8 +6,10 @@ import { RotationError } from "../../lambda-src/errors";
 import { createHandler } from "../../lambda-src/handler";
 import { keyIdOf, readParameter } from "./support/aws";
 import { lambdaContext } from "./support/context";
+import { crashingHandler, EXPIRED_LEASE, SimulatedCrash } from "./support/crash";
 import { expectDatabaseUrl, expectRotated } from "./support/expectations";
-import { captureOutput, type CapturedOutput } from "./support/output";
+import { rotateExpectingFailure } from "./support/failures";
+import { useCapturedOutput } from "./support/output";
 import { createScenario, snapshot } from "./support/scenario";
 import { markServerLog, passwordChanges } from "./support/server-log";
 
@@ -17,9 +19,7 @@ const ONLY_URL_SPECIAL_PUNCTUATION = "!\"$'()*+,-./:;<=>@[\\]^_`{|}~ ";
 
 jest.setTimeout(60_000);
 
-let output: CapturedOutput;
-beforeEach(() => (output = captureOutput()));
-afterEach(() => output.restore());
+useCapturedOutput();
 
 test("a rotation changes the role's password, publishes it as SecureString, deletes pending and redeploys every service", async () => {
   const s = await createScenario({
@@ -28,14 +28,14 @@ test("a rotation changes the role's password, publishes it as SecureString, dele
   });
   const before = await snapshot(s);
   expect(await s.h.canLogin(s.role, s.initialPassword)).toBe(true);
-  const mark = markServerLog(s.h.readServerLog);
+  const mark = markServerLog(s.h);
 
   const result = await createHandler({ env: s.env })({ action: "rotate" }, lambdaContext());
 
   expect(result).toMatchObject({ outcome: "rotated" });
   const next = await expectRotated(s, s.initialPassword, before);
   expect(next).toMatch(/[#%&?]/);
-  expect(passwordChanges(s.h.readServerLog, s.role, mark)).toHaveLength(1);
+  expect(passwordChanges(s.h.readServerLog(mark), s.role)).toHaveLength(1);
   // The URL carries the password percent-encoded, never raw.
   const url = (await snapshot(s)).databaseUrl?.value ?? "";
   expect(url).not.toContain(next);
@@ -84,18 +84,11 @@ describe("KMS keys of the parameters", () => {
 
   test("without KMS_KEY_ID, every parameter keeps (or, for pending, takes) the password parameter's key", async () => {
     const s = await createScenario({ keyId: appKey });
-    const crashAfterStage = createHandler({
-      env: s.env,
-      hooks: {
-        afterStep: (step) => {
-          if (step === "stage")
-            throw new Error("stop after stage to look at the pending parameter");
-        },
-      },
-    });
-    await expect(crashAfterStage({ action: "rotate" }, lambdaContext(0))).rejects.toThrow(
-      /stop after stage/,
-    );
+    // Stopped right after stage, to look at the pending parameter.
+    const crashAfterStage = crashingHandler(s.env, "stage");
+    await expect(
+      crashAfterStage({ action: "rotate" }, lambdaContext(EXPIRED_LEASE)),
+    ).rejects.toThrow(SimulatedCrash);
     expect(await keyIdOf(s.parameters.pending)).toBe(appKey);
 
     await createHandler({ env: s.env })({ action: "rotate" }, lambdaContext());
@@ -121,11 +114,10 @@ test("an ECS service that does not exist fails the run after the password is rot
   const before = await snapshot(s);
   const missing = `${s.cluster}-no-such-service`;
 
-  const run = createHandler({ env: { ...s.env, ECS_SERVICES: `${s.services[0]},${missing}` } });
-  const error = await run({ action: "rotate" }, lambdaContext()).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+  const error = await rotateExpectingFailure({
+    ...s.env,
+    ECS_SERVICES: `${s.services[0]},${missing}`,
+  });
 
   expect(error).toBeInstanceOf(RotationError);
   expect(error).toMatchObject({ kind: "refresh-failed", step: "refresh" });

@@ -498,6 +498,3 @@ function page<K extends string>(
   if (end < items.length) result.nextToken = String(end);
   return result;
 }
-
-export const FAKE_REGION = REGION;
-export const FAKE_ACCOUNT = ACCOUNT;

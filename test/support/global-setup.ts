@@ -1,14 +1,15 @@
 /**
- * Jest global setup of the integration project: one PostgreSQL cluster and one AWS emulator
- * per run, shared by every worker. Workers inherit process.env as set here; they find the
- * cluster through the JSON file named by ROTATION_TEST_HARNESS (see harness.ts).
+ * Jest global setup of the integration project: one PostgreSQL cluster, one AWS emulator and
+ * one build of the Lambda bundle per run, shared by every worker. Workers inherit process.env
+ * as set here; they find the rest through the JSON file named by ROTATION_TEST_HARNESS (see
+ * harness.ts).
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { buildBundle } from "./bundle";
 import { HARNESS_ENV, type HarnessFile } from "./harness-file";
 import { startMoto, type AwsEmulator } from "./moto";
-import { clusterInfo } from "./pg-cluster-client";
 import { startPostgres, type PgCluster } from "./postgres";
 
 /** What global-teardown.ts stops; jest runs both in the same process and global object. */
@@ -27,12 +28,18 @@ const REGION = "us-east-1";
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
   const userEndpoint = process.env.AWS_ENDPOINT_URL;
-  const postgres = await startPostgres();
+  const harnessDir = mkdtempSync(join(tmpdir(), "rotation-harness-"));
+  let bundle: HarnessFile["bundle"];
+  let postgres: PgCluster | undefined;
   let aws: AwsEmulator;
   try {
+    // First: sources that do not build fail the run before any server starts.
+    bundle = buildBundle(harnessDir);
+    postgres = await startPostgres();
     aws = await startMoto();
   } catch (error) {
-    await postgres.stop();
+    await postgres?.stop();
+    rmSync(harnessDir, { recursive: true, force: true });
     throw error;
   }
 
@@ -51,11 +58,12 @@ export default async function globalSetup(): Promise<void> {
     delete process.env.AWS_PROFILE;
   }
 
-  const harnessDir = mkdtempSync(join(tmpdir(), "rotation-harness-"));
   const harnessFile = join(harnessDir, "harness.json");
+  // JSON.stringify keeps the cluster's data (PgClusterInfo) and drops its methods.
   const description: HarnessFile = {
-    postgres: clusterInfo(postgres),
+    postgres,
     aws: { endpoint: aws.endpoint, region: REGION, external: aws.external },
+    bundle,
   };
   writeFileSync(harnessFile, JSON.stringify(description, null, 2));
   process.env[HARNESS_ENV] = harnessFile;

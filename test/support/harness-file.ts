@@ -3,6 +3,7 @@
  * by each worker process: plain JSON, found through the ROTATION_TEST_HARNESS variable.
  */
 import { readFileSync } from "node:fs";
+import type { BuiltBundle } from "./bundle";
 import type { PgClusterInfo } from "./pg-cluster-client";
 
 export const HARNESS_ENV = "ROTATION_TEST_HARNESS";
@@ -15,6 +16,8 @@ export interface HarnessFile {
     /** True when the endpoint is the user's AWS_ENDPOINT_URL (e.g. LocalStack), not our moto. */
     readonly external: boolean;
   };
+  /** dist/rotator.zip freshly built from the sources, and its extracted index.js. */
+  readonly bundle: BuiltBundle;
 }
 
 export class HarnessNotRunningError extends Error {

@@ -1,6 +1,7 @@
 /**
  * What an integration test uses: the shared PostgreSQL cluster (with its admin helpers
- * re-bound in this worker) and the AWS endpoint, plus unique names that keep tests apart.
+ * re-bound in this worker), the AWS endpoint and the built bundle, plus unique names that
+ * keep tests apart.
  */
 import { randomBytes } from "node:crypto";
 import { readHarnessFile, type HarnessFile } from "./harness-file";
@@ -8,6 +9,7 @@ import { pgClusterClient, type PgClusterClient, type PgClusterInfo } from "./pg-
 
 export interface Harness extends PgClusterInfo, PgClusterClient {
   readonly aws: HarnessFile["aws"];
+  readonly bundle: HarnessFile["bundle"];
 }
 
 let cached: Harness | undefined;
@@ -16,7 +18,12 @@ let cached: Harness | undefined;
 export function harness(): Harness {
   if (cached) return cached;
   const file = readHarnessFile();
-  cached = { ...file.postgres, ...pgClusterClient(file.postgres), aws: file.aws };
+  cached = {
+    ...file.postgres,
+    ...pgClusterClient(file.postgres),
+    aws: file.aws,
+    bundle: file.bundle,
+  };
   return cached;
 }
 

@@ -1,42 +1,16 @@
 /**
  * Looking for secrets in text the way an attacker reading logs, errors or notifications would:
- * in every spelling a password takes on its way through URLs and JSON. Written apart from
- * lambda-src/errors.ts's redaction, so that a bug there cannot hide itself here.
+ * in every spelling a password takes on its way through URLs and JSON. The spellings and the
+ * search are the demo's (scripts/lib/secret-scan.ts), written apart from lambda-src/errors.ts's
+ * redaction, so that a bug there cannot hide itself here.
  */
-
-/** RFC 3986 encoding: encodeURIComponent plus the sub-delimiters it leaves alone. */
-function strictUriEncode(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
-
-/** Plain, URL-encoded (both flavours), inside a JSON string, and inside JSON inside JSON. */
-export function spellings(secret: string): string[] {
-  const json = JSON.stringify(secret).slice(1, -1);
-  return [
-    ...new Set([
-      secret,
-      encodeURIComponent(secret),
-      strictUriEncode(secret),
-      json,
-      JSON.stringify(JSON.stringify(secret)).slice(1, -1),
-    ]),
-  ];
-}
+import { findLeaks } from "../../scripts/lib/secret-scan";
 
 /** Where each secret shows up in `text`, as "<which secret> (<spelling>)"; empty is clean. */
 export function leaks(text: string, secrets: ReadonlyMap<string, string>): string[] {
-  const found: string[] = [];
-  for (const [label, secret] of secrets) {
-    for (const spelling of spellings(secret)) {
-      if (text.includes(spelling)) {
-        found.push(`${label} (${spelling === secret ? "plain" : "encoded"})`);
-      }
-    }
-  }
-  return found;
+  return findLeaks(text, "text", Object.fromEntries(secrets)).map(
+    (leak) => `${leak.secret} (${leak.spelling})`,
+  );
 }
 
 /** Expects none of `secrets` (unset ones skipped) in `text`, in any spelling. */

@@ -2,8 +2,14 @@
  * What tests do to the throwaway cluster, given only its serialisable description: so the
  * jest global setup can start the cluster once and each worker process re-binds these.
  */
-import { readFileSync } from "node:fs";
-import { Client, escapeIdentifier, escapeLiteral, type QueryResultRow } from "pg";
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import {
+  Client,
+  escapeIdentifier,
+  escapeLiteral,
+  type ClientConfig,
+  type QueryResultRow,
+} from "pg";
 import { scramSha256Verifier } from "../../lambda-src/db/scram";
 
 /** Everything a process needs to reach the cluster; plain JSON, no secrets (admin uses socket trust). */
@@ -25,21 +31,6 @@ export interface PgClusterInfo {
   readonly socketDir: string;
 }
 
-/** The JSON part of a running cluster (no methods), for processes that only need to reach it. */
-export function clusterInfo(cluster: PgClusterInfo): PgClusterInfo {
-  return {
-    host: cluster.host,
-    mismatchedHost: cluster.mismatchedHost,
-    port: cluster.port,
-    database: cluster.database,
-    caFile: cluster.caFile,
-    otherCaFile: cluster.otherCaFile,
-    serverLogFile: cluster.serverLogFile,
-    dataDir: cluster.dataDir,
-    socketDir: cluster.socketDir,
-  };
-}
-
 export interface PgClusterClient {
   /** Runs SQL as the superuser over the unix socket; returns the rows. */
   admin<R extends QueryResultRow = QueryResultRow>(
@@ -51,20 +42,43 @@ export interface PgClusterClient {
    * never `password`, so the plaintext stays out of its statement log.
    */
   createLoginRole(name: string, password: string): Promise<void>;
+  /** How an application logs in as `user`: TCP to `host`, TLS verify-full against the CA. */
+  loginConfig(user: string, password: string): ClientConfig;
   /**
    * True if `user`/`password` logs in over verify-full TLS to `host`; false if the server
    * rejects the credentials. Anything else (TLS, network) throws: a broken harness must not
    * read as "password rejected".
    */
   canLogin(user: string, password: string): Promise<boolean>;
-  /** The server log so far. */
-  readServerLog(): string;
+  /** The server log from byte `fromByte` (a size markServerLog took) to its current end. */
+  readServerLog(fromByte?: number): string;
 }
 
 /** SQLSTATEs of a credential rejection: invalid_password, invalid_authorization_specification. */
 const AUTH_REJECTED = new Set(["28P01", "28000"]);
 
+/** Whether a connection failed because the server rejected the credentials. */
+export function isAuthRejected(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && AUTH_REJECTED.has(code);
+}
+
+/** The file's bytes from `fromByte` to its current end, as text. */
+function readFileFrom(file: string, fromByte: number): string {
+  const fd = openSync(file, "r");
+  try {
+    const bytes = Buffer.alloc(Math.max(0, fstatSync(fd).size - fromByte));
+    const read = readSync(fd, bytes, 0, bytes.length, fromByte);
+    return bytes.toString("utf8", 0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function pgClusterClient(info: PgClusterInfo): PgClusterClient {
+  // Read once per process: every login of every test verifies against the same CA.
+  let ca: string | undefined;
+
   async function admin<R extends QueryResultRow>(
     sql: string,
     params: readonly unknown[] = [],
@@ -93,23 +107,26 @@ export function pgClusterClient(info: PgClusterInfo): PgClusterClient {
     await admin(`${verb} ROLE ${role} WITH LOGIN PASSWORD ${verifier}`);
   }
 
-  async function canLogin(user: string, password: string): Promise<boolean> {
-    const client = new Client({
+  function loginConfig(user: string, password: string): ClientConfig {
+    ca ??= readFileSync(info.caFile, "utf8");
+    return {
       host: info.host,
       port: info.port,
       database: info.database,
       user,
       password,
-      ssl: { ca: readFileSync(info.caFile, "utf8"), rejectUnauthorized: true },
-      connectionTimeoutMillis: 10_000,
-    });
+      ssl: { ca, rejectUnauthorized: true },
+    };
+  }
+
+  async function canLogin(user: string, password: string): Promise<boolean> {
+    const client = new Client({ ...loginConfig(user, password), connectionTimeoutMillis: 10_000 });
     try {
       await client.connect();
       await client.query("SELECT 1");
       return true;
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (typeof code === "string" && AUTH_REJECTED.has(code)) return false;
+      if (isAuthRejected(error)) return false;
       throw error;
     } finally {
       await client.end().catch(() => undefined);
@@ -119,7 +136,8 @@ export function pgClusterClient(info: PgClusterInfo): PgClusterClient {
   return {
     admin,
     createLoginRole,
+    loginConfig,
     canLogin,
-    readServerLog: () => readFileSync(info.serverLogFile, "utf8"),
+    readServerLog: (fromByte = 0) => readFileFrom(info.serverLogFile, fromByte),
   };
 }

@@ -7,6 +7,7 @@
 import { escapeIdentifier } from "pg";
 import { uniqueName } from "../../support/harness";
 import { putSecureString, readParameter, ssm } from "./aws";
+import { readPending } from "./pending";
 import { createScenario, testPassword, type Scenario, type ScenarioOptions } from "./scenario";
 import { passwordChanges, type LogMark } from "./server-log";
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
@@ -93,23 +94,13 @@ export async function readPublished(s: AlternatingScenario): Promise<PublishedCr
   return { username: decodeURIComponent(url.username), password };
 }
 
-/** The role and password in the pending parameter, if one exists. */
-export async function readStaged(
-  s: Scenario,
-): Promise<{ readonly username: string; readonly password: string } | undefined> {
-  const text = (await readParameter(s.parameters.pending))?.value;
-  if (text === undefined) return undefined;
-  const record = JSON.parse(text) as { username: string; password: string };
-  return { username: record.username, password: record.password };
-}
-
 /**
  * DESIGN invariant 1 per role, at this instant: the published password logs in as the
  * published role, or the staged password logs in as the staged role.
  */
 export async function expectNoLockoutPerRole(s: AlternatingScenario) {
   const published = await readPublished(s);
-  const staged = await readStaged(s);
+  const staged = await readPending(s);
   const publishedLogsIn = await s.h.canLogin(published.username, published.password);
   const stagedLogsIn =
     staged !== undefined && (await s.h.canLogin(staged.username, staged.password));
@@ -141,9 +132,10 @@ export async function twinState(s: AlternatingScenario) {
 
 /** ALTER ROLE … PASSWORD statements per role since `mark`. */
 export function changesPerRole(s: AlternatingScenario, mark: LogMark) {
+  const log = s.h.readServerLog(mark);
   return {
-    primary: passwordChanges(s.h.readServerLog, s.primary, mark).length,
-    twin: passwordChanges(s.h.readServerLog, s.twin, mark).length,
+    primary: passwordChanges(log, s.primary).length,
+    twin: passwordChanges(log, s.twin).length,
   };
 }
 

@@ -9,14 +9,9 @@ import {
   ParameterNotFound,
   SSMClient,
 } from "@aws-sdk/client-ssm";
-import {
-  CreateClusterCommand,
-  CreateServiceCommand,
-  DescribeServicesCommand,
-  ECSClient,
-  RegisterTaskDefinitionCommand,
-} from "@aws-sdk/client-ecs";
+import { DescribeServicesCommand, ECSClient } from "@aws-sdk/client-ecs";
 import * as parameters from "../../support/ssm-parameters";
+import { createCluster, createService, registerTaskDefinition } from "./ecs-emulator";
 
 export type { StoredParameter } from "../../support/ssm-parameters";
 
@@ -61,27 +56,11 @@ export async function deleteParameter(name: string): Promise<void> {
   }
 }
 
-/** A cluster with one Fargate-style task definition and `services` services running it. */
+/** A cluster with one task definition (reading no secrets) and `services` services running it. */
 export async function seedEcs(cluster: string, services: readonly string[]): Promise<void> {
-  await ecs().send(new CreateClusterCommand({ clusterName: cluster }));
-  const { taskDefinition } = await ecs().send(
-    new RegisterTaskDefinitionCommand({
-      family: `${cluster}-app`,
-      containerDefinitions: [
-        { name: "app", image: "public.ecr.aws/nginx/nginx:stable", memory: 128 },
-      ],
-    }),
-  );
-  for (const service of services) {
-    await ecs().send(
-      new CreateServiceCommand({
-        cluster,
-        serviceName: service,
-        taskDefinition: taskDefinition?.taskDefinitionArn,
-        desiredCount: 1,
-      }),
-    );
-  }
+  await createCluster(ecs(), cluster);
+  const taskDefinition = await registerTaskDefinition(ecs(), `${cluster}-app`, []);
+  for (const name of services) await createService(ecs(), cluster, { name, taskDefinition });
 }
 
 /** Deployment ids per service, newest first as ECS reports them. */

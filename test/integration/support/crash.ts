@@ -1,32 +1,46 @@
 /**
- * The crash matrix's two ways to die, shared by the single-user and alternating-users fault
- * tests: in-process, a hook that throws right after a step; and a real process running the
- * built bundle, killed with SIGKILL right after a step. Each checks the run died where told,
- * with its lease already expired so that the next run recovers at once.
+ * The crash matrix's two ways to die, shared by the single-user and alternating-users tests:
+ * in-process, a hook that throws right after a step; and a real process running the built
+ * bundle, killed with SIGKILL right after a step. Each checks the run died where told, with
+ * its lease already expired so that the next run recovers at once.
  */
-import { createHandler } from "../../../lambda-src/handler";
+import { createHandler, type RotationHandler } from "../../../lambda-src/handler";
 import type { StepName } from "../../../lambda-src/steps";
-import { buildZipBytes, extractBundle, type ExtractedBundle } from "./bundle";
+import { harness } from "../../support/harness";
 import { runHandlerInChild } from "./child";
 import { lambdaContext } from "./context";
 
-class SimulatedCrash extends Error {}
+export class SimulatedCrash extends Error {
+  override readonly name = "SimulatedCrash";
+}
 
 /** A lease that has already ended: the Lambda that held it is past its timeout. */
-const EXPIRED_LEASE = 0;
+export const EXPIRED_LEASE = 0;
+
+/**
+ * The handler, except that it throws SimulatedCrash right after `step` finished;
+ * `observe` sees every step that finished, the crashing one included.
+ */
+export function crashingHandler(
+  env: NodeJS.ProcessEnv,
+  step: StepName,
+  observe: (finished: StepName) => void = () => undefined,
+): RotationHandler {
+  return createHandler({
+    env,
+    hooks: {
+      afterStep: (finished) => {
+        observe(finished);
+        if (finished === step) throw new SimulatedCrash(`crash after ${finished}`);
+      },
+    },
+  });
+}
 
 /** Runs one rotation through the handler that dies right after `boundary`. */
 export async function crashRightAfter(env: NodeJS.ProcessEnv, boundary: StepName): Promise<void> {
   const stepsSeen: StepName[] = [];
-  const crashing = createHandler({
-    env,
-    hooks: {
-      afterStep: (step) => {
-        stepsSeen.push(step);
-        if (step === boundary) throw new SimulatedCrash(`crash after ${step}`);
-      },
-    },
-  });
+  const crashing = crashingHandler(env, boundary, (step) => stepsSeen.push(step));
 
   await expect(crashing({ action: "rotate" }, lambdaContext(EXPIRED_LEASE))).rejects.toThrow(
     SimulatedCrash,
@@ -34,27 +48,10 @@ export async function crashRightAfter(env: NodeJS.ProcessEnv, boundary: StepName
   expect(stepsSeen.at(-1)).toBe(boundary);
 }
 
-/** The built bundle, extracted once for the calling describe block (or file). */
-export function useBuiltBundle(): () => ExtractedBundle {
-  let bundle: ExtractedBundle | undefined;
-  beforeAll(() => {
-    bundle = extractBundle(buildZipBytes());
-  });
-  afterAll(() => bundle?.remove());
-  return () => {
-    if (bundle === undefined) throw new Error("the bundle is extracted in beforeAll");
-    return bundle;
-  };
-}
-
-/** Runs the bundle in a child process, SIGKILLed right after `killAfter` finished. */
-export async function killRightAfter(
-  bundle: ExtractedBundle,
-  env: NodeJS.ProcessEnv,
-  killAfter: StepName,
-): Promise<void> {
+/** Runs the built bundle in a child process, SIGKILLed right after `killAfter` finished. */
+export async function killRightAfter(env: NodeJS.ProcessEnv, killAfter: StepName): Promise<void> {
   const killed = await runHandlerInChild({
-    moduleFile: bundle.indexFile,
+    moduleFile: harness().bundle.indexPath,
     env,
     killAfter,
     remainingMs: EXPIRED_LEASE,

@@ -18,7 +18,7 @@ import { markServerLog, passwordChanges, type LogMark } from "./server-log";
 export async function setUp(options: ScenarioOptions = {}) {
   const s = await createScenario(options);
   const before = await snapshot(s);
-  return { s, before, mark: markServerLog(s.h.readServerLog) };
+  return { s, before, mark: markServerLog(s.h) };
 }
 
 /** Runs one rotation that must fail; returns what it threw. */
@@ -37,7 +37,7 @@ export async function rotateExpectingFailure(
 
 export async function expectNothingChanged(s: Scenario, before: ScenarioState, mark: LogMark) {
   expect(await snapshot(s)).toEqual(before);
-  expect(passwordChanges(s.h.readServerLog, s.role, mark)).toEqual([]);
+  expect(passwordChanges(s.h.readServerLog(mark), s.role)).toEqual([]);
 }
 
 export function expectRotationError(error: unknown, kind: string, step: string): RotationError {

@@ -5,9 +5,9 @@
  * counts what happens. It reads SSM again only when the fleet "restarts" it, which the test
  * does when the rotation's refresh step runs: a rolling deployment, one task after another.
  */
-import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { Client } from "pg";
+import { Client, type ClientConfig } from "pg";
+import { isAuthRejected } from "../../support/pg-cluster-client";
 import { readParameter } from "./aws";
 import type { Scenario } from "./scenario";
 
@@ -30,9 +30,6 @@ interface Credentials {
   readonly username: string;
   readonly password: string;
 }
-
-/** SQLSTATEs of a credential rejection: invalid_password, invalid_authorization_specification. */
-const AUTH_REJECTED = new Set(["28P01", "28000"]);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -77,11 +74,7 @@ class SimulatedTask {
     if (credentials === undefined) throw new Error("task not launched");
     const generation = this.generation;
     const startedAt = performance.now();
-    const client = new Client({
-      ...this.fleet.connection,
-      user: credentials.username,
-      password: credentials.password,
-    });
+    const client = new Client(this.fleet.clientConfig(credentials));
     client.on("error", () => undefined);
     let outcome: AttemptOutcome = "ok";
     let detail: string | undefined;
@@ -90,8 +83,7 @@ class SimulatedTask {
       await client.connect();
       await client.query("SELECT 1");
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      outcome = typeof code === "string" && AUTH_REJECTED.has(code) ? "auth-failed" : "error";
+      outcome = isAuthRejected(error) ? "auth-failed" : "error";
       if (outcome === "error") detail = error instanceof Error ? error.message : String(error);
     } finally {
       endedAt = performance.now();
@@ -120,13 +112,6 @@ export interface FleetOptions {
 export class Fleet {
   readonly attempts: Attempt[] = [];
   readonly intervalMs: number;
-  readonly connection: {
-    host: string;
-    port: number;
-    database: string;
-    ssl: { ca: string; rejectUnauthorized: true };
-    connectionTimeoutMillis: number;
-  };
   private readonly tasks: SimulatedTask[];
   private readonly waiters = new Set<() => void>();
 
@@ -135,14 +120,13 @@ export class Fleet {
     private readonly options: FleetOptions,
   ) {
     this.intervalMs = options.intervalMs;
-    this.connection = {
-      host: s.h.host,
-      port: s.h.port,
-      database: s.h.database,
-      ssl: { ca: readFileSync(s.h.caFile, "utf8"), rejectUnauthorized: true },
-      connectionTimeoutMillis: 5000,
-    };
     this.tasks = Array.from({ length: options.tasks }, (_, i) => new SimulatedTask(i, this));
+  }
+
+  /** How a task connects, as the application would: TLS verify-full, SCRAM. */
+  clientConfig(credentials: Credentials): ClientConfig {
+    const { username, password } = credentials;
+    return { ...this.s.h.loginConfig(username, password), connectionTimeoutMillis: 5000 };
   }
 
   /** What a task reads at launch: the DATABASE_URL parameter, parsed. */
@@ -195,10 +179,6 @@ export class Fleet {
       await task.restart();
       await sleep(this.options.restartSpacingMs);
     }
-  }
-
-  generationOf(task: number): number {
-    return this.tasks[task]?.generation ?? 0;
   }
 }
 

@@ -3,6 +3,7 @@
  * parameter holds a password the database accepts.
  */
 import { readParameter } from "./aws";
+import { readPending } from "./pending";
 import type { Scenario } from "./scenario";
 
 export interface CredentialsOnRecord {
@@ -15,11 +16,7 @@ export interface CredentialsOnRecord {
 
 export async function credentialsOnRecord(s: Scenario): Promise<CredentialsOnRecord> {
   const published = (await readParameter(s.parameters.password))?.value;
-  const pendingText = (await readParameter(s.parameters.pending))?.value;
-  const staged =
-    pendingText === undefined
-      ? undefined
-      : (JSON.parse(pendingText) as { password: string }).password;
+  const staged = (await readPending(s))?.password;
   return {
     published,
     staged,

@@ -26,3 +26,18 @@ export function captureOutput(): CapturedOutput {
       streams.forEach((stream, i) => (stream.write = originals[i] as typeof stream.write)),
   };
 }
+
+/** Captures each test's output in the calling file (or describe block); `text()` reads it. */
+export function useCapturedOutput(): Pick<CapturedOutput, "text"> {
+  let current: CapturedOutput | undefined;
+  beforeEach(() => {
+    current = captureOutput();
+  });
+  afterEach(() => current?.restore());
+  return {
+    text: () => {
+      if (current === undefined) throw new Error("output is captured from beforeEach on");
+      return current.text();
+    },
+  };
+}

@@ -1,24 +1,34 @@
 /**
- * A pending parameter as an interrupted run leaves it, written by the test to set up a
- * recovery case directly. The shape is the engine's PendingRecord (lambda-src/pending.ts).
+ * A pending parameter as another run leaves it (one still running, or one that crashed),
+ * written by the test to set up a lease or recovery case directly, with the engine's own
+ * record builder (lambda-src/pending.ts).
  */
-import type { PendingRecord } from "../../../lambda-src/pending";
+import {
+  newPendingRecord,
+  serializePending,
+  type LeaseHolder,
+  type PendingRecord,
+} from "../../../lambda-src/pending";
 import { putSecureString, readParameter } from "./aws";
 import type { Scenario } from "./scenario";
 
-/** Seeds a pending parameter staging `password` whose lease ended a minute ago. */
-export async function seedExpiredPending(s: Scenario, password: string): Promise<PendingRecord> {
-  const now = Date.now();
-  const record: PendingRecord = {
-    version: 1,
-    password,
-    username: s.role,
-    stagedAt: new Date(now - 120_000).toISOString(),
-    leaseExpiresAt: new Date(now - 60_000).toISOString(),
-    invocationId: "a-crashed-invocation",
-  };
-  await putSecureString(s.parameters.pending, JSON.stringify(record));
+/** Seeds a pending parameter staging `password` for the scenario's role, held by `holder`. */
+export async function seedPending(
+  s: Scenario,
+  password: string,
+  holder: LeaseHolder,
+  stagedAt: number,
+): Promise<PendingRecord> {
+  const record = newPendingRecord(password, s.role, holder, stagedAt);
+  await putSecureString(s.parameters.pending, serializePending(record));
   return record;
+}
+
+/** Seeds a pending parameter staging `password` whose lease ended a minute ago. */
+export function seedExpiredPending(s: Scenario, password: string): Promise<PendingRecord> {
+  const now = Date.now();
+  const crashed = { invocationId: "a-crashed-invocation", deadline: now - 60_000 };
+  return seedPending(s, password, crashed, now - 120_000);
 }
 
 export async function readPending(s: Scenario): Promise<PendingRecord | undefined> {

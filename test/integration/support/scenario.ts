@@ -60,10 +60,9 @@ export async function createScenario(options: ScenarioOptions = {}): Promise<Sce
 
   await h.createLoginRole(role, initialPassword);
   await putSecureString(parameters.password, initialPassword, options.keyId);
-  const initialDatabaseUrl = parameters.databaseUrl
-    ? `postgresql://${encodeURIComponent(role)}:${encodeURIComponent(initialPassword)}@${h.host}:${h.port}/${h.database}`
-    : undefined;
-  if (parameters.databaseUrl && initialDatabaseUrl) {
+  let initialDatabaseUrl: string | undefined;
+  if (parameters.databaseUrl) {
+    initialDatabaseUrl = `postgresql://${encodeURIComponent(role)}:${encodeURIComponent(initialPassword)}@${h.host}:${h.port}/${h.database}`;
     await putSecureString(parameters.databaseUrl, initialDatabaseUrl, options.keyId);
   }
   if (services.length > 0) await seedEcs(cluster, services);

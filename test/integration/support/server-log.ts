@@ -3,26 +3,25 @@
  * role is how the tests prove "exactly one password change", independent of what the
  * rotation reports about itself.
  */
+import { statSync } from "node:fs";
+import type { PgClusterInfo } from "../../support/pg-cluster-client";
 
-/** A position in the server log; statements logged after it are "new". */
+/** A byte position in the server log; statements logged after it are "new". */
 export type LogMark = number;
 
-export function markServerLog(readServerLog: () => string): LogMark {
-  return readServerLog().length;
+/** Marks the log's current end; read what follows with `h.readServerLog(mark)`. */
+export function markServerLog(h: Pick<PgClusterInfo, "serverLogFile">): LogMark {
+  return statSync(h.serverLogFile).size;
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-/** The logged `ALTER ROLE <role> … PASSWORD …` statements since `mark`, in order. */
-export function passwordChanges(
-  readServerLog: () => string,
-  role: string,
-  mark: LogMark,
-): string[] {
+/** The `ALTER ROLE <role> … PASSWORD …` statements in `log`, in order. */
+export function passwordChanges(log: string, role: string): string[] {
   const name = `(?:"${escapeRegExp(role.replace(/"/g, '""'))}"|${escapeRegExp(role)})`;
   const statement = new RegExp(
     `statement: ALTER ROLE ${name}\\s+(?:WITH\\s+)?(?:LOGIN\\s+)?(?:ENCRYPTED\\s+)?PASSWORD\\s+[^\\n]*`,
     "gi",
   );
-  return readServerLog().slice(mark).match(statement) ?? [];
+  return log.match(statement) ?? [];
 }
