@@ -194,25 +194,27 @@ const KNOWN_MIRRORS = [
   join(homedir(), ".local", "share", "terraform", "plugins"),
 ];
 
+/** The mirror to use and the hashicorp/aws versions it holds (at least one). */
 function locateProviderMirror() {
   const fromEnv = process.env.TF_PROVIDER_MIRROR;
   if (fromEnv) {
-    if (awsProviderVersions(fromEnv).length === 0) {
+    const versions = awsProviderVersions(fromEnv);
+    if (versions.length === 0) {
       throw new SetupError(
         `TF_PROVIDER_MIRROR=${fromEnv} has no ${join("registry.terraform.io", "hashicorp", "aws", "<version>")} folder`,
       );
     }
-    return fromEnv;
+    return { mirror: fromEnv, versions };
   }
-  const found = KNOWN_MIRRORS.find((dir) => awsProviderVersions(dir).length > 0);
-  if (!found) {
-    throw new SetupError(
-      "the hashicorp/aws provider mirror is missing: no registry.terraform.io/hashicorp/aws/<version>/ under " +
-        `${KNOWN_MIRRORS.join(", ")}. Create one with \`terraform providers mirror <dir>\` on a machine ` +
-        "that reaches the registry, then set TF_PROVIDER_MIRROR=<dir>",
-    );
+  for (const mirror of KNOWN_MIRRORS) {
+    const versions = awsProviderVersions(mirror);
+    if (versions.length > 0) return { mirror, versions };
   }
-  return found;
+  throw new SetupError(
+    "the hashicorp/aws provider mirror is missing: no registry.terraform.io/hashicorp/aws/<version>/ under " +
+      `${KNOWN_MIRRORS.join(", ")}. Create one with \`terraform providers mirror <dir>\` on a machine ` +
+      "that reaches the registry, then set TF_PROVIDER_MIRROR=<dir>",
+  );
 }
 
 /** HCL string literal: JSON escaping is a valid subset of HCL's for paths. */
@@ -251,8 +253,7 @@ function main() {
 
   const terraformBin = locateTerraform();
   const version = terraformVersion(terraformBin);
-  const providerMirror = locateProviderMirror();
-  const versions = awsProviderVersions(providerMirror);
+  const { mirror: providerMirror, versions } = locateProviderMirror();
   const { cliConfigFile, pluginCacheDir } = writeTerraformCliConfig(providerMirror);
   log(
     `terraform ${version} at ${terraformBin}; aws provider ${versions.join(", ")} from ${providerMirror}`,

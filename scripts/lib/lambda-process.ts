@@ -40,6 +40,12 @@ type RunnerLine =
   | { [MARKER]: "result"; id: number; ok: false; ms: number; error: SerializedError }
   | { [MARKER]: "usage"; maxRssKb: number };
 
+/** The one caller waiting for the runner's next line. */
+interface Waiter {
+  answer(line: RunnerLine): void;
+  crashed(how: string): void;
+}
+
 export class LambdaProcessError extends Error {
   override readonly name = "LambdaProcessError";
 }
@@ -62,7 +68,7 @@ export class LambdaProcess {
   /** Every line the handler wrote so far, stdout and stderr interleaved by arrival. */
   readonly output: string[] = [];
   private linesSinceInvoke: string[] = [];
-  private waiter: ((line: RunnerLine) => void) | undefined;
+  private waiter: Waiter | undefined;
   private exited: string | undefined;
   private nextId = 1;
 
@@ -79,12 +85,15 @@ export class LambdaProcess {
       throw new LambdaProcessError("child has no stdout/stderr pipes");
     createInterface({ input: child.stdout }).on("line", (line) => {
       const runnerLine = parseRunnerLine(line);
-      if (runnerLine) this.waiter?.(runnerLine);
+      if (runnerLine) this.waiter?.answer(runnerLine);
       else record(line);
     });
     createInterface({ input: child.stderr }).on("line", record);
-    child.on("exit", (code, signal) => {
+    // "close", not "exit": it comes after the child's stdio has ended, so a line the child
+    // wrote just before exiting (its usage report, a load failure) still reaches the waiter.
+    child.on("close", (code, signal) => {
       this.exited = `exited with ${code ?? signal}`;
+      this.waiter?.crashed(this.exited);
     });
   }
 
@@ -113,24 +122,28 @@ export class LambdaProcess {
 
   private next(timeoutMs: number, what: string): Promise<RunnerLine> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      if (this.exited !== undefined) {
+        reject(new LambdaProcessError(`the Lambda process ${this.exited} before it could ${what}`));
+        return;
+      }
+      const settle = () => {
+        clearTimeout(timer);
         this.waiter = undefined;
-        clearInterval(poll);
+      };
+      const timer = setTimeout(() => {
+        settle();
         reject(new LambdaProcessError(`the Lambda process did not ${what} within ${timeoutMs} ms`));
       }, timeoutMs);
-      // A crashed child never answers: notice it instead of waiting for the timeout.
-      const poll = setInterval(() => {
-        if (this.exited === undefined) return;
-        clearTimeout(timer);
-        clearInterval(poll);
-        this.waiter = undefined;
-        reject(new LambdaProcessError(`the Lambda process ${this.exited} before it could ${what}`));
-      }, 50);
-      this.waiter = (line) => {
-        clearTimeout(timer);
-        clearInterval(poll);
-        this.waiter = undefined;
-        resolve(line);
+      this.waiter = {
+        answer: (line) => {
+          settle();
+          resolve(line);
+        },
+        // A crashed child never answers: fail now instead of waiting for the timeout.
+        crashed: (how) => {
+          settle();
+          reject(new LambdaProcessError(`the Lambda process ${how} before it could ${what}`));
+        },
       };
     });
   }

@@ -54,14 +54,11 @@ export interface Deployment {
 
 export interface RotationStack {
   readonly pg: PgCluster;
-  readonly aws: AwsEmulator;
   readonly names: StackNames;
   /** The complete environment of the Lambda process (no secrets). */
   readonly lambdaEnv: Readonly<Record<string, string>>;
   /** The password set at seeding time; in memory only. */
   readonly initialPassword: string;
-  readonly ssm: SSMClient;
-  readonly ecs: ECSClient;
   /** The parameter's decrypted value and type, or undefined when it does not exist. */
   readParameter(name: string): Promise<StoredParameter | undefined>;
   /** The DATABASE_URL the Lambda must publish for `password`. */
@@ -248,12 +245,9 @@ export async function startStack(
     };
     return {
       pg,
-      aws,
       names,
       lambdaEnv,
       initialPassword,
-      ssm,
-      ecs,
       readParameter: (name) => readParameter(ssm, name),
       expectedDatabaseUrl,
       deployments,

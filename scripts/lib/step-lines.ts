@@ -2,16 +2,18 @@
  * Turns the Lambda's JSON log lines into one readable line each, for the demo. Only a fixed
  * set of fields is shown: a log record may carry arrays and objects that read badly inline.
  */
+import type { StepName } from "../../lambda-src/steps";
 import { parseLambdaLine, type LogRecord } from "./lambda-log";
 
 /** What each protocol step does (DESIGN.md "Data flow of one rotation"). */
-export const STEP_PURPOSE: Readonly<Record<string, string>> = {
+export const STEP_PURPOSE: Readonly<Record<StepName, string>> = {
   read: "read the current password (and any pending one) from SSM",
   recover: "decide how to finish an interrupted rotation",
   stage: "stage a new password as the pending parameter (Overwrite=false: the lock)",
   apply: "ALTER ROLE … PASSWORD '<SCRAM-SHA-256 verifier>'",
   verify: "log in over a fresh verify-full TLS connection with the new password",
   "publish-password": "write the password parameter",
+  "publish-username": "write the username parameter (the role now holding the new password)",
   "publish-url": "write the DATABASE_URL parameter",
   refresh: "start a new deployment of each ECS service",
   finish: "delete the pending parameter and report",
@@ -27,6 +29,9 @@ const SHOWN_FIELDS = [
   "durationMs",
   "error",
 ];
+
+const isStepName = (step: string | undefined): step is StepName =>
+  step !== undefined && Object.hasOwn(STEP_PURPOSE, step);
 
 const outcomeMark = (outcome: string | undefined, level: string): string => {
   if (level === "ERROR" || outcome === "failed") return "✘";
@@ -46,7 +51,8 @@ function details(record: LogRecord): string {
 
 /**
  * One display line for a line of Lambda output, or undefined to skip it: "started" records
- * (the "done" record follows with the time) and EMF records (summarised separately).
+ * (the "done" record follows with the time) and EMF records (the handler's result carries
+ * their numbers).
  */
 export function formatLambdaLine(line: string): string | undefined {
   const record = parseLambdaLine(line);
@@ -56,7 +62,8 @@ export function formatLambdaLine(line: string): string | undefined {
   const step = (record.step ?? "-").padEnd(16);
   const outcome = (record.outcome ?? record.level.toLowerCase()).padEnd(18);
   const ms = record.ms === undefined ? "".padStart(7) : `${Math.round(record.ms)} ms`.padStart(7);
-  const purpose = record.outcome === "ok" && record.step ? STEP_PURPOSE[record.step] : undefined;
+  const purpose =
+    record.outcome === "ok" && isStepName(record.step) ? STEP_PURPOSE[record.step] : undefined;
   const text = purpose ?? record.message;
   return `  ${outcomeMark(record.outcome, record.level)} ${step} ${outcome} ${ms}  ${text}${details(record)}`;
 }

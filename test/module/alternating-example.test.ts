@@ -8,13 +8,12 @@
 import { TerraformStack, Testing } from "cdktf";
 import { setupJest } from "cdktf/lib/testing/adapters/jest";
 import { join } from "node:path";
-import { startMoto, type AwsEmulator } from "../support/moto";
-import { terraformEnv } from "../support/terraform";
 import {
+  exampleValues,
   expectPlannedResources,
-  parseHcl,
-  removeStackDirs,
+  moduleInputs,
   rotationStack,
+  useOfflineTerraform,
   type Values,
 } from "./cdktf-stack";
 import { PROJECT_ROOT } from "./module-files";
@@ -23,65 +22,32 @@ setupJest();
 
 const EXAMPLE = join(PROJECT_ROOT, "examples", "alternating-users");
 
-/** The example's variable values: defaults from variables.tf, then terraform.tfvars.example. */
-async function exampleValues(): Promise<Values> {
-  const variables = (await parseHcl(join(EXAMPLE, "variables.tf"))).variable as Record<
-    string,
-    Values[]
-  >;
-  const defaults = Object.fromEntries(
-    Object.entries(variables).map(([name, [body]]) => [name, body?.default ?? null]),
-  );
-  return { ...defaults, ...(await parseHcl(join(EXAMPLE, "terraform.tfvars.example"))) };
-}
-
 /**
  * The module's inputs as main.tf passes them: `var.X` takes the value, literals stay, and
  * the two expressions that are not a variable get what they evaluate to. Anything else
  * fails the test, so the stack cannot drift from the example unnoticed.
  */
-async function moduleInputs(values: Values): Promise<Values> {
-  const modules = (await parseHcl(join(EXAMPLE, "main.tf"))).module as Record<string, Values[]>;
-  const { source, ...args } = modules.rotation?.[0] ?? {};
-  expect(source).toBe("../..");
+function alternatingInputs(values: Values): Promise<Values> {
   const evaluated: Record<string, unknown> = {
     "${aws_ssm_parameter.username.name}": values.username_parameter_name,
     "${var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]}": [values.alarm_topic_arn],
   };
-  const inputs: Values = {};
-  for (const [name, expression] of Object.entries(args)) {
-    const variable =
-      typeof expression === "string"
-        ? /^\$\{var\.([a-z0-9_]+)\}$/.exec(expression)?.[1]
-        : undefined;
-    if (variable) inputs[name] = values[variable];
-    else if (typeof expression === "string" && expression in evaluated)
-      inputs[name] = evaluated[expression];
-    else if (typeof expression !== "string" || !expression.includes("${"))
-      inputs[name] = expression;
-    else throw new Error(`examples/alternating-users passes ${name} = ${expression}: evaluate it`);
-  }
-  return inputs;
+  return moduleInputs(join(EXAMPLE, "main.tf"), values, (name, expression) => {
+    if (typeof expression === "string" && expression in evaluated) return evaluated[expression];
+    if (typeof expression !== "string" || !expression.includes("${")) return expression;
+    throw new Error(`examples/alternating-users passes ${name} = ${expression}: evaluate it`);
+  });
 }
 
-let moto: AwsEmulator;
+const offline = useOfflineTerraform();
 let values: Values;
 let inputs: Values;
 let stack: TerraformStack;
-const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  moto = await startMoto();
-  Object.assign(process.env, terraformEnv());
-  values = await exampleValues();
-  inputs = await moduleInputs(values);
-  stack = rotationStack(String(values.region), inputs, moto.endpoint);
-});
-
-afterAll(async () => {
-  process.env = savedEnv;
-  await moto?.stop();
-  removeStackDirs();
+  values = await exampleValues(EXAMPLE, "terraform.tfvars.example");
+  inputs = await alternatingInputs(values);
+  stack = rotationStack(String(values.region), inputs, offline.endpoint);
 });
 
 test("the example passes the strategy, the admin and username parameters to the module", () => {

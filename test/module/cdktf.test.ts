@@ -14,13 +14,12 @@ import { TerraformStack, Testing } from "cdktf";
 import { setupJest } from "cdktf/lib/testing/adapters/jest";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { startMoto, type AwsEmulator } from "../support/moto";
-import { terraformEnv } from "../support/terraform";
 import {
+  exampleValues,
   expectPlannedResources,
-  parseHcl,
-  removeStackDirs,
+  moduleInputs,
   rotationStack,
+  useOfflineTerraform,
   type PlannedResource,
   type Values,
 } from "./cdktf-stack";
@@ -31,18 +30,6 @@ setupJest();
 const EXAMPLE = join(PROJECT_ROOT, "examples", "complete");
 const ACCOUNT = "123456789012"; // moto's default account
 const KMS_KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/5f0e1d2c-3b4a-4968-8776-a5b4c3d2e1f0`;
-
-/** The example's variable values for one environment: defaults from variables.tf, then the tfvars file. */
-async function exampleValues(tfvarsFile: string): Promise<Values> {
-  const variables = (await parseHcl(join(EXAMPLE, "variables.tf"))).variable as Record<
-    string,
-    Values[]
-  >;
-  const defaults = Object.fromEntries(
-    Object.entries(variables).map(([name, [body]]) => [name, body?.default]),
-  );
-  return { ...defaults, ...(await parseHcl(tfvarsFile)) };
-}
 
 /**
  * Stand-ins for what the example builds itself (VPC, database, parameters, cluster): the IDs
@@ -78,44 +65,18 @@ function standIns(values: Values): Record<string, unknown> {
  * environment's value, literals stay, everything else takes its stand-in. An argument with
  * neither fails the test, so the stack cannot drift from the example unnoticed.
  */
-async function moduleInputs(values: Values): Promise<Values> {
-  const modules = (await parseHcl(join(EXAMPLE, "rotation.tf"))).module as Record<string, Values[]>;
-  const { source, ...args } = modules.rotation?.[0] ?? {};
-  expect(source).toBe("../..");
+function completeInputs(values: Values): Promise<Values> {
   const stand = standIns(values);
-  const inputs: Values = {};
-  for (const [name, expression] of Object.entries(args)) {
-    const variable =
-      typeof expression === "string"
-        ? /^\$\{var\.([a-z0-9_]+)\}$/.exec(expression)?.[1]
-        : undefined;
-    if (variable) inputs[name] = values[variable];
-    else if (typeof expression !== "string" && !Array.isArray(expression))
-      inputs[name] = expression;
-    else if (name in stand) inputs[name] = stand[name];
-    else
-      throw new Error(
-        `examples/complete passes ${name} = ${JSON.stringify(expression)}: add a stand-in`,
-      );
-  }
-  return inputs;
+  return moduleInputs(join(EXAMPLE, "rotation.tf"), values, (name, expression) => {
+    if (typeof expression !== "string" && !Array.isArray(expression)) return expression;
+    if (name in stand) return stand[name];
+    throw new Error(
+      `examples/complete passes ${name} = ${JSON.stringify(expression)}: add a stand-in`,
+    );
+  });
 }
 
-let moto: AwsEmulator;
-const savedEnv = { ...process.env };
-
-beforeAll(async () => {
-  moto = await startMoto();
-  // The Testing matchers run `terraform init/validate/plan` with process.env: give them the
-  // offline CLI config (provider mirror, shared plugin cache).
-  Object.assign(process.env, terraformEnv());
-});
-
-afterAll(async () => {
-  process.env = savedEnv;
-  await moto?.stop();
-  removeStackDirs();
-});
+const offline = useOfflineTerraform();
 
 const tfvarsFiles = readdirSync(join(EXAMPLE, "env")).filter((file) => file.endsWith(".tfvars"));
 
@@ -129,9 +90,9 @@ describe.each(tfvarsFiles)("examples/complete with env/%s", (tfvarsFile) => {
   let stack: TerraformStack;
 
   beforeAll(async () => {
-    values = await exampleValues(join(EXAMPLE, "env", tfvarsFile));
-    inputs = await moduleInputs(values);
-    stack = rotationStack(String(values.region), inputs, moto.endpoint);
+    values = await exampleValues(EXAMPLE, join("env", tfvarsFile));
+    inputs = await completeInputs(values);
+    stack = rotationStack(String(values.region), inputs, offline.endpoint);
   });
 
   test("synthesizes the provider and the module with this environment's settings", () => {

@@ -1,10 +1,12 @@
 /**
- * Where the module's Terraform lives, and a throwaway working directory per Terraform run so
- * that tests leave no .terraform folders or lock files in the checkout.
+ * Where the module's Terraform lives, how a test reads its HCL, and a throwaway working
+ * directory per Terraform run so that tests leave no .terraform folders or lock files in the
+ * checkout.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { parse } from "@cdktf/hcl2json";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { PROJECT_ROOT } from "../support/tools";
 import { runTerraform, type TerraformResult } from "../support/terraform";
 
@@ -18,6 +20,12 @@ export function exampleDirs(): string[] {
     .filter((entry) => entry.isDirectory())
     .map((entry) => join(EXAMPLES_DIR, entry.name))
     .filter((dir) => readdirSync(dir).some((file) => file.endsWith(".tf")));
+}
+
+/** An HCL file as hcl2json reads it (blocks become arrays); `file` may be relative to the root. */
+export async function parseHcl(file: string): Promise<Record<string, unknown>> {
+  const path = resolve(PROJECT_ROOT, file);
+  return (await parse(path, readFileSync(path, "utf8"))) as Record<string, unknown>;
 }
 
 export class TerraformFailed extends Error {

@@ -2,12 +2,11 @@
  * The README's inputs and outputs tables (between <!-- BEGIN_TF_DOCS --> and <!-- END_TF_DOCS -->)
  * match variables.tf and outputs.tf. scripts/readme-tables.mjs writes them (`npm run docs`).
  */
-import { parse } from "@cdktf/hcl2json";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "./module-files";
+import { PROJECT_ROOT, parseHcl } from "./module-files";
 
 const GENERATOR = join(PROJECT_ROOT, "scripts", "readme-tables.mjs");
 const README = join(PROJECT_ROOT, "README.md");
@@ -19,12 +18,8 @@ function checkReadme(path: string) {
 }
 
 async function namesIn(file: string, kind: "variable" | "output"): Promise<string[]> {
-  const path = join(PROJECT_ROOT, file);
-  const parsed = (await parse(path, readFileSync(path, "utf8"))) as Record<
-    string,
-    Record<string, unknown>
-  >;
-  return Object.keys(parsed[kind] ?? {});
+  const blocks = (await parseHcl(file))[kind] as Record<string, unknown> | undefined;
+  return Object.keys(blocks ?? {});
 }
 
 function generatedBlock(readme: string): string {

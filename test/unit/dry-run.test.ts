@@ -3,7 +3,7 @@ import { ECSClient } from "@aws-sdk/client-ecs";
 import { dryRun } from "../../lambda-src/dry-run";
 import { createServiceRefresher, refreshSettings } from "../../lambda-src/ecs/refresh";
 import { FakeEcs } from "../support/fake-ecs";
-import { FakeDatabase, FakeStore, INITIAL_PASSWORD, MemoryLogger, ROLE, testConfig } from "./fakes";
+import { createWorld } from "./fakes";
 
 let fake: FakeEcs;
 beforeEach(() => {
@@ -11,16 +11,14 @@ beforeEach(() => {
 });
 afterEach(() => fake.restore());
 
+/** The world's store, database and logger, with the real refresher against the in-process ECS. */
 function run(env: NodeJS.ProcessEnv, remainingMs?: number) {
-  const config = testConfig(env);
-  const store = new FakeStore();
-  store.values.set(config.parameters.password, { value: INITIAL_PASSWORD, keyId: "alias/app" });
+  const { config, store, database, logger } = createWorld(env);
   const ecs = createServiceRefresher(
     new ECSClient({ region: "eu-west-1" }),
     refreshSettings(config),
   );
-  const logger = new MemoryLogger();
-  const deps = { store, database: new FakeDatabase(ROLE, INITIAL_PASSWORD), ecs, logger };
+  const deps = { store, database, ecs, logger };
   return dryRun(config, deps, remainingMs === undefined ? {} : { remainingMs });
 }
 

@@ -271,12 +271,20 @@ export interface World {
   deps(overrides?: Partial<RotationDeps>): RotationDeps;
 }
 
-/** A consistent starting state: the password parameter holds what the database accepts. */
+/** A consistent starting state: `passwordParameter` holds what the database accepts. */
+export function seededPorts(passwordParameter: string): {
+  store: FakeStore;
+  database: FakeDatabase;
+} {
+  const store = new FakeStore();
+  store.values.set(passwordParameter, { value: INITIAL_PASSWORD, keyId: "alias/app" });
+  return { store, database: new FakeDatabase(ROLE, INITIAL_PASSWORD) };
+}
+
+/** The ports of one rotation over seededPorts, with an ECS that refreshes web and worker. */
 export function createWorld(env: NodeJS.ProcessEnv = {}): World {
   const config = testConfig(env);
-  const store = new FakeStore();
-  store.values.set(config.parameters.password, { value: INITIAL_PASSWORD, keyId: "alias/app" });
-  const database = new FakeDatabase(ROLE, INITIAL_PASSWORD);
+  const { store, database } = seededPorts(config.parameters.password);
   const world: World = {
     config,
     store,
@@ -319,9 +327,7 @@ export function fakeHandler(
   env: NodeJS.ProcessEnv,
   overrides: Omit<HandlerOverrides, "env" | "clock" | "clients"> = {},
 ) {
-  const store = new FakeStore();
-  store.values.set("/app/db/password", { value: INITIAL_PASSWORD, keyId: "alias/app" });
-  const database = new FakeDatabase(ROLE, INITIAL_PASSWORD);
+  const { store, database } = seededPorts("/app/db/password");
   const refresher = new FakeRefresher();
   const clock = new Clock();
   const handler = createHandler({
