@@ -15,7 +15,7 @@ export const STEP_PURPOSE: Readonly<Record<StepName, string>> = {
   "publish-password": "write the password parameter",
   "publish-username": "write the username parameter (the role now holding the new password)",
   "publish-url": "write the DATABASE_URL parameter",
-  refresh: "start a new deployment of each ECS service",
+  refresh: "restart each ECS service that reads the secret; wait until each is verified",
   finish: "delete the pending parameter and report",
 };
 
