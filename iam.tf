@@ -28,6 +28,8 @@ resource "aws_iam_role" "this" {
   permissions_boundary = var.role_permissions_boundary_arn
 
   tags = var.tags
+
+  depends_on = [terraform_data.validations]
 }
 
 data "aws_iam_policy_document" "this" {
@@ -70,9 +72,10 @@ data "aws_iam_policy_document" "this" {
     # A switch, not "is the ARN null": a key created in the same run has no ARN until apply.
     for_each = var.use_parameter_kms_key ? [var.parameter_kms_key_arn] : []
     content {
-      sid       = "UseParameterKeyThroughSsm"
-      actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
+      sid     = "UseParameterKeyThroughSsm"
+      actions = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+      # compact: a switch on without its ARN must reach the check in validations.tf, not fail here.
+      resources = compact([statement.value])
 
       condition {
         test     = "StringEquals"

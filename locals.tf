@@ -25,15 +25,21 @@ locals {
   # The function's own security group first, then the caller's.
   security_group_ids = concat(aws_security_group.this[*].id, var.additional_security_group_ids)
 
-  lambda_zip_path        = coalesce(var.lambda_zip_path, "${path.module}/dist/rotator.zip")
-  pending_parameter_name = coalesce(var.pending_parameter_name, "${var.password_parameter_name}-pending")
+  lambda_zip_path = coalesce(var.lambda_zip_path, "${path.module}/dist/rotator.zip")
+
+  # The names the Lambda derives itself when a setting is unset (lambda-src/config.ts), derived
+  # here the same way so that the checks and grants use the names the function will use.
+  derived_names = {
+    pending_parameter = coalesce(var.pending_parameter_name, "${var.password_parameter_name}-pending")
+    twin_username     = coalesce(var.db_twin_username, "${var.db_username}_clone")
+  }
 
   # Every SSM parameter the function uses, by role; "<role>_parameter_name" is the variable that
   # sets it. Unset optional ones are left out; the admin one counts only for alternating-users.
   parameter_names = {
     for role, name in {
       password     = var.password_parameter_name
-      pending      = local.pending_parameter_name
+      pending      = local.derived_names.pending_parameter
       database_url = var.database_url_parameter_name
       username     = var.username_parameter_name
       admin        = local.alternating_users ? var.admin_parameter_name : null
@@ -43,7 +49,7 @@ locals {
   parameter_arns = {
     for role, name in local.parameter_names : role => "${local.arn_prefix.ssm}:parameter/${trimprefix(name, "/")}"
   }
-  # Parameters named by two roles, for the security group's precondition (network.tf).
+  # Parameters named by two roles: the one uniqueness check (validations.tf).
   parameter_clashes = [
     for name, roles in { for role, name in local.parameter_names : name => "${role}_parameter_name"... } :
     "${join(" and ", roles)} both name ${name}" if length(roles) > 1
@@ -61,7 +67,7 @@ locals {
     DB_CONNECT_TIMEOUT_MS        = var.db_connect_timeout_ms
     DB_STATEMENT_TIMEOUT_MS      = var.db_statement_timeout_ms
     PASSWORD_PARAMETER           = var.password_parameter_name
-    PENDING_PARAMETER            = local.pending_parameter_name
+    PENDING_PARAMETER            = local.derived_names.pending_parameter
     DATABASE_URL_PARAMETER       = var.database_url_parameter_name
     DATABASE_URL_TEMPLATE        = var.database_url_template
     KMS_KEY_ID                   = var.parameter_kms_key_arn
@@ -74,15 +80,15 @@ locals {
     POWERTOOLS_LOG_LEVEL         = var.log_level
 
     # Rotation strategy (strategy.tf).
-    ROTATION_STRATEGY  = var.strategy
+    ROTATION_STRATEGY  = var.rotation_strategy
     ADMIN_PARAMETER    = var.admin_parameter_name
     USERNAME_PARAMETER = var.username_parameter_name
     DB_TWIN_USER       = var.db_twin_username
 
-    # ECS refresh (refresh.tf) and notifications (notifications.tf).
+    # ECS restart (refresh.tf) and notifications (notifications.tf).
     ECS_DISCOVERY_CLUSTERS       = join(",", var.ecs_discovery_cluster_names)
-    ECS_REFRESH_STRATEGY         = var.ecs_refresh_strategy
-    ECS_SERVICE_STRATEGIES       = join(",", [for service, strategy in var.ecs_service_strategies : "${service}=${strategy}"])
+    ECS_REFRESH_STRATEGY         = var.ecs_restart_method
+    ECS_SERVICE_STRATEGIES       = join(",", [for service, method in var.ecs_service_restart_methods : "${service}=${method}"])
     ECS_REFRESH_CONCURRENCY      = var.ecs_refresh_concurrency
     ECS_WAIT_TIMEOUT_SECONDS     = var.ecs_wait_timeout_seconds
     ECS_STOP_TASK_PACING_SECONDS = var.ecs_stop_task_pacing_seconds

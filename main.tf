@@ -7,6 +7,8 @@ resource "aws_cloudwatch_log_group" "this" {
   kms_key_id        = var.log_kms_key_arn
 
   tags = var.tags
+
+  depends_on = [terraform_data.validations]
 }
 
 resource "aws_lambda_function" "this" {

@@ -11,48 +11,9 @@ resource "aws_security_group" "this" {
 
   lifecycle {
     create_before_destroy = true
-
-    # Checks that involve several variables (a validation block may only see its own before Terraform 1.9).
-    precondition {
-      condition     = (var.db_security_group_id != null) != (length(var.db_cidr_blocks) > 0)
-      error_message = "Set exactly one of db_security_group_id (the database's security group) or db_cidr_blocks (its subnets), so the Lambda can reach the database."
-    }
-    precondition {
-      condition     = !var.create_db_ingress_rule || var.db_security_group_id != null
-      error_message = "create_db_ingress_rule = true needs db_security_group_id: the rule is added to that group."
-    }
-    precondition {
-      condition     = length(var.ecs_service_names) == 0 || var.ecs_cluster_name != null
-      error_message = "ecs_service_names is set but ecs_cluster_name is null: set the cluster that runs these services."
-    }
-    precondition {
-      # One grant and one value per parameter: two roles on one parameter would overwrite each other.
-      condition     = length(local.parameter_clashes) == 0
-      error_message = "The password, pending, DATABASE_URL, username and (alternating-users) admin parameters must be different parameters: ${join("; ", local.parameter_clashes)}."
-    }
-    # Each grant of a key, topic or bus has its own switch, so that Terraform knows at plan time
-    # which policy statements exist even before a key or topic created in the same run has an ARN.
-    precondition {
-      condition     = var.use_parameter_kms_key == (var.parameter_kms_key_arn != null)
-      error_message = "Set use_parameter_kms_key = true exactly when parameter_kms_key_arn is set: the switch grants the function that key."
-    }
-    precondition {
-      condition     = !local.alternating_users || var.use_admin_parameter_kms_key == (var.admin_parameter_kms_key_arn != null)
-      error_message = "Set use_admin_parameter_kms_key = true exactly when admin_parameter_kms_key_arn is set: the switch grants the function that key."
-    }
-    precondition {
-      condition     = var.use_notification_sns_topic == (var.notification_sns_topic_arn != null)
-      error_message = "Set use_notification_sns_topic = true exactly when notification_sns_topic_arn is set: the switch lets the function publish to that topic."
-    }
-    precondition {
-      condition     = var.use_notification_event_bus == (var.notification_event_bus != null)
-      error_message = "Set use_notification_event_bus = true exactly when notification_event_bus is set: the switch lets the function put events on that bus."
-    }
-    precondition {
-      condition     = var.create_vpc_endpoints || length(var.https_egress_cidr_blocks) > 0
-      error_message = "The Lambda cannot reach the SSM and ECS APIs: set https_egress_cidr_blocks (NAT or proxy) or create_vpc_endpoints = true."
-    }
   }
+
+  depends_on = [terraform_data.validations]
 }
 
 locals {
@@ -138,6 +99,8 @@ resource "aws_security_group" "endpoints" {
   lifecycle {
     create_before_destroy = true
   }
+
+  depends_on = [terraform_data.validations]
 }
 
 resource "aws_vpc_security_group_ingress_rule" "endpoints" {

@@ -18,18 +18,20 @@ data "aws_iam_policy_document" "notifications" {
   dynamic "statement" {
     for_each = var.use_notification_sns_topic ? [var.notification_sns_topic_arn] : []
     content {
-      sid       = "PublishRotationNotifications"
-      actions   = ["sns:Publish"]
-      resources = [statement.value]
+      sid     = "PublishRotationNotifications"
+      actions = ["sns:Publish"]
+      # compact: a switch on without its ARN must reach the check in validations.tf, not fail here.
+      resources = compact([statement.value])
     }
   }
 
   dynamic "statement" {
     for_each = var.use_notification_event_bus ? [local.notification_event_bus_arn] : []
     content {
-      sid       = "PutRotationEvents"
-      actions   = ["events:PutEvents"]
-      resources = [statement.value]
+      sid     = "PutRotationEvents"
+      actions = ["events:PutEvents"]
+      # compact: a switch on without its ARN must reach the check in validations.tf, not fail here.
+      resources = compact([statement.value])
 
       condition {
         test     = "StringEquals"

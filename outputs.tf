@@ -40,7 +40,7 @@ output "errors_alarm_arn" {
 
 output "pending_parameter_name" {
   description = "SSM parameter that holds the new password while a rotation runs; if it outlives a run, the next run resumes from it."
-  value       = local.pending_parameter_name
+  value       = local.derived_names.pending_parameter
 }
 
 output "vpc_endpoint_ids" {

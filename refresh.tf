@@ -1,6 +1,6 @@
-# The ECS refresh's permissions beyond UpdateService/DescribeServices (iam.tf, RefreshEcsServices,
+# The ECS restart's permissions beyond UpdateService/DescribeServices (iam.tf, RefreshEcsServices,
 # on refresh_service_arns below): discovery of services in whole clusters, and the stop-tasks
-# strategy for CODE_DEPLOY and EXTERNAL services. Merged into the function's one policy document;
+# restart method for CODE_DEPLOY and EXTERNAL services. Merged into the function's one policy document;
 # each statement exists only when the configuration can use it, and is scoped to the refreshed
 # clusters as far as ECS allows.
 
@@ -27,8 +27,8 @@ locals {
   # stop-tasks is possible unless every service is forced onto rolling deployments ("auto" picks
   # it for any CODE_DEPLOY or EXTERNAL service, which Terraform cannot know in advance).
   refresh_may_stop_tasks = length(var.ecs_service_names) + length(var.ecs_discovery_cluster_names) > 0 && (
-    var.ecs_refresh_strategy != "rolling" ||
-    anytrue([for strategy in values(var.ecs_service_strategies) : strategy != "rolling"])
+    var.ecs_restart_method != "rolling" ||
+    anytrue([for method in values(var.ecs_service_restart_methods) : method != "rolling"])
   )
 }
 

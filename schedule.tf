@@ -9,6 +9,8 @@ resource "aws_cloudwatch_event_rule" "this" {
   state = var.schedule_enabled ? "ENABLED" : "DISABLED"
 
   tags = var.tags
+
+  depends_on = [terraform_data.validations]
 }
 
 resource "aws_cloudwatch_event_target" "this" {

@@ -1,11 +1,9 @@
-# The rotation strategy's permissions and cross-variable checks. The statements here are merged
+# The rotation strategy's permissions (its checks are in validations.tf). The statements here are merged
 # into the function's one policy document (iam.tf); they exist only for what is configured.
 # The username parameter is published by either strategy: its grant is in iam.tf.
 
 locals {
-  alternating_users = var.strategy == "alternating-users"
-  # Must match defaultTwinUser in lambda-src/config.ts.
-  twin_username = coalesce(var.db_twin_username, "${var.db_username}_clone")
+  alternating_users = var.rotation_strategy == "alternating-users"
 }
 
 data "aws_iam_policy_document" "strategy" {
@@ -25,27 +23,16 @@ data "aws_iam_policy_document" "strategy" {
   dynamic "statement" {
     for_each = local.alternating_users && var.use_admin_parameter_kms_key ? [var.admin_parameter_kms_key_arn] : []
     content {
-      sid       = "DecryptAdministrativeCredentialsThroughSsm"
-      actions   = ["kms:Decrypt"]
-      resources = [statement.value]
+      sid     = "DecryptAdministrativeCredentialsThroughSsm"
+      actions = ["kms:Decrypt"]
+      # compact: a switch on without its ARN must reach the check in validations.tf, not fail here.
+      resources = compact([statement.value])
 
       condition {
         test     = "StringEquals"
         variable = "kms:ViaService"
         values   = [local.ssm_via_service]
       }
-    }
-  }
-
-  lifecycle {
-    precondition {
-      condition     = !local.alternating_users || var.admin_parameter_name != null
-      error_message = "strategy = \"alternating-users\" needs admin_parameter_name: a SecureString holding {\"username\": ..., \"password\": ...} of a role with CREATEROLE, which creates the twin role and changes its password."
-    }
-    precondition {
-      # Characters, not bytes: Terraform has no byte length; the Lambda checks bytes at load time.
-      condition     = !local.alternating_users || (length(local.twin_username) <= 63 && local.twin_username != var.db_username)
-      error_message = "The twin role name (db_twin_username, default \"<db_username>_clone\") must be at most 63 characters and differ from db_username; set a shorter db_twin_username."
     }
   }
 }

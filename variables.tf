@@ -1,5 +1,5 @@
 ################################################################################
-# Module switches and naming
+# Module: switches and naming
 ################################################################################
 
 variable "create" {
@@ -30,7 +30,7 @@ variable "tags" {
 }
 
 ################################################################################
-# Function
+# Function: the Lambda function and its role
 ################################################################################
 
 variable "lambda_zip_path" {
@@ -132,55 +132,8 @@ variable "role_permissions_boundary_arn" {
   }
 }
 
-variable "log_level" {
-  description = "Log level of the function (Powertools): DEBUG, INFO, WARN, ERROR, CRITICAL or SILENT. No level ever logs a password."
-  type        = string
-  default     = "INFO"
-  nullable    = false
-
-  validation {
-    condition     = contains(["DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "SILENT"], var.log_level)
-    error_message = "log_level must be one of DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT."
-  }
-}
-
-variable "metrics_namespace" {
-  description = "CloudWatch namespace of the rotation metrics (succeeded, failed, duration, publish gap)."
-  type        = string
-  default     = "RdsSecretRotation"
-  nullable    = false
-
-  validation {
-    condition     = can(regex("^[a-zA-Z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
-    error_message = "metrics_namespace must be 1 to 255 characters of letters, digits and . _ / # : - and must not start with \"AWS/\"."
-  }
-}
-
-variable "log_retention_in_days" {
-  description = "Retention of the function's log group, in days."
-  type        = number
-  default     = 365
-  nullable    = false
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
-    error_message = "log_retention_in_days must be one of the values CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
-  }
-}
-
-variable "log_kms_key_arn" {
-  description = "ARN of a KMS key to encrypt the log group, or null. The key policy must allow the CloudWatch Logs service principal of this region."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.log_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.log_kms_key_arn))
-    error_message = "log_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
-  }
-}
-
 ################################################################################
-# Network
+# Network: how the function reaches the database and the AWS APIs; see network.tf
 ################################################################################
 
 variable "vpc_id" {
@@ -260,7 +213,7 @@ variable "https_egress_cidr_blocks" {
 }
 
 variable "create_vpc_endpoints" {
-  description = "Create interface VPC endpoints (see vpc_endpoint_services) for private subnets without a NAT gateway. Skip it if the VPC already has them: an endpoint with private DNS can exist only once per VPC."
+  description = "Create interface VPC endpoints (vpc_endpoint_services) for subnets without a NAT gateway. Leave false if the VPC has them: one per service per VPC."
   type        = bool
   default     = false
   nullable    = false
@@ -290,7 +243,7 @@ variable "vpc_endpoint_subnet_ids" {
 }
 
 ################################################################################
-# Database (CONFIG_KEYS DB_*)
+# Database: the PostgreSQL server and role (CONFIG_KEYS DB_*)
 ################################################################################
 
 variable "db_host" {
@@ -352,9 +305,10 @@ variable "db_tls_mode" {
 }
 
 variable "db_ca_bundle_file" {
-  description = "PEM CA bundle, inside the Lambda runtime, that signs the database certificate. The default is Amazon's CA bundle that the Lambda Node.js runtimes ship, which includes the RDS CAs; since Node.js 20 the runtime no longer loads it by itself (AWS Compute Blog, \"Node.js 20.x runtime now available in AWS Lambda\"; https://dev.classmethod.jp/articles/node-extra-ca-certs-influence-cold-start/). Null uses Node's default trust store."
+  description = "PEM CA bundle inside the Lambda runtime that signs the database certificate. The default is the runtime's Amazon bundle (RDS CAs included); null uses Node's store."
   type        = string
-  default     = "/var/runtime/ca-cert.pem"
+  # Node.js 20 and later runtimes no longer load this bundle by themselves; the function does.
+  default = "/var/runtime/ca-cert.pem"
 
   validation {
     condition     = var.db_ca_bundle_file == null ? true : startswith(var.db_ca_bundle_file, "/")
@@ -387,7 +341,7 @@ variable "db_statement_timeout_ms" {
 }
 
 ################################################################################
-# Parameters and password policy (CONFIG_KEYS PASSWORD_*, *_PARAMETER, KMS_KEY_ID)
+# Parameters: where the password is kept and published (CONFIG_KEYS *_PARAMETER, KMS_KEY_ID, PASSWORD_*)
 ################################################################################
 
 variable "password_parameter_name" {
@@ -438,7 +392,7 @@ variable "database_url_parameter_name" {
 }
 
 variable "database_url_template" {
-  description = "Template of the DATABASE_URL value, with the placeholders {username} {password} {host} {port} {database} (URL-encoded when filled). Null uses postgresql://{username}:{password}@{host}:{port}/{database}?sslmode=<db_tls_mode>."
+  description = "DATABASE_URL template with {username} {password} {host} {port} {database} (URL-encoded). Null: postgresql://{username}:{password}@{host}:{port}/{database}?sslmode=<db_tls_mode>."
   type        = string
   default     = null
 
@@ -449,7 +403,7 @@ variable "database_url_template" {
 }
 
 variable "parameter_kms_key_arn" {
-  description = "ARN of the customer managed KMS key of the SecureString parameters. The function may use it only through SSM. Required when the parameters use a customer managed key; null keeps each parameter's current key (the AWS managed aws/ssm key needs no grant)."
+  description = "Customer managed KMS key of the SecureString parameters, used only through SSM. Null when they use aws/ssm (no grant needed). Set use_parameter_kms_key with it."
   type        = string
   default     = null
 
@@ -461,7 +415,7 @@ variable "parameter_kms_key_arn" {
 }
 
 variable "use_parameter_kms_key" {
-  description = "Grant the function parameter_kms_key_arn (through SSM only). Set it to true exactly when parameter_kms_key_arn is set; it is a separate switch so that the key may be created in the same run (its ARN is unknown until apply)."
+  description = "true exactly when parameter_kms_key_arn is set. A separate switch because a key created in the same run has no ARN until apply."
   type        = bool
   default     = false
   nullable    = false
@@ -480,7 +434,7 @@ variable "password_length" {
 }
 
 variable "password_exclude_characters" {
-  description = "Characters never used in generated passwords. Null uses the Lambda's default, which excludes / @ \" ' \\ : backtick and space (they break URLs, shells and .env files)."
+  description = "Characters never used in passwords. Null uses the Lambda's default: / @ \" ' \\ : backtick and space (they break URLs, shells and .env files)."
   type        = string
   default     = null
 
@@ -491,7 +445,82 @@ variable "password_exclude_characters" {
 }
 
 ################################################################################
-# ECS services refreshed after a rotation (CONFIG_KEYS ECS_*)
+# Rotation strategy: single-user or alternating-users; see strategy.tf
+################################################################################
+
+variable "rotation_strategy" {
+  description = "\"single-user\": the role changes its own password. \"alternating-users\": two roles take turns, so running tasks never hold a rejected password (needs admin_parameter_name)."
+  type        = string
+  default     = "single-user"
+  nullable    = false
+
+  validation {
+    condition     = contains(["single-user", "alternating-users"], var.rotation_strategy)
+    error_message = "rotation_strategy must be \"single-user\" or \"alternating-users\"."
+  }
+}
+
+variable "admin_parameter_name" {
+  description = "alternating-users: SecureString holding {\"username\", \"password\"} of a role with CREATEROLE (e.g. the RDS master user). Read, never written."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.admin_parameter_name == null ? true : (
+      can(regex("^[a-zA-Z0-9_./-]+$", var.admin_parameter_name)) && length(var.admin_parameter_name) <= 1011 &&
+      !can(regex("^/?(?i)(aws|ssm)[./]", var.admin_parameter_name)) &&
+      (startswith(var.admin_parameter_name, "/") || !strcontains(var.admin_parameter_name, "/"))
+    )
+    error_message = "admin_parameter_name must be an SSM parameter name: letters, digits and _ . - /, at most 1011 characters, starting with / if it has a path, and not starting with aws or ssm."
+  }
+}
+
+variable "admin_parameter_kms_key_arn" {
+  description = "alternating-users: KMS key of admin_parameter_name when it is not parameter_kms_key_arn; decrypt only, through SSM. Set use_admin_parameter_kms_key with it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.admin_parameter_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.admin_parameter_kms_key_arn))
+    error_message = "admin_parameter_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias or key ID."
+  }
+}
+
+variable "use_admin_parameter_kms_key" {
+  description = "true exactly when admin_parameter_kms_key_arn is set. A separate switch because a key created in the same run has no ARN until apply."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "username_parameter_name" {
+  description = "SSM String parameter that receives the role name in use after each rotation (it changes each time with alternating-users); null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.username_parameter_name == null ? true : (
+      can(regex("^[a-zA-Z0-9_./-]+$", var.username_parameter_name)) && length(var.username_parameter_name) <= 1011 &&
+      !can(regex("^/?(?i)(aws|ssm)[./]", var.username_parameter_name)) &&
+      (startswith(var.username_parameter_name, "/") || !strcontains(var.username_parameter_name, "/"))
+    )
+    error_message = "username_parameter_name must be an SSM parameter name: letters, digits and _ . - /, at most 1011 characters, starting with / if it has a path, and not starting with aws or ssm."
+  }
+}
+
+variable "db_twin_username" {
+  description = "alternating-users: the second role, created when missing and acting as db_username (objects stay owned by db_username). Null: \"<db_username>_clone\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.db_twin_username == null ? true : (length(var.db_twin_username) > 0 && length(var.db_twin_username) <= 63)
+    error_message = "db_twin_username must be 1 to 63 characters (PostgreSQL's identifier limit)."
+  }
+}
+
+################################################################################
+# ECS restart: services restarted after a rotation so they read the new password; see refresh.tf
 ################################################################################
 
 variable "ecs_cluster_name" {
@@ -517,8 +546,83 @@ variable "ecs_service_names" {
   }
 }
 
+variable "ecs_discovery_cluster_names" {
+  description = "Clusters searched at each rotation for services whose task definition reads the password, DATABASE_URL or username parameter. Grants update and stop on all their services."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for c in var.ecs_discovery_cluster_names : can(regex("^[a-zA-Z0-9_-]{1,255}$", c))]) && length(distinct(var.ecs_discovery_cluster_names)) == length(var.ecs_discovery_cluster_names)
+    error_message = "ecs_discovery_cluster_names must be distinct cluster names (letters, digits, hyphens, underscores), not ARNs."
+  }
+}
+
+variable "ecs_restart_method" {
+  description = "How services restart: \"rolling\" (new deployment), \"stop-tasks\" (one task at a time), or \"auto\" (rolling, stop-tasks for CODE_DEPLOY and EXTERNAL services)."
+  type        = string
+  default     = "auto"
+  nullable    = false
+
+  validation {
+    condition     = contains(["auto", "rolling", "stop-tasks"], var.ecs_restart_method)
+    error_message = "ecs_restart_method must be \"auto\", \"rolling\" or \"stop-tasks\"."
+  }
+}
+
+variable "ecs_service_restart_methods" {
+  description = "Restart method per service, overriding ecs_restart_method, keyed by service name or \"<cluster>/<service>\", e.g. { checkout = \"stop-tasks\" }."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      for service, method in var.ecs_service_restart_methods :
+      contains(["auto", "rolling", "stop-tasks"], method) && can(regex("^([a-zA-Z0-9_-]{1,255}/)?[a-zA-Z0-9_-]{1,255}$", service))
+    ])
+    error_message = "ecs_service_restart_methods must map service names (or <cluster>/<service>) to \"auto\", \"rolling\" or \"stop-tasks\"."
+  }
+}
+
+variable "ecs_refresh_concurrency" {
+  description = "How many services are refreshed at the same time. Lower it when restarts compete for cluster capacity or database connections."
+  type        = number
+  default     = 5
+  nullable    = false
+
+  validation {
+    condition     = var.ecs_refresh_concurrency >= 1 && var.ecs_refresh_concurrency <= 50 && floor(var.ecs_refresh_concurrency) == var.ecs_refresh_concurrency
+    error_message = "ecs_refresh_concurrency must be a whole number from 1 to 50."
+  }
+}
+
+variable "ecs_wait_timeout_seconds" {
+  description = "Longest wait for one service to become stable; capped by the function timeout. A service still in progress then counts as timed out and fails the run."
+  type        = number
+  default     = 600
+  nullable    = false
+
+  validation {
+    condition     = var.ecs_wait_timeout_seconds >= 1 && var.ecs_wait_timeout_seconds <= 900 && floor(var.ecs_wait_timeout_seconds) == var.ecs_wait_timeout_seconds
+    error_message = "ecs_wait_timeout_seconds must be a whole number of seconds from 1 to 900."
+  }
+}
+
+variable "ecs_stop_task_pacing_seconds" {
+  description = "stop-tasks: pause after a replacement task is RUNNING and HEALTHY before the next task is stopped (load balancer health checks, draining)."
+  type        = number
+  default     = 10
+  nullable    = false
+
+  validation {
+    condition     = var.ecs_stop_task_pacing_seconds >= 0 && var.ecs_stop_task_pacing_seconds <= 600 && floor(var.ecs_stop_task_pacing_seconds) == var.ecs_stop_task_pacing_seconds
+    error_message = "ecs_stop_task_pacing_seconds must be a whole number of seconds from 0 to 600."
+  }
+}
+
 ################################################################################
-# Schedule and alarm
+# Schedule: when rotations run; see schedule.tf
 ################################################################################
 
 variable "schedule_expression" {
@@ -543,8 +647,118 @@ variable "schedule_enabled" {
   nullable    = false
 }
 
+################################################################################
+# Notifications: a message or event at the end of each rotation; see notifications.tf
+################################################################################
+
+variable "notification_sns_topic_arn" {
+  description = "SNS topic that gets a JSON message (outcome, step timings, each service's result; never a password) after each rotation. Set use_notification_sns_topic with it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.notification_sns_topic_arn == null ? true : can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?$", var.notification_sns_topic_arn))
+    error_message = "notification_sns_topic_arn must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)."
+  }
+}
+
+variable "use_notification_sns_topic" {
+  description = "true exactly when notification_sns_topic_arn is set. A separate switch because a topic created in the same run has no ARN until apply."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "notification_event_bus" {
+  description = "EventBridge bus (name, or ARN of another account's bus) that gets a RotationSucceeded or RotationFailed event. Set use_notification_event_bus with it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.notification_event_bus == null ? true : can(regex("^([A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256})$", var.notification_event_bus))
+    error_message = "notification_event_bus must be an EventBridge bus name or ARN (arn:aws:events:<region>:<account>:event-bus/<name>)."
+  }
+}
+
+variable "use_notification_event_bus" {
+  description = "true exactly when notification_event_bus is set. A separate switch because a bus created in the same run has no ARN until apply."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "notification_event_source" {
+  description = "The source field of the EventBridge events, to match in rules."
+  type        = string
+  default     = "rds-secret-rotation"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/-]{1,256}$", var.notification_event_source)) && !startswith(var.notification_event_source, "aws.")
+    error_message = "notification_event_source must be 1 to 256 letters, digits and . _ - / and must not start with \"aws.\" (reserved for AWS services)."
+  }
+}
+
+################################################################################
+# Monitoring: logs, metrics and alarms; see monitoring.tf
+################################################################################
+
+variable "log_level" {
+  description = "Log level of the function (Powertools): DEBUG, INFO, WARN, ERROR, CRITICAL or SILENT. No level ever logs a password."
+  type        = string
+  default     = "INFO"
+  nullable    = false
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "SILENT"], var.log_level)
+    error_message = "log_level must be one of DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT."
+  }
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the function's log group, in days."
+  type        = number
+  default     = 365
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "log_retention_in_days must be one of the values CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "log_kms_key_arn" {
+  description = "ARN of a KMS key to encrypt the log group, or null. The key policy must allow the CloudWatch Logs service principal of this region."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.log_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.log_kms_key_arn))
+    error_message = "log_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the rotation metrics (succeeded, failed, duration, publish gap)."
+  type        = string
+  default     = "RdsSecretRotation"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be 1 to 255 characters of letters, digits and . _ / # : - and must not start with \"AWS/\"."
+  }
+}
+
 variable "create_errors_alarm" {
   description = "Create a CloudWatch alarm on the function's Errors metric."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "create_rotation_failed_alarm" {
+  description = "Create an alarm on the function's RotationFailed metric (a rotation or a service restart failed). Actions: alarm_actions and ok_actions."
   type        = bool
   default     = true
   nullable    = false
@@ -572,218 +786,4 @@ variable "ok_actions" {
     condition     = alltrue([for arn in var.ok_actions : startswith(arn, "arn:")])
     error_message = "ok_actions must be ARNs (e.g. arn:aws:sns:<region>:<account>:<topic>)."
   }
-}
-
-################################################################################
-# Rotation strategy (CONFIG_KEYS ROTATION_STRATEGY, ADMIN_PARAMETER, USERNAME_PARAMETER, DB_TWIN_USER)
-################################################################################
-
-variable "strategy" {
-  description = "How passwords are rotated. \"single-user\": the role changes its own password; tasks still holding the old one fail to open new connections until the refresh replaces them. \"alternating-users\": two roles (db_username and its twin) take turns, an administrative role changes the password of the one not in use, and the published username switches to it, so running tasks never hold a rejected password."
-  type        = string
-  default     = "single-user"
-  nullable    = false
-
-  validation {
-    condition     = contains(["single-user", "alternating-users"], var.strategy)
-    error_message = "strategy must be \"single-user\" or \"alternating-users\"."
-  }
-}
-
-variable "admin_parameter_name" {
-  description = "alternating-users only: SecureString SSM parameter holding the administrative credentials as JSON {\"username\": \"...\", \"password\": \"...\"} of a role with CREATEROLE (e.g. the RDS master user). The function reads it, never writes it."
-  type        = string
-  default     = null
-
-  validation {
-    condition = var.admin_parameter_name == null ? true : (
-      can(regex("^[a-zA-Z0-9_./-]+$", var.admin_parameter_name)) && length(var.admin_parameter_name) <= 1011 &&
-      !can(regex("^/?(?i)(aws|ssm)[./]", var.admin_parameter_name)) &&
-      (startswith(var.admin_parameter_name, "/") || !strcontains(var.admin_parameter_name, "/"))
-    )
-    error_message = "admin_parameter_name must be an SSM parameter name: letters, digits and _ . - /, at most 1011 characters, starting with / if it has a path, and not starting with aws or ssm."
-  }
-}
-
-variable "username_parameter_name" {
-  description = "SSM parameter (String) that receives the published role's name after each rotation, for applications that read the username apart from DATABASE_URL; null for none. With alternating-users the name changes at every rotation."
-  type        = string
-  default     = null
-
-  validation {
-    condition = var.username_parameter_name == null ? true : (
-      can(regex("^[a-zA-Z0-9_./-]+$", var.username_parameter_name)) && length(var.username_parameter_name) <= 1011 &&
-      !can(regex("^/?(?i)(aws|ssm)[./]", var.username_parameter_name)) &&
-      (startswith(var.username_parameter_name, "/") || !strcontains(var.username_parameter_name, "/"))
-    )
-    error_message = "username_parameter_name must be an SSM parameter name: letters, digits and _ . - /, at most 1011 characters, starting with / if it has a path, and not starting with aws or ssm."
-  }
-}
-
-variable "db_twin_username" {
-  description = "alternating-users only: name of the twin role, created by the administrative role when missing. Null uses \"<db_username>_clone\". It logs in as itself and acts as db_username (member of it, with ALTER ROLE ... SET role), so every object either creates is owned by db_username."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.db_twin_username == null ? true : (length(var.db_twin_username) > 0 && length(var.db_twin_username) <= 63)
-    error_message = "db_twin_username must be 1 to 63 characters (PostgreSQL's identifier limit)."
-  }
-}
-
-variable "admin_parameter_kms_key_arn" {
-  description = "alternating-users only: ARN of the customer managed KMS key of admin_parameter_name, when it differs from parameter_kms_key_arn. The function may only decrypt with it, only through SSM. Null when the parameter uses aws/ssm or parameter_kms_key_arn."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.admin_parameter_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.admin_parameter_kms_key_arn))
-    error_message = "admin_parameter_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias or key ID."
-  }
-}
-
-variable "use_admin_parameter_kms_key" {
-  description = "alternating-users only: grant the function admin_parameter_kms_key_arn (decrypt, through SSM only). Set it to true exactly when admin_parameter_kms_key_arn is set; a separate switch so that the key may be created in the same run."
-  type        = bool
-  default     = false
-  nullable    = false
-}
-
-################################################################################
-# ECS refresh (CONFIG_KEYS ECS_DISCOVERY_CLUSTERS, ECS_REFRESH_*, ECS_SERVICE_STRATEGIES,
-# ECS_WAIT_TIMEOUT_SECONDS, ECS_STOP_TASK_PACING_SECONDS); see refresh.tf
-################################################################################
-
-variable "ecs_discovery_cluster_names" {
-  description = "ECS clusters searched at each rotation for services whose current task definition reads the password, DATABASE_URL or username parameter in a container's secrets (by name or ARN); those are refreshed besides ecs_service_names. The function may then update every service and stop every task in these clusters (IAM cannot name services that do not exist yet)."
-  type        = list(string)
-  default     = []
-  nullable    = false
-
-  validation {
-    condition     = alltrue([for c in var.ecs_discovery_cluster_names : can(regex("^[a-zA-Z0-9_-]{1,255}$", c))]) && length(distinct(var.ecs_discovery_cluster_names)) == length(var.ecs_discovery_cluster_names)
-    error_message = "ecs_discovery_cluster_names must be distinct cluster names (letters, digits, hyphens, underscores), not ARNs."
-  }
-}
-
-variable "ecs_refresh_strategy" {
-  description = "How services are refreshed after a rotation. \"auto\": a rolling deployment (forceNewDeployment) for the ECS deployment controller, stopping tasks one at a time for CODE_DEPLOY and EXTERNAL ones (UpdateService cannot redeploy those). \"rolling\" or \"stop-tasks\" force one strategy."
-  type        = string
-  default     = "auto"
-  nullable    = false
-
-  validation {
-    condition     = contains(["auto", "rolling", "stop-tasks"], var.ecs_refresh_strategy)
-    error_message = "ecs_refresh_strategy must be \"auto\", \"rolling\" or \"stop-tasks\"."
-  }
-}
-
-variable "ecs_service_strategies" {
-  description = "Per-service refresh strategy overriding ecs_refresh_strategy, keyed by service name or \"<cluster>/<service>\", e.g. { checkout = \"stop-tasks\" }."
-  type        = map(string)
-  default     = {}
-  nullable    = false
-
-  validation {
-    condition = alltrue([
-      for service, strategy in var.ecs_service_strategies :
-      contains(["auto", "rolling", "stop-tasks"], strategy) && can(regex("^([a-zA-Z0-9_-]{1,255}/)?[a-zA-Z0-9_-]{1,255}$", service))
-    ])
-    error_message = "ecs_service_strategies must map service names (or <cluster>/<service>) to \"auto\", \"rolling\" or \"stop-tasks\"."
-  }
-}
-
-variable "ecs_refresh_concurrency" {
-  description = "How many services are refreshed at the same time. Lower it when restarts compete for cluster capacity or database connections."
-  type        = number
-  default     = 5
-  nullable    = false
-
-  validation {
-    condition     = var.ecs_refresh_concurrency >= 1 && var.ecs_refresh_concurrency <= 50 && floor(var.ecs_refresh_concurrency) == var.ecs_refresh_concurrency
-    error_message = "ecs_refresh_concurrency must be a whole number from 1 to 50."
-  }
-}
-
-variable "ecs_wait_timeout_seconds" {
-  description = "Longest wait for one service to become stable (its new deployment COMPLETED, or its tasks replaced). The function's own timeout caps it: waits end 10 seconds before the function would be stopped, so the run can finish and report. A service still in progress then is reported as timed out and fails the run."
-  type        = number
-  default     = 600
-  nullable    = false
-
-  validation {
-    condition     = var.ecs_wait_timeout_seconds >= 1 && var.ecs_wait_timeout_seconds <= 900 && floor(var.ecs_wait_timeout_seconds) == var.ecs_wait_timeout_seconds
-    error_message = "ecs_wait_timeout_seconds must be a whole number of seconds from 1 to 900."
-  }
-}
-
-variable "ecs_stop_task_pacing_seconds" {
-  description = "stop-tasks strategy: pause after a replacement task is RUNNING (and HEALTHY) before the next task is stopped, e.g. for a load balancer's health checks and connection draining."
-  type        = number
-  default     = 10
-  nullable    = false
-
-  validation {
-    condition     = var.ecs_stop_task_pacing_seconds >= 0 && var.ecs_stop_task_pacing_seconds <= 600 && floor(var.ecs_stop_task_pacing_seconds) == var.ecs_stop_task_pacing_seconds
-    error_message = "ecs_stop_task_pacing_seconds must be a whole number of seconds from 0 to 600."
-  }
-}
-
-################################################################################
-# Notifications (CONFIG_KEYS NOTIFY_*); see notifications.tf
-################################################################################
-
-variable "notification_sns_topic_arn" {
-  description = "SNS topic that receives a JSON message at the end of each rotation (attribute type = RotationSucceeded or RotationFailed), with the outcome, step timings and each ECS service's result; never a password. Null for none. A topic encrypted with a customer managed key also needs kms:GenerateDataKey and kms:Decrypt for the role (output role_name)."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.notification_sns_topic_arn == null ? true : can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?$", var.notification_sns_topic_arn))
-    error_message = "notification_sns_topic_arn must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)."
-  }
-}
-
-variable "use_notification_sns_topic" {
-  description = "Let the function publish to notification_sns_topic_arn. Set it to true exactly when notification_sns_topic_arn is set; a separate switch so that the topic may be created in the same run (its ARN is unknown until apply)."
-  type        = bool
-  default     = false
-  nullable    = false
-}
-
-variable "notification_event_bus" {
-  description = "EventBridge bus (name, or ARN for another account's bus) that receives a RotationSucceeded or RotationFailed event at the end of each rotation, with the same detail as the SNS message. \"default\" is the account's default bus. Null for none."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.notification_event_bus == null ? true : can(regex("^([A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256})$", var.notification_event_bus))
-    error_message = "notification_event_bus must be an EventBridge bus name or ARN (arn:aws:events:<region>:<account>:event-bus/<name>)."
-  }
-}
-
-variable "use_notification_event_bus" {
-  description = "Let the function put its events on notification_event_bus. Set it to true exactly when notification_event_bus is set; a separate switch so that the bus may be created in the same run."
-  type        = bool
-  default     = false
-  nullable    = false
-}
-
-variable "notification_event_source" {
-  description = "The source field of the EventBridge events, to match in rules."
-  type        = string
-  default     = "rds-secret-rotation"
-  nullable    = false
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9._/-]{1,256}$", var.notification_event_source)) && !startswith(var.notification_event_source, "aws.")
-    error_message = "notification_event_source must be 1 to 256 letters, digits and . _ - / and must not start with \"aws.\" (reserved for AWS services)."
-  }
-}
-
-variable "create_rotation_failed_alarm" {
-  description = "Create a CloudWatch alarm on the function's RotationFailed metric (a rotation or a service refresh failed), besides the alarm on Lambda errors. Its actions are alarm_actions and ok_actions."
-  type        = bool
-  default     = true
-  nullable    = false
 }

@@ -28,7 +28,7 @@ module "rotation" {
   db_name     = var.db_name
   db_username = var.db_username
 
-  strategy                    = "alternating-users"
+  rotation_strategy           = "alternating-users"
   admin_parameter_name        = var.admin_parameter_name
   admin_parameter_kms_key_arn = var.admin_parameter_kms_key_arn
   use_admin_parameter_kms_key = var.admin_parameter_kms_key_arn != null

@@ -54,14 +54,14 @@ beforeAll(async () => {
 
 test("the example passes the strategy, the admin and username parameters to the module", () => {
   expect(inputs).toMatchObject({
-    strategy: "alternating-users",
+    rotation_strategy: "alternating-users",
     admin_parameter_name: values.admin_parameter_name,
     username_parameter_name: values.username_parameter_name,
     db_username: values.db_username,
   });
   const module = (JSON.parse(Testing.synth(stack)) as { module: Record<string, Values> }).module
     .rotation;
-  expect(module).toMatchObject({ strategy: "alternating-users" });
+  expect(module).toMatchObject({ rotation_strategy: "alternating-users" });
 });
 
 test("is valid Terraform and plans successfully offline, with the strategy in the environment", () => {

@@ -44,6 +44,8 @@ beforeAll(() => {
       "--skip-path",
       "test",
       "--skip-path",
+      "tests",
+      "--skip-path",
       "dist",
     ],
     { cwd: PROJECT_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 240_000 },

@@ -15,7 +15,10 @@ async function localsOf(file: string): Promise<Record<string, unknown>> {
   return Object.assign({}, ...blocks);
 }
 
-/** The Terraform variables an expression reads, following local.* references one level at a time. */
+/**
+ * The Terraform variables an expression reads, following local.* references one level at a
+ * time; `local.map.key` follows that one entry of a map local (e.g. local.derived_names).
+ */
 function variablesRead(
   expression: string,
   locals: Record<string, unknown>,
@@ -24,10 +27,16 @@ function variablesRead(
   const found = new Set(
     [...expression.matchAll(/\bvar\.([a-z0-9_]+)/g)].map((m) => m[1] as string),
   );
-  for (const [, local] of expression.matchAll(/\blocal\.([a-z0-9_]+)/g)) {
-    if (!local || seen.has(local)) continue;
-    seen.add(local);
-    const body = locals[local];
+  for (const [reference, local, key] of expression.matchAll(
+    /\blocal\.([a-z0-9_]+)(?:\.([a-z0-9_]+))?/g,
+  )) {
+    if (!local || seen.has(reference)) continue;
+    seen.add(reference);
+    const entry = locals[local];
+    const body =
+      key !== undefined && typeof entry === "object" && entry !== null
+        ? (entry as Record<string, unknown>)[key]
+        : entry;
     if (typeof body === "string") variablesRead(body, locals, seen).forEach((v) => found.add(v));
   }
   return found;

@@ -156,7 +156,7 @@ locals {
     parameter_kms_key_arn       = aws_kms_key.parameters.arn
     use_parameter_kms_key       = true
 
-    strategy                    = "alternating-users"
+    rotation_strategy           = "alternating-users"
     admin_parameter_name        = aws_ssm_parameter.admin.name
     admin_parameter_kms_key_arn = aws_kms_key.admin.arn
     use_admin_parameter_kms_key = true
@@ -165,7 +165,7 @@ locals {
     ecs_cluster_name            = aws_ecs_cluster.this.name
     ecs_service_names           = ["api", "worker"]
     ecs_discovery_cluster_names = [aws_ecs_cluster.discovery.name]
-    ecs_service_strategies      = { worker = "stop-tasks" }
+    ecs_service_restart_methods = { worker = "stop-tasks" }
 
     notification_sns_topic_arn = aws_sns_topic.events.arn
     use_notification_sns_topic = true
@@ -200,7 +200,7 @@ module "by_security_group" {
   database_url_parameter_name   = local.every_feature.database_url_parameter_name
   parameter_kms_key_arn         = local.every_feature.parameter_kms_key_arn
   use_parameter_kms_key         = local.every_feature.use_parameter_kms_key
-  strategy                      = local.every_feature.strategy
+  rotation_strategy             = local.every_feature.rotation_strategy
   admin_parameter_name          = local.every_feature.admin_parameter_name
   admin_parameter_kms_key_arn   = local.every_feature.admin_parameter_kms_key_arn
   use_admin_parameter_kms_key   = local.every_feature.use_admin_parameter_kms_key
@@ -208,7 +208,7 @@ module "by_security_group" {
   ecs_cluster_name              = local.every_feature.ecs_cluster_name
   ecs_service_names             = local.every_feature.ecs_service_names
   ecs_discovery_cluster_names   = local.every_feature.ecs_discovery_cluster_names
-  ecs_service_strategies        = local.every_feature.ecs_service_strategies
+  ecs_service_restart_methods   = local.every_feature.ecs_service_restart_methods
   notification_sns_topic_arn    = local.every_feature.notification_sns_topic_arn
   use_notification_sns_topic    = local.every_feature.use_notification_sns_topic
   notification_event_bus        = local.every_feature.notification_event_bus

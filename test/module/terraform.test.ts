@@ -1,6 +1,7 @@
 /**
  * The Terraform CLI's own checks on the module and its examples, offline: formatting,
- * init + validate, and the `terraform test` suites in test/terraform (mocked AWS provider).
+ * init + validate, and the `terraform test` suites in tests/ (mocked AWS provider), found by a
+ * plain `terraform test` in the module root as Terraform looks there by default.
  */
 import { relative } from "node:path";
 import { runTerraform } from "../support/terraform";
@@ -14,7 +15,7 @@ import {
 
 test("every .tf, .tfvars and .tftest.hcl file is formatted (terraform fmt -check)", () => {
   // The root non-recursively: a recursive run from the root would also walk node_modules.
-  for (const target of [".", "examples", "test/terraform"]) {
+  for (const target of [".", "examples", "tests"]) {
     const args = [
       "fmt",
       "-check",
@@ -45,7 +46,7 @@ describe("the module (repository root)", () => {
   });
 
   test("passes its terraform test suites (mocked AWS provider)", () => {
-    const args = ["test", "-test-directory=test/terraform", "-no-color"];
+    const args = ["test", "-no-color"];
     const { stdout } = expectSuccess(args, root.run(args));
     const summary = /(Success|Failure)! (\d+) passed, (\d+) failed/.exec(stdout);
     expect(summary?.[1]).toBe("Success");
@@ -53,6 +54,7 @@ describe("the module (repository root)", () => {
     expect(stdout).toContain("module.tftest.hcl... pass");
     expect(stdout).toContain("validations.tftest.hcl... pass");
     expect(stdout).toContain("alternating.tftest.hcl... pass");
+    expect(stdout).toContain("refresh.tftest.hcl... pass");
     expect(Number(summary?.[2])).toBeGreaterThanOrEqual(25);
   });
 });

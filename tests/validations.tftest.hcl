@@ -3,7 +3,7 @@
 # both when an expected check stays silent and when an unexpected one fires.
 
 mock_provider "aws" {
-  source = "./test/terraform/mocks"
+  source = "./tests/mocks"
 }
 
 variables {
@@ -162,7 +162,7 @@ run "cron_needs_six_fields" {
   expect_failures = [var.schedule_expression]
 }
 
-# Checks across variables live in preconditions on the security group (Terraform >= 1.7).
+# Checks across variables live in validations.tf (terraform_data.validations).
 
 run "database_target_is_required" {
   command = plan
@@ -172,7 +172,7 @@ run "database_target_is_required" {
     db_cidr_blocks       = []
   }
 
-  expect_failures = [aws_security_group.this]
+  expect_failures = [terraform_data.validations]
 }
 
 run "database_target_is_exactly_one" {
@@ -182,7 +182,7 @@ run "database_target_is_exactly_one" {
     db_cidr_blocks = ["10.0.16.0/20"]
   }
 
-  expect_failures = [aws_security_group.this]
+  expect_failures = [terraform_data.validations]
 }
 
 run "db_ingress_rule_needs_the_database_group" {
@@ -194,7 +194,7 @@ run "db_ingress_rule_needs_the_database_group" {
     create_db_ingress_rule = true
   }
 
-  expect_failures = [aws_security_group.this]
+  expect_failures = [terraform_data.validations]
 }
 
 run "ecs_services_need_a_cluster" {
@@ -204,7 +204,7 @@ run "ecs_services_need_a_cluster" {
     ecs_service_names = ["orders-api"]
   }
 
-  expect_failures = [aws_security_group.this]
+  expect_failures = [terraform_data.validations]
 }
 
 run "parameters_must_differ" {
@@ -214,7 +214,7 @@ run "parameters_must_differ" {
     pending_parameter_name = "/orders/prod/db/password"
   }
 
-  expect_failures = [aws_security_group.this]
+  expect_failures = [terraform_data.validations]
 }
 
 run "url_parameter_must_differ_from_password" {
@@ -224,7 +224,7 @@ run "url_parameter_must_differ_from_password" {
     database_url_parameter_name = "/orders/prod/db/password"
   }
 
-  expect_failures = [aws_security_group.this]
+  expect_failures = [terraform_data.validations]
 }
 
 run "aws_apis_must_be_reachable" {
@@ -234,5 +234,55 @@ run "aws_apis_must_be_reachable" {
     https_egress_cidr_blocks = []
   }
 
-  expect_failures = [aws_security_group.this]
+  expect_failures = [terraform_data.validations]
+}
+
+run "a_key_arn_needs_its_switch" {
+  command = plan
+
+  variables {
+    parameter_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/0f0e0d0c-1111-2222-3333-444455556666"
+  }
+
+  expect_failures = [terraform_data.validations]
+}
+
+run "a_key_switch_needs_its_arn" {
+  command = plan
+
+  variables {
+    use_parameter_kms_key = true
+  }
+
+  expect_failures = [terraform_data.validations]
+}
+
+run "a_topic_switch_needs_its_topic" {
+  command = plan
+
+  variables {
+    use_notification_sns_topic = true
+  }
+
+  expect_failures = [terraform_data.validations]
+}
+
+run "an_event_bus_needs_its_switch" {
+  command = plan
+
+  variables {
+    notification_event_bus = "ops"
+  }
+
+  expect_failures = [terraform_data.validations]
+}
+
+run "an_event_bus_switch_needs_its_bus" {
+  command = plan
+
+  variables {
+    use_notification_event_bus = true
+  }
+
+  expect_failures = [terraform_data.validations]
 }

@@ -1,8 +1,8 @@
 # The rotation strategy: its environment keys, its least-privilege statements and its checks.
-# Run from the repository root: terraform test -test-directory=test/terraform
+# Run from the repository root: terraform test
 
 mock_provider "aws" {
-  source = "./test/terraform/mocks"
+  source = "./tests/mocks"
 }
 
 variables {
@@ -14,7 +14,7 @@ variables {
   db_username                 = "orders_app"
   password_parameter_name     = "/orders/prod/db/password"
   database_url_parameter_name = "/orders/prod/db/url"
-  strategy                    = "alternating-users"
+  rotation_strategy           = "alternating-users"
   admin_parameter_name        = "/orders/prod/db/admin"
   username_parameter_name     = "/orders/prod/db/username"
 }
@@ -23,7 +23,7 @@ run "single_user_is_the_default_and_grants_nothing_more" {
   command = apply
 
   variables {
-    strategy                = null
+    rotation_strategy       = null
     admin_parameter_name    = null
     username_parameter_name = null
   }
@@ -126,7 +126,7 @@ run "username_parameter_alone_is_published_with_single_user" {
   command = apply
 
   variables {
-    strategy             = "single-user"
+    rotation_strategy    = "single-user"
     admin_parameter_name = null
   }
 
@@ -144,7 +144,7 @@ run "strategy_inputs_are_checked" {
   command = plan
 
   variables {
-    strategy                    = "dual"
+    rotation_strategy           = "dual"
     admin_parameter_name        = "aws/admin"
     username_parameter_name     = "has spaces"
     db_twin_username            = ""
@@ -153,7 +153,7 @@ run "strategy_inputs_are_checked" {
   }
 
   expect_failures = [
-    var.strategy,
+    var.rotation_strategy,
     var.admin_parameter_name,
     var.username_parameter_name,
     var.db_twin_username,
@@ -161,8 +161,7 @@ run "strategy_inputs_are_checked" {
   ]
 }
 
-# Checks across the strategy's variables live in preconditions on its policy document; the
-# one on all parameter names (password, pending, URL, username, admin) on the security group.
+# Checks across variables, the one on all parameter names included, live in validations.tf.
 
 run "alternating_users_needs_the_admin_parameter" {
   command = plan
@@ -171,7 +170,7 @@ run "alternating_users_needs_the_admin_parameter" {
     admin_parameter_name = null
   }
 
-  expect_failures = [data.aws_iam_policy_document.strategy]
+  expect_failures = [terraform_data.validations]
 }
 
 run "default_twin_name_must_fit_63_characters" {
@@ -182,7 +181,27 @@ run "default_twin_name_must_fit_63_characters" {
     db_username = "a_very_long_application_role_name_that_is_fifty_eight_abcd"
   }
 
-  expect_failures = [data.aws_iam_policy_document.strategy]
+  expect_failures = [terraform_data.validations]
+}
+
+run "an_admin_key_arn_needs_its_switch" {
+  command = plan
+
+  variables {
+    admin_parameter_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/aaaaaaaa-1111-2222-3333-444455556666"
+  }
+
+  expect_failures = [terraform_data.validations]
+}
+
+run "an_admin_key_switch_needs_its_arn" {
+  command = plan
+
+  variables {
+    use_admin_parameter_kms_key = true
+  }
+
+  expect_failures = [terraform_data.validations]
 }
 
 run "twin_must_differ_from_the_primary" {
@@ -192,7 +211,7 @@ run "twin_must_differ_from_the_primary" {
     db_twin_username = "orders_app"
   }
 
-  expect_failures = [data.aws_iam_policy_document.strategy]
+  expect_failures = [terraform_data.validations]
 }
 
 run "strategy_parameters_must_differ_from_the_others" {
@@ -202,7 +221,7 @@ run "strategy_parameters_must_differ_from_the_others" {
     username_parameter_name = "/orders/prod/db/url"
   }
 
-  expect_failures = [aws_security_group.this]
+  expect_failures = [terraform_data.validations]
 }
 
 run "admin_parameter_must_differ_from_the_password" {
@@ -212,7 +231,7 @@ run "admin_parameter_must_differ_from_the_password" {
     admin_parameter_name = "/orders/prod/db/password"
   }
 
-  expect_failures = [aws_security_group.this]
+  expect_failures = [terraform_data.validations]
 }
 
 run "username_parameter_must_differ_from_the_pending_one" {
@@ -222,7 +241,7 @@ run "username_parameter_must_differ_from_the_pending_one" {
     username_parameter_name = "/orders/prod/db/password-pending"
   }
 
-  expect_failures = [aws_security_group.this]
+  expect_failures = [terraform_data.validations]
 }
 
 run "admin_parameter_must_differ_from_the_username" {
@@ -232,7 +251,7 @@ run "admin_parameter_must_differ_from_the_username" {
     admin_parameter_name = "/orders/prod/db/username"
   }
 
-  expect_failures = [aws_security_group.this]
+  expect_failures = [terraform_data.validations]
 }
 
 # single-user never reads the admin parameter, so its name clashes with nothing.
@@ -240,7 +259,7 @@ run "single_user_ignores_the_admin_parameter" {
   command = plan
 
   variables {
-    strategy             = "single-user"
+    rotation_strategy    = "single-user"
     admin_parameter_name = "/orders/prod/db/password"
   }
 

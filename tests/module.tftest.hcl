@@ -1,8 +1,8 @@
 # The module's wiring, planned and "applied" against a mocked AWS provider (no credentials, no network).
-# Run from the repository root: terraform test -test-directory=test/terraform
+# Run from the repository root: terraform test
 
 mock_provider "aws" {
-  source = "./test/terraform/mocks"
+  source = "./tests/mocks"
 }
 
 variables {

@@ -1,9 +1,9 @@
 # The ECS refresh and notification settings: their environment keys, the least-privilege IAM
 # statements each configuration adds (and only then), the RotationFailed alarm, and the checks
-# on each new variable. Run from the repository root: terraform test -test-directory=test/terraform
+# on each new variable. Run from the repository root: terraform test
 
 mock_provider "aws" {
-  source = "./test/terraform/mocks"
+  source = "./tests/mocks"
 }
 
 variables {
@@ -24,8 +24,8 @@ run "settings_reach_the_lambda" {
 
   variables {
     ecs_discovery_cluster_names  = ["orders", "payments"]
-    ecs_refresh_strategy         = "rolling"
-    ecs_service_strategies       = { checkout = "stop-tasks", "payments/ledger" = "auto" }
+    ecs_restart_method           = "rolling"
+    ecs_service_restart_methods  = { checkout = "stop-tasks", "payments/ledger" = "auto" }
     ecs_refresh_concurrency      = 3
     ecs_wait_timeout_seconds     = 420
     ecs_stop_task_pacing_seconds = 30
@@ -96,7 +96,7 @@ run "rolling_only_needs_no_task_permissions" {
   command = plan
 
   variables {
-    ecs_refresh_strategy = "rolling"
+    ecs_restart_method = "rolling"
   }
 
   assert {
@@ -109,8 +109,8 @@ run "one_stop_tasks_service_brings_the_task_permissions_back" {
   command = plan
 
   variables {
-    ecs_refresh_strategy   = "rolling"
-    ecs_service_strategies = { orders-worker = "stop-tasks" }
+    ecs_restart_method          = "rolling"
+    ecs_service_restart_methods = { orders-worker = "stop-tasks" }
   }
 
   assert {
@@ -281,15 +281,15 @@ run "refresh_inputs_are_checked" {
 
   variables {
     ecs_discovery_cluster_names  = ["arn:aws:ecs:eu-west-1:123456789012:cluster/orders"]
-    ecs_refresh_strategy         = "blue-green"
-    ecs_service_strategies       = { orders-api = "fast" }
+    ecs_restart_method           = "blue-green"
+    ecs_service_restart_methods  = { orders-api = "fast" }
     ecs_refresh_concurrency      = 0
     ecs_wait_timeout_seconds     = 901
     ecs_stop_task_pacing_seconds = -1
   }
 
   expect_failures = [
-    var.ecs_discovery_cluster_names, var.ecs_refresh_strategy, var.ecs_service_strategies,
+    var.ecs_discovery_cluster_names, var.ecs_restart_method, var.ecs_service_restart_methods,
     var.ecs_refresh_concurrency, var.ecs_wait_timeout_seconds, var.ecs_stop_task_pacing_seconds,
   ]
 }
@@ -299,14 +299,14 @@ run "refresh_numbers_must_be_whole" {
 
   variables {
     ecs_discovery_cluster_names  = ["orders", "orders"]
-    ecs_service_strategies       = { "a/b/c" = "auto" }
+    ecs_service_restart_methods  = { "a/b/c" = "auto" }
     ecs_refresh_concurrency      = 2.5
     ecs_wait_timeout_seconds     = 0
     ecs_stop_task_pacing_seconds = 0.5
   }
 
   expect_failures = [
-    var.ecs_discovery_cluster_names, var.ecs_service_strategies, var.ecs_refresh_concurrency,
+    var.ecs_discovery_cluster_names, var.ecs_service_restart_methods, var.ecs_refresh_concurrency,
     var.ecs_wait_timeout_seconds, var.ecs_stop_task_pacing_seconds,
   ]
 }
