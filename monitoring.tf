@@ -1,3 +1,16 @@
+locals {
+  # The function's own metrics (lambda-src/observability.ts METRIC_NAMES): EMF lines in its log
+  # stream, namespace var.metrics_namespace, Powertools' one dimension service = var.name.
+  # test/module/contract.test.ts checks these names against the TypeScript ones.
+  rotation_metrics = {
+    succeeded   = "RotationSucceeded"
+    failed      = "RotationFailed"
+    skipped     = "RotationSkipped"
+    duration    = "RotationDuration"
+    publish_gap = "PublishGap"
+  }
+}
+
 # The handler throws when a rotation or a service refresh fails, so Lambda's Errors metric
 # counts failed runs, including ones that never reached the rotation code (bad config, timeout).
 resource "aws_cloudwatch_metric_alarm" "errors" {
@@ -34,7 +47,7 @@ resource "aws_cloudwatch_metric_alarm" "rotation_failed" {
   alarm_description = "A password rotation or the ECS refresh after it failed (${var.name}). Read the log group ${local.log_group_name} (step and outcome on every line); the notification, if configured, lists each service's result. Check the setup with the dry_run_command output."
 
   namespace   = var.metrics_namespace
-  metric_name = "RotationFailed"
+  metric_name = local.rotation_metrics.failed
   dimensions = {
     service = var.name
   }
@@ -49,4 +62,98 @@ resource "aws_cloudwatch_metric_alarm" "rotation_failed" {
   ok_actions    = var.ok_actions
 
   tags = var.tags
+}
+
+# One page per rotation function: its runs, why they failed, how long the services went without
+# the new password, and how long their restart took. The counts and times are the function's
+# own EMF metrics; failure kinds and restart times come from its JSON log lines (run.ts logs
+# outcome "failed" with the error's kind, and each step's "<step> done" line with its ms).
+resource "aws_cloudwatch_dashboard" "this" {
+  count = local.create && var.create_dashboard ? 1 : 0
+
+  dashboard_name = var.name
+  dashboard_body = jsonencode({
+    widgets = [
+      {
+        type   = "metric"
+        x      = 0
+        y      = 0
+        width  = 12
+        height = 6
+        properties = {
+          title  = "Rotations per day"
+          region = local.region
+          view   = "timeSeries"
+          stat   = "Sum"
+          period = 86400
+          metrics = [
+            [var.metrics_namespace, local.rotation_metrics.succeeded, "service", var.name, { label = "Succeeded" }],
+            [var.metrics_namespace, local.rotation_metrics.failed, "service", var.name, { label = "Failed" }],
+            [var.metrics_namespace, local.rotation_metrics.skipped, "service", var.name, { label = "Skipped (another run held the lock)" }],
+            ["AWS/Lambda", "Errors", "FunctionName", var.name, { label = "Function errors (any cause)" }],
+          ]
+        }
+      },
+      {
+        type   = "log"
+        x      = 12
+        y      = 0
+        width  = 12
+        height = 6
+        properties = {
+          title  = "Failures by kind and step"
+          region = local.region
+          view   = "table"
+          query  = "SOURCE '${local.log_group_name}' | filter outcome = \"failed\" and ispresent(kind) | stats count(*) as failures by kind, step | sort failures desc"
+        }
+      },
+      {
+        type   = "metric"
+        x      = 0
+        y      = 6
+        width  = 12
+        height = 6
+        properties = {
+          title  = "Publish gap: password changed, not yet readable from SSM (ms)"
+          region = local.region
+          view   = "timeSeries"
+          period = 86400
+          metrics = [
+            [var.metrics_namespace, local.rotation_metrics.publish_gap, "service", var.name, { stat = "Maximum", label = "Longest" }],
+            [var.metrics_namespace, local.rotation_metrics.publish_gap, "service", var.name, { stat = "Average", label = "Average" }],
+          ]
+        }
+      },
+      {
+        type   = "log"
+        x      = 12
+        y      = 6
+        width  = 12
+        height = 6
+        properties = {
+          title  = "ECS restart time per rotation (ms)"
+          region = local.region
+          view   = "timeSeries"
+          query  = "SOURCE '${local.log_group_name}' | filter step = \"refresh\" and outcome = \"ok\" and ispresent(ms) | stats max(ms) as restart_ms by bin(1d)"
+        }
+      },
+      {
+        type   = "metric"
+        x      = 0
+        y      = 12
+        width  = 24
+        height = 6
+        properties = {
+          title  = "Rotation duration (ms)"
+          region = local.region
+          view   = "timeSeries"
+          period = 86400
+          metrics = [
+            [var.metrics_namespace, local.rotation_metrics.duration, "service", var.name, { stat = "Maximum", label = "Longest" }],
+            [var.metrics_namespace, local.rotation_metrics.duration, "service", var.name, { stat = "Average", label = "Average" }],
+          ]
+        }
+      },
+    ]
+  })
 }

@@ -67,3 +67,8 @@ output "rotation_failed_alarm_arn" {
   description = "ARN of the alarm on the function's RotationFailed metric, or null."
   value       = try(aws_cloudwatch_metric_alarm.rotation_failed[0].arn, null)
 }
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard, or null when create_dashboard is false."
+  value       = try(aws_cloudwatch_dashboard.this[0].dashboard_name, null)
+}

@@ -10,10 +10,12 @@ variable "create" {
 }
 
 variable "name" {
-  description = "Name of the Lambda function, its IAM role, security group, schedule rule and alarm; also the Powertools service name in its logs."
+  description = "Name of the function, its role, security group, schedule, alarms and dashboard, and the service dimension of its metrics. Unique per account: IAM roles are global."
   type        = string
-  default     = "rds-secret-rotation"
-  nullable    = false
+  # Required on purpose: a default would collide when the module is used twice in an account,
+  # and a name derived from password_parameter_name would change (and replace everything, the
+  # log group included) whenever the parameter is renamed.
+  nullable = false
 
   validation {
     # 64 is the Lambda and IAM role limit; "-endpoints-" and "-schedule" suffixes still fit their resources' limits.
@@ -626,17 +628,23 @@ variable "ecs_stop_task_pacing_seconds" {
 ################################################################################
 
 variable "schedule_expression" {
-  description = "EventBridge schedule of the rotation, in UTC. The default runs every Sunday at 03:00."
+  description = "EventBridge schedule of the rotation, in UTC: rate(1 day), rate(7 days) or cron(<min> <hour> <day-of-month> <month> <day-of-week> <year>). Default: Sundays 03:00."
   type        = string
   default     = "cron(0 3 ? * SUN *)"
   nullable    = false
 
+  # What EventBridge accepts: a rate of 1 takes the singular unit and any other the plural; a
+  # cron has six fields and "?" in exactly one of day-of-month and day-of-week.
   validation {
     condition = (
-      can(regex("^rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)$", var.schedule_expression)) ||
-      can(regex("^cron\\(\\S+ \\S+ \\S+ \\S+ \\S+ \\S+\\)$", var.schedule_expression))
+      can(regex("^rate\\((1 (minute|hour|day)|[1-9][0-9]+ (minutes|hours|days)|[2-9] (minutes|hours|days))\\)$", var.schedule_expression)) ||
+      try(
+        (regex("^cron\\((\\S+) (\\S+) (\\S+) (\\S+) (\\S+) (\\S+)\\)$", var.schedule_expression)[2] == "?") !=
+        (regex("^cron\\((\\S+) (\\S+) (\\S+) (\\S+) (\\S+) (\\S+)\\)$", var.schedule_expression)[4] == "?"),
+        false,
+      )
     )
-    error_message = "schedule_expression must be rate(<n> <unit>) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>), e.g. cron(0 3 ? * SUN *)."
+    error_message = "schedule_expression must be rate(1 minute|hour|day), rate(<n> minutes|hours|days) for n > 1, or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>) with \"?\" in exactly one of day-of-month and day-of-week, e.g. cron(0 3 ? * SUN *)."
   }
 }
 
@@ -764,26 +772,35 @@ variable "create_rotation_failed_alarm" {
   nullable    = false
 }
 
+variable "create_dashboard" {
+  description = "Create a CloudWatch dashboard named after the function: rotations, failures by kind, publish gap, ECS restart and rotation times."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "alarm_actions" {
-  description = "ARNs notified when the errors alarm fires (e.g. an SNS topic)."
+  description = "ARNs notified when the alarms fire (SNS topics, Lambda functions, Systems Manager or EC2 actions)."
   type        = list(string)
   default     = []
   nullable    = false
 
   validation {
-    condition     = alltrue([for arn in var.alarm_actions : startswith(arn, "arn:")])
-    error_message = "alarm_actions must be ARNs (e.g. arn:aws:sns:<region>:<account>:<topic>)."
+    # arn:<partition>:<service>:<region>:<account or, for EC2 actions, "ec2">:<resource>
+    condition     = alltrue([for arn in var.alarm_actions : can(regex("^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9]*:\\S+$", arn))])
+    error_message = "alarm_actions must be ARNs, e.g. arn:aws:sns:<region>:<account>:<topic>."
   }
 }
 
 variable "ok_actions" {
-  description = "ARNs notified when the errors alarm returns to OK."
+  description = "ARNs notified when the alarms return to OK (SNS topics, Lambda functions, Systems Manager or EC2 actions)."
   type        = list(string)
   default     = []
   nullable    = false
 
   validation {
-    condition     = alltrue([for arn in var.ok_actions : startswith(arn, "arn:")])
-    error_message = "ok_actions must be ARNs (e.g. arn:aws:sns:<region>:<account>:<topic>)."
+    # arn:<partition>:<service>:<region>:<account or, for EC2 actions, "ec2">:<resource>
+    condition     = alltrue([for arn in var.ok_actions : can(regex("^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9]*:\\S+$", arn))])
+    error_message = "ok_actions must be ARNs, e.g. arn:aws:sns:<region>:<account>:<topic>."
   }
 }

@@ -409,3 +409,50 @@ run "create_false_creates_nothing" {
     error_message = "Outputs are null when nothing is created."
   }
 }
+
+run "no_dashboard_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(aws_cloudwatch_dashboard.this) == 0
+    error_message = "create_dashboard defaults to false."
+  }
+}
+
+run "dashboard_graphs_what_the_function_emits" {
+  command = plan
+
+  variables {
+    create_dashboard  = true
+    metrics_namespace = "Orders/Rotation"
+  }
+
+  # Every metric series: the function's own EMF metrics in its namespace with its service
+  # dimension, or the Lambda service's Errors of this function.
+  assert {
+    condition = alltrue([
+      for series in flatten([for w in jsondecode(aws_cloudwatch_dashboard.this[0].dashboard_body).widgets : w.properties.metrics if w.type == "metric"]) :
+      (series[0] == "Orders/Rotation" && contains(["RotationSucceeded", "RotationFailed", "RotationSkipped", "RotationDuration", "PublishGap"], series[1]) && series[2] == "service" && series[3] == "orders-db-rotation") ||
+      (series[0] == "AWS/Lambda" && series[1] == "Errors" && series[2] == "FunctionName" && series[3] == "orders-db-rotation")
+      if can(series[0])
+    ])
+    error_message = "The dashboard may graph only the metrics the function emits, with its namespace and service dimension."
+  }
+  assert {
+    condition = toset(flatten([
+      for w in jsondecode(aws_cloudwatch_dashboard.this[0].dashboard_body).widgets : [for series in w.properties.metrics : series[1]] if w.type == "metric"
+    ])) == toset(["RotationSucceeded", "RotationFailed", "RotationSkipped", "RotationDuration", "PublishGap", "Errors"])
+    error_message = "The dashboard graphs rotations, failures, skips, duration and the publish gap."
+  }
+  assert {
+    condition = alltrue([
+      for w in jsondecode(aws_cloudwatch_dashboard.this[0].dashboard_body).widgets :
+      startswith(w.properties.query, "SOURCE '/aws/lambda/orders-db-rotation' |") if w.type == "log"
+    ]) && length([for w in jsondecode(aws_cloudwatch_dashboard.this[0].dashboard_body).widgets : w if w.type == "log"]) == 2
+    error_message = "The failures-by-kind and restart-time widgets query the function's own log group."
+  }
+  assert {
+    condition     = output.dashboard_name == "orders-db-rotation"
+    error_message = "The dashboard is named after the function and its name is an output."
+  }
+}

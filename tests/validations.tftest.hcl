@@ -7,6 +7,7 @@ mock_provider "aws" {
 }
 
 variables {
+  name                    = "orders-db-rotation"
   vpc_id                  = "vpc-0123456789abcdef0"
   subnet_ids              = ["subnet-0aaaaaaaaaaaaaaaa"]
   db_security_group_id    = "sg-0dddddddddddddddd"
@@ -160,6 +161,123 @@ run "cron_needs_six_fields" {
   }
 
   expect_failures = [var.schedule_expression]
+}
+
+run "a_rate_of_one_takes_the_singular_unit" {
+  command = plan
+
+  variables {
+    schedule_expression = "rate(1 days)"
+  }
+
+  expect_failures = [var.schedule_expression]
+}
+
+run "a_rate_above_one_takes_the_plural_unit" {
+  command = plan
+
+  variables {
+    schedule_expression = "rate(5 minute)"
+  }
+
+  expect_failures = [var.schedule_expression]
+}
+
+run "a_rate_of_zero_is_rejected" {
+  command = plan
+
+  variables {
+    schedule_expression = "rate(0 minutes)"
+  }
+
+  expect_failures = [var.schedule_expression]
+}
+
+run "a_rate_is_in_minutes_hours_or_days" {
+  command = plan
+
+  variables {
+    schedule_expression = "rate(2 weeks)"
+  }
+
+  expect_failures = [var.schedule_expression]
+}
+
+run "cron_needs_a_question_mark_in_a_day_field" {
+  command = plan
+
+  variables {
+    schedule_expression = "cron(0 3 * * SUN *)"
+  }
+
+  expect_failures = [var.schedule_expression]
+}
+
+run "cron_takes_a_question_mark_in_one_day_field_only" {
+  command = plan
+
+  variables {
+    schedule_expression = "cron(0 3 ? * ? *)"
+  }
+
+  expect_failures = [var.schedule_expression]
+}
+
+run "rate_of_one_minute_is_accepted" {
+  command = plan
+
+  variables {
+    schedule_expression = "rate(1 minute)"
+  }
+}
+
+run "rate_of_twelve_hours_is_accepted" {
+  command = plan
+
+  variables {
+    schedule_expression = "rate(12 hours)"
+  }
+}
+
+run "cron_on_weekdays_is_accepted" {
+  command = plan
+
+  variables {
+    schedule_expression = "cron(0 6 ? * MON-FRI *)"
+  }
+}
+
+run "cron_on_a_day_of_the_month_is_accepted" {
+  command = plan
+
+  variables {
+    schedule_expression = "cron(0 0 1 * ? *)"
+  }
+}
+
+run "alarm_actions_must_be_whole_arns" {
+  command = plan
+
+  variables {
+    alarm_actions = ["arn:aws:sns:ops"]
+    ok_actions    = ["arn:aws:sns:eu-west-1:123456789012:ops topic"]
+  }
+
+  expect_failures = [var.alarm_actions, var.ok_actions]
+}
+
+run "alarm_actions_of_every_kind_are_accepted" {
+  command = plan
+
+  variables {
+    alarm_actions = [
+      "arn:aws:sns:eu-west-1:123456789012:ops",
+      "arn:aws:lambda:eu-west-1:123456789012:function:page-on-call",
+      "arn:aws:ssm:eu-west-1:123456789012:opsitem:2#CATEGORY=Security",
+      "arn:aws:automate:eu-west-1:ec2:reboot",
+    ]
+    ok_actions = ["arn:aws-us-gov:sns:us-gov-west-1:123456789012:ops"]
+  }
 }
 
 # Checks across variables live in validations.tf (terraform_data.validations).

@@ -46,4 +46,5 @@ module "rotation" {
   log_kms_key_arn       = aws_kms_key.this.arn
   alarm_actions         = [aws_sns_topic.alarms.arn]
   ok_actions            = [aws_sns_topic.alarms.arn]
+  create_dashboard      = true
 }

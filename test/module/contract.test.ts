@@ -5,6 +5,7 @@
  * as its fix. A rename on either side fails here, not in production.
  */
 import { CONFIG_KEYS } from "../../lambda-src/config";
+import { METRIC_NAMES } from "../../lambda-src/observability";
 import { parseHcl } from "./module-files";
 
 type HclBlocks = Record<string, Array<Record<string, unknown>>>;
@@ -85,4 +86,10 @@ test("no key carries a password: none reads a variable that could hold one", () 
       /password(?!_(parameter_name|length|exclude_characters))/.test(v),
     ),
   ).toEqual([]);
+});
+
+test("the alarms and the dashboard use the metric names the function emits", async () => {
+  const monitoring = await localsOf("monitoring.tf");
+  const names = monitoring.rotation_metrics as Record<string, string>;
+  expect(Object.values(names).sort()).toEqual(Object.values(METRIC_NAMES).sort());
 });

@@ -178,6 +178,7 @@ locals {
     tracing_enabled               = true
     alarm_actions                 = [aws_sns_topic.events.arn]
     ok_actions                    = [aws_sns_topic.events.arn]
+    create_dashboard              = true
   }
 }
 
@@ -219,6 +220,7 @@ module "by_security_group" {
   tracing_enabled               = local.every_feature.tracing_enabled
   alarm_actions                 = local.every_feature.alarm_actions
   ok_actions                    = local.every_feature.ok_actions
+  create_dashboard              = local.every_feature.create_dashboard
 }
 
 module "by_cidr" {
@@ -282,6 +284,7 @@ test("the module plans when every ID and ARN it is given is created in the same 
       'module.by_security_group.aws_vpc_endpoint.this["ssm"]',
       "module.by_security_group.aws_iam_role_policy.this[0]",
       "module.by_security_group.aws_lambda_function.this[0]",
+      "module.by_security_group.aws_cloudwatch_dashboard.this[0]",
       'module.by_cidr.aws_vpc_security_group_egress_rule.this["database-10.40.100.0/24"]',
       'module.by_cidr.aws_vpc_security_group_egress_rule.this["https-0.0.0.0/0"]',
     ]),

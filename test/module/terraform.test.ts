@@ -3,7 +3,9 @@
  * init + validate, and the `terraform test` suites in tests/ (mocked AWS provider), found by a
  * plain `terraform test` in the module root as Terraform looks there by default.
  */
-import { relative } from "node:path";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 import { runTerraform } from "../support/terraform";
 import {
   PROJECT_ROOT,
@@ -57,6 +59,39 @@ describe("the module (repository root)", () => {
     expect(stdout).toContain("refresh.tftest.hcl... pass");
     expect(Number(summary?.[2])).toBeGreaterThanOrEqual(25);
   });
+});
+
+// A default name would collide when the module is used twice in one account (IAM roles are
+// global), so a call without one must fail before anything is planned.
+test("a module call without a name is rejected", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tf-no-name-"));
+  try {
+    writeFileSync(
+      join(dir, "main.tf"),
+      [
+        'module "rotation" {',
+        `  source                  = ${JSON.stringify(relative(dir, PROJECT_ROOT))}`,
+        '  vpc_id                  = "vpc-0123456789abcdef0"',
+        '  subnet_ids              = ["subnet-0aaaaaaaaaaaaaaaa"]',
+        '  db_security_group_id    = "sg-0dddddddddddddddd"',
+        '  db_host                 = "orders.abc123.eu-west-1.rds.amazonaws.com"',
+        '  db_username             = "orders_app"',
+        '  password_parameter_name = "/orders/prod/db/password"',
+        "}",
+        "",
+      ].join("\n"),
+    );
+    const workdir = initWorkdir(dir);
+    try {
+      const result = workdir.run(["validate", "-no-color"]);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain('The argument "name" is required');
+    } finally {
+      workdir.cleanup();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe.each(exampleDirs().map((dir) => [relative(PROJECT_ROOT, dir), dir]))(
