@@ -68,92 +68,80 @@ resource "aws_cloudwatch_metric_alarm" "rotation_failed" {
 # the new password, and how long their restart took. The counts and times are the function's
 # own EMF metrics; failure kinds and restart times come from its JSON log lines (run.ts logs
 # outcome "failed" with the error's kind, and each step's "<step> done" line with its ms).
+locals {
+  # [namespace, metric, dimension, value] of each of the function's metrics.
+  dashboard_series = {
+    for key, metric in local.rotation_metrics : key => [var.metrics_namespace, metric, "service", var.name]
+  }
+  # A timing metric's daily longest and average.
+  dashboard_timing = {
+    for key in ["publish_gap", "duration"] : key => [
+      for stat, label in { Maximum = "Longest", Average = "Average" } :
+      concat(local.dashboard_series[key], [{ stat = stat, label = label }])
+    ]
+  }
+
+  # Place (the grid is 24 units wide) and content of each widget; every one is 6 units high.
+  dashboard_widgets = [
+    {
+      type = "metric", x = 0, y = 0, width = 12
+      properties = {
+        title = "Rotations per day"
+        stat  = "Sum"
+        metrics = [
+          concat(local.dashboard_series.succeeded, [{ label = "Succeeded" }]),
+          concat(local.dashboard_series.failed, [{ label = "Failed" }]),
+          concat(local.dashboard_series.skipped, [{ label = "Skipped (another run held the lock)" }]),
+          ["AWS/Lambda", "Errors", "FunctionName", var.name, { label = "Function errors (any cause)" }],
+        ]
+      }
+    },
+    {
+      type = "log", x = 12, y = 0, width = 12
+      properties = {
+        title = "Failures by kind and step"
+        view  = "table"
+        query = "SOURCE '${local.log_group_name}' | filter outcome = \"failed\" and ispresent(kind) | stats count(*) as failures by kind, step | sort failures desc"
+      }
+    },
+    {
+      type = "metric", x = 0, y = 6, width = 12
+      properties = {
+        title   = "Publish gap: password changed, not yet readable from SSM (ms)"
+        metrics = local.dashboard_timing.publish_gap
+      }
+    },
+    {
+      type = "log", x = 12, y = 6, width = 12
+      properties = {
+        title = "ECS restart time per rotation (ms)"
+        query = "SOURCE '${local.log_group_name}' | filter step = \"refresh\" and outcome = \"ok\" and ispresent(ms) | stats max(ms) as restart_ms by bin(1d)"
+      }
+    },
+    {
+      type = "metric", x = 0, y = 12, width = 24
+      properties = {
+        title   = "Rotation duration (ms)"
+        metrics = local.dashboard_timing.duration
+      }
+    },
+  ]
+}
+
 resource "aws_cloudwatch_dashboard" "this" {
   count = local.create && var.create_dashboard ? 1 : 0
 
   dashboard_name = var.name
   dashboard_body = jsonencode({
     widgets = [
-      {
-        type   = "metric"
-        x      = 0
-        y      = 0
-        width  = 12
+      for widget in local.dashboard_widgets : merge(widget, {
         height = 6
-        properties = {
-          title  = "Rotations per day"
-          region = local.region
-          view   = "timeSeries"
-          stat   = "Sum"
-          period = 86400
-          metrics = [
-            [var.metrics_namespace, local.rotation_metrics.succeeded, "service", var.name, { label = "Succeeded" }],
-            [var.metrics_namespace, local.rotation_metrics.failed, "service", var.name, { label = "Failed" }],
-            [var.metrics_namespace, local.rotation_metrics.skipped, "service", var.name, { label = "Skipped (another run held the lock)" }],
-            ["AWS/Lambda", "Errors", "FunctionName", var.name, { label = "Function errors (any cause)" }],
-          ]
-        }
-      },
-      {
-        type   = "log"
-        x      = 12
-        y      = 0
-        width  = 12
-        height = 6
-        properties = {
-          title  = "Failures by kind and step"
-          region = local.region
-          view   = "table"
-          query  = "SOURCE '${local.log_group_name}' | filter outcome = \"failed\" and ispresent(kind) | stats count(*) as failures by kind, step | sort failures desc"
-        }
-      },
-      {
-        type   = "metric"
-        x      = 0
-        y      = 6
-        width  = 12
-        height = 6
-        properties = {
-          title  = "Publish gap: password changed, not yet readable from SSM (ms)"
-          region = local.region
-          view   = "timeSeries"
-          period = 86400
-          metrics = [
-            [var.metrics_namespace, local.rotation_metrics.publish_gap, "service", var.name, { stat = "Maximum", label = "Longest" }],
-            [var.metrics_namespace, local.rotation_metrics.publish_gap, "service", var.name, { stat = "Average", label = "Average" }],
-          ]
-        }
-      },
-      {
-        type   = "log"
-        x      = 12
-        y      = 6
-        width  = 12
-        height = 6
-        properties = {
-          title  = "ECS restart time per rotation (ms)"
-          region = local.region
-          view   = "timeSeries"
-          query  = "SOURCE '${local.log_group_name}' | filter step = \"refresh\" and outcome = \"ok\" and ispresent(ms) | stats max(ms) as restart_ms by bin(1d)"
-        }
-      },
-      {
-        type   = "metric"
-        x      = 0
-        y      = 12
-        width  = 24
-        height = 6
-        properties = {
-          title  = "Rotation duration (ms)"
-          region = local.region
-          view   = "timeSeries"
-          period = 86400
-          metrics = [
-            [var.metrics_namespace, local.rotation_metrics.duration, "service", var.name, { stat = "Maximum", label = "Longest" }],
-            [var.metrics_namespace, local.rotation_metrics.duration, "service", var.name, { stat = "Average", label = "Average" }],
-          ]
-        }
-      },
+        properties = merge(
+          { region = local.region, view = "timeSeries" },
+          widget.type == "metric" ? { period = 86400 } : {},
+          widget.properties,
+        )
+      })
     ]
   })
 }
