@@ -1,5 +1,6 @@
 terraform {
-  # 1.7: mock_provider and override blocks in `terraform test`; the module itself needs 1.3+.
+  # 1.7: mock_provider and override blocks in `terraform test`; the module itself needs 1.4+
+  # (terraform_data in validations.tf).
   required_version = ">= 1.7"
 
   required_providers {
