@@ -81,8 +81,8 @@ locals {
 
     # ECS refresh (refresh.tf) and notifications (notifications.tf).
     ECS_DISCOVERY_CLUSTERS       = join(",", var.ecs_discovery_cluster_names)
-    ECS_REFRESH_STRATEGY         = var.ecs_refresh_strategy
-    ECS_SERVICE_STRATEGIES       = join(",", [for service, strategy in var.ecs_service_strategies : "${service}=${strategy}"])
+    ECS_RESTART_METHOD           = var.ecs_refresh_strategy
+    ECS_SERVICE_RESTART_METHODS  = join(",", [for service, strategy in var.ecs_service_strategies : "${service}=${strategy}"])
     ECS_REFRESH_CONCURRENCY      = var.ecs_refresh_concurrency
     ECS_WAIT_TIMEOUT_SECONDS     = var.ecs_wait_timeout_seconds
     ECS_STOP_TASK_PACING_SECONDS = var.ecs_stop_task_pacing_seconds

@@ -7,39 +7,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { LogLevel } from "@aws-lambda-powertools/logger/types";
 import type { Config } from "./config";
-
-/** `step` says where the run is, `outcome` what just happened there ("started", "ok", ...). */
-export interface LogFields {
-  readonly step: string;
-  readonly outcome: string;
-  // Powertools drops these keys (with a WARN line lacking step and outcome): never pass them.
-  readonly service?: never;
-  readonly level?: never;
-  readonly message?: never;
-  readonly timestamp?: never;
-  readonly sampling_rate?: never;
-  readonly [key: string]: unknown;
-}
-
-/** What the rotation logs through; callers pass only secret-free fields. */
-export interface RotationLogger {
-  info(message: string, fields: LogFields): void;
-  warn(message: string, fields: LogFields): void;
-  error(message: string, fields: LogFields): void;
-}
-
-/** What the rotation measures. */
-export interface RotationMetrics {
-  succeeded(): void;
-  failed(): void;
-  skipped(): void;
-  /** Whole run, milliseconds. */
-  duration(ms: number): void;
-  /** From the ALTER ROLE commit until the new value is readable from SSM, milliseconds. */
-  publishGap(ms: number): void;
-  /** Write the buffered metrics (one EMF line). */
-  flush(): void;
-}
+import type { RotationLogger, RotationMetrics } from "./core/ports";
 
 export const METRIC_NAMES = {
   succeeded: "RotationSucceeded",

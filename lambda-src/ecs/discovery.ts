@@ -5,7 +5,7 @@
  * reading it is picked up at the next rotation without a Terraform change.
  */
 import type { ECSClient, Service } from "@aws-sdk/client-ecs";
-import { describeError } from "../errors";
+import { describeError } from "../redact";
 import { describeServices, listServiceArns } from "./services";
 import { rotatedParametersRead, type TaskDefinitionReader } from "./task-definitions";
 

@@ -2,7 +2,7 @@
  * Turns the Lambda's JSON log lines into one readable line each, for the demo. Only a fixed
  * set of fields is shown: a log record may carry arrays and objects that read badly inline.
  */
-import type { StepName } from "../../lambda-src/steps";
+import type { StepName } from "../../lambda-src/core/steps";
 import { parseLambdaLine, type LogRecord } from "./lambda-log";
 
 /** What each protocol step does (DESIGN.md "Data flow of one rotation"). */

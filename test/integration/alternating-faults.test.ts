@@ -6,7 +6,7 @@
  * in-process, and real SIGKILLs of a process running the built bundle.
  */
 import { createHandler } from "../../lambda-src/handler";
-import type { StepName } from "../../lambda-src/steps";
+import type { StepName } from "../../lambda-src/core/steps";
 import { crashBoundaries, freshRotationSteps } from "../support/steps";
 import {
   changesPerRole,

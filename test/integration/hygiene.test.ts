@@ -5,7 +5,7 @@
  * instead shows the ALTER ROLE carrying a SCRAM-SHA-256 verifier.
  */
 import { createHandler } from "../../lambda-src/handler";
-import type { StepName } from "../../lambda-src/steps";
+import type { StepName } from "../../lambda-src/core/steps";
 import { leaks } from "../support/leaks";
 import { putSecureString, readParameter } from "./support/aws";
 import { runHandlerInChild } from "./support/child";

@@ -5,7 +5,7 @@ import { RotationError } from "../../lambda-src/errors";
 import { createHandler, parseAction } from "../../lambda-src/handler";
 import type { DryRunReport } from "../../lambda-src/dry-run";
 import type { RotationResult } from "../../lambda-src/rotation";
-import type { StepName } from "../../lambda-src/steps";
+import type { StepName } from "../../lambda-src/core/steps";
 import { FakeEcs } from "../support/fake-ecs";
 import { FakeDatabase, FakeStore, INITIAL_PASSWORD, ROLE, fakeHandler } from "./fakes";
 

@@ -1,13 +1,10 @@
-import type { LoginOutcome } from "../../lambda-src/db/postgres";
-import { CredentialDriftError, RotationError, strictUriEncode } from "../../lambda-src/errors";
+import type { LoginOutcome } from "../../lambda-src/core/ports";
+import { decideRecovery } from "../../lambda-src/core/recovery";
+import { CredentialDriftError, RotationError } from "../../lambda-src/errors";
+import { strictUriEncode } from "../../lambda-src/redact";
 import { ParameterStoreError } from "../../lambda-src/secrets/parameter-store";
-import {
-  decideRecovery,
-  rotate,
-  type Invocation,
-  type RotationResult,
-} from "../../lambda-src/rotation";
-import type { StepName } from "../../lambda-src/steps";
+import { rotate, type Invocation, type RotationResult } from "../../lambda-src/rotation";
+import type { StepName } from "../../lambda-src/core/steps";
 import { expectNoSecret } from "../support/leaks";
 import { crashBoundaries, freshRotationSteps } from "../support/steps";
 import {

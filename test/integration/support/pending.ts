@@ -8,7 +8,7 @@ import {
   serializePending,
   type LeaseHolder,
   type PendingRecord,
-} from "../../../lambda-src/pending";
+} from "../../../lambda-src/core/pending";
 import { putSecureString, readParameter } from "./aws";
 import type { Scenario } from "./scenario";
 

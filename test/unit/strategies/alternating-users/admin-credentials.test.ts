@@ -1,5 +1,5 @@
-import { parseAdminCredentials } from "../../../lambda-src/alternating/admin-credentials";
-import { RotationError } from "../../../lambda-src/errors";
+import { parseAdminCredentials } from "../../../../lambda-src/strategies/alternating-users/admin-credentials";
+import { RotationError } from "../../../../lambda-src/errors";
 
 const PARAMETER = "/app/db/admin";
 const SECRET = "Adm1n-secret!";

@@ -8,7 +8,7 @@
  */
 // Namespace import so esbuild can tree-shake zod (see config.ts).
 import * as z from "zod";
-import { RotationError } from "../errors";
+import { rotationError } from "../../errors";
 
 export interface AdminCredentials {
   readonly username: string;
@@ -24,14 +24,8 @@ const adminSchema = z.object({
 });
 
 export function parseAdminCredentials(parameter: string, text: string): AdminCredentials {
-  const malformed = (problem: string) =>
-    new RotationError({
-      step: "read",
-      kind: "parameter-malformed",
-      problem: `the administrative credentials parameter ${parameter} is malformed: ${problem}`,
-      stateLeft: "nothing changed",
-      action: `put {"username": "<role with CREATEROLE>", "password": "<its password>"} in ${parameter} (SecureString), then re-run`,
-    });
+  const malformed = (detail: string) =>
+    rotationError("parameter-malformed", { step: "read" }, { about: "admin", parameter, detail });
   let json: unknown;
   try {
     json = JSON.parse(text);

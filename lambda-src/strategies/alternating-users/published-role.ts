@@ -4,9 +4,8 @@
  * Shared by the rotation's read step and the dry run; each turns the outcome into its own
  * error.
  */
-import type { LoginFailure, RoleDatabase } from "../db/postgres";
-import type { SecretStore } from "../secrets/parameter-store";
-import type { AlternatingUsers } from "./rotation";
+import type { AlternatingUsersConfig } from "../../config";
+import type { LoginFailure, RoleDatabase, SecretStore } from "../../core/ports";
 
 export type PublishedRole =
   | { readonly kind: "found"; readonly role: string }
@@ -16,7 +15,7 @@ export type PublishedRole =
   | { readonly kind: "unreachable"; readonly detail: string };
 
 export async function findPublishedRole(
-  roles: AlternatingUsers,
+  roles: AlternatingUsersConfig,
   usernameParameter: string | undefined,
   current: string,
   deps: { readonly store: SecretStore; readonly database: RoleDatabase },
@@ -38,4 +37,9 @@ export async function findPublishedRole(
     rejection = login;
   }
   return { kind: "rejected", tried, detail: rejection?.detail ?? "" };
+}
+
+/** The role of the two that is not `role`: the one the next rotation changes. */
+export function otherRole(roles: AlternatingUsersConfig, role: string): string {
+  return role === roles.primaryUser ? roles.twinUser : roles.primaryUser;
 }

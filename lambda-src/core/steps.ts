@@ -1,5 +1,5 @@
 /**
- * The named steps of one rotation (DESIGN.md "Data flow"), in protocol order. Tests hook in
+ * The named steps of one rotation (docs/design.md §Data flow), in protocol order. Tests hook in
  * after each one to crash the run there; results and logs report time per step.
  */
 export const STEP_NAMES = [

@@ -1,4 +1,4 @@
-import { RotationError } from "../../lambda-src/errors";
+import { RotationError } from "../../../lambda-src/errors";
 import {
   leaseHeld,
   newPendingRecord,
@@ -6,7 +6,7 @@ import {
   releaseLease,
   serializePending,
   takeOverLease,
-} from "../../lambda-src/pending";
+} from "../../../lambda-src/core/pending";
 
 const NOW = Date.parse("2025-06-01T03:00:00.000Z");
 const holder = { invocationId: "req-1", deadline: NOW + 900_000 };

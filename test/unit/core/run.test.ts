@@ -2,9 +2,10 @@
  * What a failed run says it left behind (RotationError.stateLeft): the staged role by name,
  * and with alternating-users the published role, whose credentials a run never changes.
  */
-import { newPendingRecord } from "../../lambda-src/pending";
-import { Run } from "../../lambda-src/run";
-import { ROLE, createWorld } from "./fakes";
+import { newPendingRecord } from "../../../lambda-src/core/pending";
+import { Run } from "../../../lambda-src/core/run";
+import { chooseStrategy } from "../../../lambda-src/strategies/choose";
+import { ROLE, createWorld } from "../fakes";
 
 const TWIN = `${ROLE}_clone`;
 const ALTERNATING = { ROTATION_STRATEGY: "alternating-users", ADMIN_PARAMETER: "/app/db/admin" };
@@ -12,9 +13,10 @@ const ALTERNATING = { ROTATION_STRATEGY: "alternating-users", ADMIN_PARAMETER: "
 function runHolding(env: NodeJS.ProcessEnv, stagedRole: string | undefined): Run {
   const world = createWorld(env);
   const invocation = { invocationId: "req-1", deadline: world.clock.now + 60_000 };
-  const run = new Run(world.config, world.deps(), invocation);
+  const strategy = chooseStrategy(world.config);
+  const run = new Run(world.config, world.deps(), invocation, (staged) => strategy.roles(staged));
   if (stagedRole !== undefined) {
-    run.hold(newPendingRecord("Staged-Passw0rd!", stagedRole, invocation, world.clock.now));
+    run.lease.hold(newPendingRecord("Staged-Passw0rd!", stagedRole, invocation, world.clock.now));
   }
   return run;
 }
@@ -40,7 +42,7 @@ describe("stateLeft with alternating-users", () => {
 
   it("still names both roles after the lease is released (a refresh that failed after finish)", () => {
     const run = runHolding(ALTERNATING, TWIN);
-    run.release();
+    run.lease.release();
     expect(run.stateLeft("finished")).toBe(
       `the password of ${TWIN} is rotated and published, the pending parameter is deleted; ${ROLE} keeps its password until the next rotation`,
     );

@@ -1,4 +1,4 @@
-import { scramSha256Verifier } from "../../../lambda-src/db/scram";
+import { scramSha256Verifier } from "../../../lambda-src/core/scram";
 
 /**
  * Vectors computed independently with Python's hashlib/hmac (RFC 5802 / 7677):

@@ -1,7 +1,7 @@
 import { mapWithConcurrency } from "../../../lambda-src/ecs/pool";
-import { chooseStrategy, settingFor } from "../../../lambda-src/ecs/strategy";
+import { chooseRestartMethod, settingFor } from "../../../lambda-src/ecs/restart-method";
 
-describe("chooseStrategy", () => {
+describe("chooseRestartMethod", () => {
   it.each([
     ["auto", "ECS", "rolling"],
     ["auto", undefined, "rolling"],
@@ -11,14 +11,14 @@ describe("chooseStrategy", () => {
     ["stop-tasks", "ECS", "stop-tasks"],
     ["stop-tasks", "CODE_DEPLOY", "stop-tasks"],
   ] as const)("%s on a %s service → %s", (setting, controller, expected) => {
-    expect(chooseStrategy(setting, controller).strategy).toBe(expected);
+    expect(chooseRestartMethod(setting, controller).restartMethod).toBe(expected);
   });
 
   it.each(["CODE_DEPLOY", "EXTERNAL"])(
     "refuses rolling for a %s service, naming the fix",
     (controller) => {
-      const choice = chooseStrategy("rolling", controller);
-      expect(choice.strategy).toBeUndefined();
+      const choice = chooseRestartMethod("rolling", controller);
+      expect(choice.restartMethod).toBeUndefined();
       expect(choice).toMatchObject({
         problem: expect.stringMatching(/cannot refresh a .* service.*"stop-tasks" or "auto"/),
       });

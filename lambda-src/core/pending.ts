@@ -5,8 +5,8 @@
  */
 // Namespace import so esbuild can tree-shake zod (see config.ts).
 import * as z from "zod";
-import { RotationError } from "./errors";
-import type { SecretStore } from "./secrets/parameter-store";
+import { rotationError } from "../errors";
+import type { SecretStore } from "./ports";
 import type { StepName } from "./steps";
 
 export interface PendingRecord {
@@ -79,14 +79,8 @@ export function serializePending(record: PendingRecord): string {
  * the value: JSON.parse's own message quotes the input, so it is not passed on.
  */
 export function parsePending(parameter: string, text: string, step: StepName): PendingRecord {
-  const malformed = (problem: string) =>
-    new RotationError({
-      step,
-      kind: "parameter-malformed",
-      problem: `the pending parameter ${parameter} is malformed: ${problem}`,
-      stateLeft: `nothing changed; ${parameter} was not written by this rotation, or was edited`,
-      action: `find which password the role accepts, put it in the password parameter, delete ${parameter}, then re-run`,
-    });
+  const malformed = (detail: string) =>
+    rotationError("parameter-malformed", { step }, { about: "pending", parameter, detail });
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -102,7 +96,7 @@ export function parsePending(parameter: string, text: string, step: StepName): P
 }
 
 /**
- * Read and parse the pending parameter, if one exists. `remember` is given the raw value and
+ * Read and parse the pending parameter, if one exists. `secrets` remembers the raw value and
  * the password inside it before anything else can quote them, so errors and logs redact both.
  * Raises parameter-malformed (at `step`) when the value does not parse.
  */
@@ -110,12 +104,12 @@ export async function readPendingRecord(
   store: Pick<SecretStore, "getSecureString">,
   name: string,
   step: StepName,
-  remember: (secret: string) => void,
+  secrets: { remember(secret: string): void },
 ): Promise<PendingRecord | undefined> {
   const text = await store.getSecureString(name);
   if (text === undefined) return undefined;
-  remember(text);
+  secrets.remember(text);
   const record = parsePending(name, text, step);
-  remember(record.password);
+  secrets.remember(record.password);
   return record;
 }

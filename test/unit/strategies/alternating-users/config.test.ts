@@ -1,5 +1,5 @@
-import { loadConfig } from "../../../lambda-src/config";
-import { MINIMAL, problemsOf } from "../config-problems";
+import { loadConfig } from "../../../../lambda-src/config";
+import { MINIMAL, problemsOf } from "../../config-problems";
 
 const ALTERNATING = {
   ...MINIMAL,
@@ -46,7 +46,7 @@ describe("the strategy settings", () => {
 
   it("reject an unknown strategy, naming the variable and the choices", () => {
     expect(problemsOf({ ...MINIMAL, ROTATION_STRATEGY: "dual" })).toEqual([
-      'ROTATION_STRATEGY must be "single-user" (default) or "alternating-users" (got "dual"); fix: set the module variable `strategy`',
+      'ROTATION_STRATEGY must be "single-user" (default) or "alternating-users" (got "dual"); fix: set the module variable `rotation_strategy`',
     ]);
   });
 
@@ -83,11 +83,11 @@ describe("the strategy settings", () => {
 
   it("reject parameters that clash with the ones the function writes", () => {
     expect(problemsOf({ ...ALTERNATING, ADMIN_PARAMETER: "/app/db/password" })[0]).toMatch(
-      /^ADMIN_PARAMETER must differ from PASSWORD_PARAMETER/,
+      /^ADMIN_PARAMETER must differ from PASSWORD_PARAMETER: each parameter has one job/,
     );
     expect(
       problemsOf({ ...ALTERNATING, USERNAME_PARAMETER: "/app/db/password-pending" })[0],
-    ).toMatch(/^USERNAME_PARAMETER must differ from PASSWORD_PARAMETER, PENDING_PARAMETER/);
+    ).toMatch(/^USERNAME_PARAMETER must differ from PENDING_PARAMETER: each parameter has one job/);
     expect(
       problemsOf({
         ...ALTERNATING,

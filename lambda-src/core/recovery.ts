@@ -1,14 +1,14 @@
 /**
- * DESIGN invariant 2, the recovery decision, as a pure function: which of the two stored
+ * docs/design.md §Invariants 2, the recovery decision, as a pure function: which of the two stored
  * passwords the database accepts decides whether an interrupted rotation is published,
  * re-applied, or stopped.
  */
-import type { LoginOutcome } from "./db/postgres";
+import type { LoginOutcome } from "./ports";
 
 export type RecoveryVerdict = "publish" | "reapply" | "drift" | "unreachable";
 
 /**
- * DESIGN invariant 2 as a table. `staged` is the login with the pending password; `current`
+ * docs/design.md §Invariants 2 as a table. `staged` is the login with the pending password; `current`
  * the login with the password parameter's value, tried only when the staged one was rejected.
  *
  *   staged       current      → verdict
