@@ -61,7 +61,7 @@ function rotationOf(outcome: InvokeOutcome, index: number): Rotation {
   if (result.outcome !== "rotated")
     throw new Error(`rotation ${index} ended "${String(result.outcome)}", not "rotated"`);
   // The value the PublishGap EMF metric carries: the Lambda emits that metric exactly when
-  // the result has a number here (lambda-src/run.ts succeeded()).
+  // the result has a number here (lambda-src/core/outcome.ts succeeded()).
   const { publishGapMs } = result;
   if (typeof publishGapMs !== "number")
     throw new Error(

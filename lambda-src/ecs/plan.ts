@@ -12,7 +12,7 @@ import type { TaskDefinitionReader } from "./task-definitions";
 import type { RestartMethodSetting } from "../config";
 import type { PlannedService, RefreshPlan } from "../core/ports";
 
-/** The refresh's part of the configuration (lambda-src/config.ts `refresh` and `ecs`). */
+/** The refresh's part of the configuration (lambda-src/config `refresh` and `ecs`). */
 export interface RefreshSettings {
   /** Cluster of the listed services. */
   readonly cluster: string | undefined;

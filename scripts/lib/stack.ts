@@ -94,7 +94,7 @@ function lambdaEnvironment(
     AWS_EC2_METADATA_DISABLED: "true",
     AWS_ENDPOINT_URL: aws.endpoint,
     ...QUIET_SDK,
-    // What the Terraform module sets (lambda-src/config.ts CONFIG_KEYS).
+    // What the Terraform module sets (lambda-src/config/keys.ts CONFIG_KEYS).
     DB_HOST: pg.host,
     DB_PORT: String(pg.port),
     DB_NAME: pg.database,

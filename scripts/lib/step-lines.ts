@@ -5,7 +5,7 @@
 import type { StepName } from "../../lambda-src/core/steps";
 import { parseLambdaLine, type LogRecord } from "./lambda-log";
 
-/** What each protocol step does (DESIGN.md "Data flow of one rotation"). */
+/** What each protocol step does (docs/design.md §Data flow). */
 export const STEP_PURPOSE: Readonly<Record<StepName, string>> = {
   read: "read the current password (and any pending one) from SSM",
   recover: "decide how to finish an interrupted rotation",

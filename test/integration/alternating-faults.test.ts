@@ -1,5 +1,5 @@
 /**
- * Crash matrix for the alternating-users strategy (DESIGN invariants 1 and 2, per role): a
+ * Crash matrix for the alternating-users strategy (docs/design.md §Invariants 1 and 2, per role): a
  * run that dies right after any step leaves the published credentials or the staged ones
  * logging in, never touches the role in use, and the next run completes the rotation with
  * exactly one password change, of the role that was not in use. Crashes are a throwing hook

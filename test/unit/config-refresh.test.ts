@@ -1,4 +1,4 @@
-/** The ECS refresh and notification settings of lambda-src/config.ts. */
+/** The ECS refresh and notification settings of lambda-src/config. */
 import { loadConfig } from "../../lambda-src/config";
 import { refreshSettings } from "../../lambda-src/ecs/refresh";
 import { MINIMAL, problemsOf } from "./config-problems";

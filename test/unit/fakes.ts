@@ -333,7 +333,7 @@ export function stagedPassword(world: World): string | undefined {
   return text === undefined ? undefined : (JSON.parse(text) as { password: string }).password;
 }
 
-/** DESIGN invariant 1: the password or the pending parameter holds a password the database accepts. */
+/** docs/design.md §Invariants 1: the password or the pending parameter holds a password the database accepts. */
 export function someParameterLogsIn(world: World): boolean {
   const current = world.store.value(world.config.parameters.password);
   const staged = stagedPassword(world);

@@ -400,7 +400,7 @@ describe("rotate: ECS refresh failures", () => {
   });
 });
 
-describe("decideRecovery: DESIGN invariant 2 as a table", () => {
+describe("decideRecovery: docs/design.md §Invariants 2 as a table", () => {
   const accepted: LoginOutcome = { kind: "accepted", currentUser: ROLE };
   const rejected: LoginOutcome = { kind: "rejected", sqlState: "28P01", detail: "no" };
   const unreachable: LoginOutcome = { kind: "unreachable", detail: "ETIMEDOUT" };

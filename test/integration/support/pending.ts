@@ -1,7 +1,7 @@
 /**
  * A pending parameter as another run leaves it (one still running, or one that crashed),
  * written by the test to set up a lease or recovery case directly, with the engine's own
- * record builder (lambda-src/pending.ts).
+ * record builder (lambda-src/core/pending.ts).
  */
 import {
   newPendingRecord,
