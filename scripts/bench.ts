@@ -10,7 +10,7 @@ import { availableParallelism, cpus, loadavg, release } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { benchRefresh } from "./bench-refresh";
-import { REPO_ROOT } from "./lib/bundle";
+import { PROJECT_ROOT as REPO_ROOT } from "../test/support/tools";
 import { runScript, type Cleanup } from "./lib/cleanup";
 import { measureColdStart } from "./lib/cold-start";
 import { LambdaProcess, type InvokeOutcome } from "./lib/lambda-process";

@@ -131,3 +131,11 @@ test("the checks see the whole tree and its imports (guards against a broken wal
     expect.arrayContaining(["core/run.ts", "config/index.ts"]),
   );
 });
+
+test("the test harness (test/support) imports nothing from scripts/: scripts use it, not the reverse", () => {
+  const dir = join(root, "test", "support");
+  const offending = readdirSync(dir)
+    .filter((name) => name.endsWith(".ts"))
+    .filter((name) => /from "\.\.\/\.\.\/scripts\//.test(readFileSync(join(dir, name), "utf8")));
+  expect(offending).toEqual([]);
+});

@@ -1,6 +1,6 @@
 /**
  * Proof that a secret did not leak: searches text for every spelling a password takes on its
- * way through logs, URLs and JSON. Deliberately independent of lambda-src/errors.ts `redact()`,
+ * way through logs, URLs and JSON. Deliberately independent of lambda-src/redact.ts `redact()`,
  * so a bug there cannot hide itself here. The tests' scanner (test/support/leaks.ts) is this one.
  */
 
