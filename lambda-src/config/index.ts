@@ -51,6 +51,7 @@ export interface Config {
     readonly length: number;
     readonly excludeCharacters: string;
   };
+  /** The listed ECS services and their cluster. */
   readonly ecs: {
     readonly cluster: string | undefined;
     readonly services: readonly string[];
@@ -67,10 +68,13 @@ export interface Config {
     /** Clusters searched for services whose task definition reads a rotated parameter. */
     readonly discoveryClusters: readonly string[];
     readonly restartMethod: RestartMethodSetting;
-    /** Per service, by name or cluster/name. */
+    /** Per service (by name or cluster/name), overriding `restartMethod`. */
     readonly serviceRestartMethods: Readonly<Record<string, RestartMethodSetting>>;
+    /** Services refreshed at the same time. */
     readonly concurrency: number;
+    /** Longest wait for one service, before the Lambda's remaining time caps it. */
     readonly waitTimeoutMs: number;
+    /** stop-tasks: pause after a replacement is ready, before stopping the next task. */
     readonly pacingMs: number;
   };
   readonly notifications: {

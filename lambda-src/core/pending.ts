@@ -7,6 +7,7 @@
 import * as z from "zod";
 import { rotationError } from "../errors";
 import type { SecretStore } from "./ports";
+import { parseSecretJson } from "./secret-json";
 import type { StepName } from "./steps";
 
 export interface PendingRecord {
@@ -79,20 +80,9 @@ export function serializePending(record: PendingRecord): string {
  * the value: JSON.parse's own message quotes the input, so it is not passed on.
  */
 export function parsePending(parameter: string, text: string, step: StepName): PendingRecord {
-  const malformed = (detail: string) =>
-    rotationError("parameter-malformed", { step }, { about: "pending", parameter, detail });
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw malformed("not JSON");
-  }
-  const parsed = pendingSchema.safeParse(json);
-  if (!parsed.success) {
-    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join(".") || "(root)"))];
-    throw malformed(`invalid or missing field(s): ${fields.join(", ")}`);
-  }
-  return parsed.data;
+  return parseSecretJson(text, pendingSchema, (detail) =>
+    rotationError("parameter-malformed", { step }, { about: "pending", parameter, detail }),
+  );
 }
 
 /**

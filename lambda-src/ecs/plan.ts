@@ -9,28 +9,15 @@ import { currentTaskDefinition, discoverServices } from "./discovery";
 import { describeServices, serviceName } from "./services";
 import { chooseRestartMethod, settingFor } from "./restart-method";
 import type { TaskDefinitionReader } from "./task-definitions";
-import type { RestartMethodSetting } from "../config";
+import type { Config } from "../config";
 import type { PlannedService, RefreshPlan } from "../core/ports";
 
-/** The refresh's part of the configuration (lambda-src/config `refresh` and `ecs`). */
-export interface RefreshSettings {
-  /** Cluster of the listed services. */
-  readonly cluster: string | undefined;
-  readonly services: readonly string[];
-  /** Clusters searched for services that read a rotated parameter. */
-  readonly discoveryClusters: readonly string[];
-  /** The parameters a rotation writes (password, DATABASE_URL), by name. */
-  readonly rotatedParameters: readonly string[];
-  readonly restartMethod: RestartMethodSetting;
-  /** Per service (by name or cluster/name), overriding `restartMethod`. */
-  readonly serviceRestartMethods: Readonly<Record<string, RestartMethodSetting>>;
-  /** Services refreshed at the same time. */
-  readonly concurrency: number;
-  /** Longest wait for one service, before the Lambda's remaining time caps it. */
-  readonly waitTimeoutMs: number;
-  /** stop-tasks: pause after a replacement is ready, before stopping the next task. */
-  readonly pacingMs: number;
-}
+/** The refresh's part of the configuration (lambda-src/config `ecs` and `refresh`). */
+export type RefreshSettings = Config["ecs"] &
+  Config["refresh"] & {
+    /** The parameters a rotation writes (password, DATABASE_URL, username), by name. */
+    readonly rotatedParameters: readonly string[];
+  };
 
 function unplannable(
   cluster: string,

@@ -43,18 +43,9 @@ export interface RefresherOptions {
 /** The refresh's settings from the Lambda's configuration. */
 export function refreshSettings(config: Config): RefreshSettings {
   const { password, databaseUrl, username } = config.parameters;
-  return {
-    cluster: config.ecs.cluster,
-    services: config.ecs.services,
-    discoveryClusters: config.refresh.discoveryClusters,
-    // Every parameter a rotation writes that an application may read as a secret.
-    rotatedParameters: [password, databaseUrl, username].filter((p): p is string => !!p),
-    restartMethod: config.refresh.restartMethod,
-    serviceRestartMethods: config.refresh.serviceRestartMethods,
-    concurrency: config.refresh.concurrency,
-    waitTimeoutMs: config.refresh.waitTimeoutMs,
-    pacingMs: config.refresh.pacingMs,
-  };
+  // Every parameter a rotation writes that an application may read as a secret.
+  const rotatedParameters = [password, databaseUrl, username].filter((p) => p !== undefined);
+  return { ...config.ecs, ...config.refresh, rotatedParameters };
 }
 
 const NOTHING_TO_REFRESH = { services: [], problems: [] } as const;

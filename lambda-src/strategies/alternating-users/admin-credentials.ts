@@ -2,12 +2,11 @@
  * The administrative credentials parameter: a SecureString holding
  * `{"username": "<role with CREATEROLE>", "password": "<its password>"}`, the shape RDS and
  * Secrets Manager use for a master user. The function only reads it.
- *
- * Errors name the parameter and the bad fields, never the value: JSON.parse's own message
- * quotes the input, so it is not passed on.
+ * Errors name the parameter and the bad fields, never the value (core/secret-json.ts).
  */
 // Namespace import so esbuild can tree-shake zod (see config.ts).
 import * as z from "zod";
+import { parseSecretJson } from "../../core/secret-json";
 import { rotationError } from "../../errors";
 
 export interface AdminCredentials {
@@ -24,18 +23,7 @@ const adminSchema = z.object({
 });
 
 export function parseAdminCredentials(parameter: string, text: string): AdminCredentials {
-  const malformed = (detail: string) =>
-    rotationError("parameter-malformed", { step: "read" }, { about: "admin", parameter, detail });
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw malformed("not JSON");
-  }
-  const parsed = adminSchema.safeParse(json);
-  if (!parsed.success) {
-    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join(".") || "(root)"))];
-    throw malformed(`invalid or missing field(s): ${fields.join(", ")}`);
-  }
-  return parsed.data;
+  return parseSecretJson(text, adminSchema, (detail) =>
+    rotationError("parameter-malformed", { step: "read" }, { about: "admin", parameter, detail }),
+  );
 }
