@@ -171,7 +171,7 @@ function malformed(f: FailureFields["parameter-malformed"]): Text {
       };
     case "admin":
       return {
-        problem: `the administrative credentials parameter ${f.parameter} is malformed: ${f.detail}`,
+        problem: `the administrative credentials in ${f.parameter} are malformed: ${f.detail}`,
         action: `put ${ADMIN_SHAPE} in ${f.parameter} (SecureString), ${then}`,
       };
     case "admin-is-rotated":

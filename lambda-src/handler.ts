@@ -1,8 +1,9 @@
 /**
  * The Lambda entry point, and the only composition root: it plugs the adapters (SSM,
  * PostgreSQL, ECS, Powertools, SNS/EventBridge) into the core's ports (core/ports.ts).
- * Configuration is read and validated once, at init, before any client exists: a bad setting fails every invocation with a ConfigError naming the
- * variable and the fix, and nothing is touched. Events: `{"action": "rotate"}` (default,
+ * Configuration is read and validated once, at init, before any client exists: a bad
+ * setting fails every invocation with a ConfigError naming the variable and the fix, and
+ * nothing is touched. Events: `{"action": "rotate"}` (default,
  * also what the schedule sends) or `{"action": "dry-run"}`.
  */
 import { ECSClient } from "@aws-sdk/client-ecs";
@@ -55,7 +56,7 @@ export interface HandlerOverrides {
  */
 const SDK_CLIENT_OPTIONS = { requestHandler: { connectionTimeout: 3000, requestTimeout: 5000 } };
 
-/** Build a handler. Throws ConfigError (before any client is built) when the environment is invalid. */
+/** Build a handler. Throws ConfigError, before any client is built, for an invalid environment. */
 export function createHandler(overrides: HandlerOverrides = {}): RotationHandler {
   const config = loadConfig(overrides.env ?? process.env);
   const logger = createLogger(config.observability);

@@ -124,7 +124,7 @@ function readCaBundle(file: string | undefined, env: NodeJS.ProcessEnv): string 
     text = readFileSync(file, "utf8");
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? "unreadable";
-    const problem = `cannot be read (${reason}), so point it at a PEM file present in the Lambda runtime`;
+    const problem = `cannot be read (${reason}), so point it at a PEM file in the Lambda runtime`;
     throw new ConfigError([describeProblem("DB_CA_BUNDLE_FILE", problem, env)]);
   }
   if (!text.includes("-----BEGIN CERTIFICATE-----")) {

@@ -21,12 +21,14 @@ export const STRATEGIES = ["single-user", "alternating-users"] as const;
 export const RESTART_METHOD_SETTINGS = ["auto", "rolling", "stop-tasks"] as const;
 export type RestartMethodSetting = (typeof RESTART_METHOD_SETTINGS)[number];
 
-/** SSM parameter names: letters, digits and `_.-/`, at most 1011 characters, not under aws/ or ssm/. */
+/** SSM parameter names: letters, digits and `_.-/`, at most 1011 characters, not aws/ or ssm/. */
 const SSM_NAME = /^(?!\/?(aws|ssm)[/.])[a-zA-Z0-9_.\-/]{1,1011}$/i;
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 /** A bus name, or a bus ARN (another account's bus is addressed by ARN). */
-const EVENT_BUS =
-  /^([A-Za-z0-9._\-/]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus\/[A-Za-z0-9._\-/]{1,256})$/;
+const BUS_NAME = "[A-Za-z0-9._\\-/]{1,256}";
+const EVENT_BUS = new RegExp(
+  `^(${BUS_NAME}|arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/${BUS_NAME})$`,
+);
 /** EventBridge reserves sources starting with "aws." for AWS services. */
 const EVENT_SOURCE = /^(?!aws\.)[A-Za-z0-9._\-/]{1,256}$/;
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
@@ -142,7 +144,8 @@ interface Issue {
   readonly message: string;
 }
 
-/** `web=stop-tasks,orders/api=rolling` → { web: "stop-tasks", "orders/api": "rolling" }, plus what is wrong. */
+/** `web=stop-tasks,orders/api=rolling` → { web: "stop-tasks", "orders/api": "rolling" }, and
+ * the entries that are wrong. */
 export function parseServiceRestartMethods(value: string): {
   methods: Record<string, RestartMethodSetting>;
   bad: string[];

@@ -94,7 +94,8 @@ const ecsServices: DryRunCheck = {
     const each = plan.services.map(
       (p) => `${p.cluster}/${p.service} (${p.controller ?? "ECS"} → ${p.restartMethod ?? "?"})`,
     );
-    return `${plan.services.length} service(s) would be refreshed: ${each.join(", ")}${discoveryNote(config, plan.services)}`;
+    const count = `${plan.services.length} service(s) would be refreshed`;
+    return `${count}: ${each.join(", ")}${discoveryNote(config, plan.services)}`;
   },
 };
 
@@ -104,7 +105,8 @@ function discoveryNote(config: Config, services: ReadonlyArray<{ source: string 
   const found = services.filter((p) => p.source === "discovered").length;
   const { password, databaseUrl, username } = config.parameters;
   const read = [password, databaseUrl, username].filter((p) => p !== undefined);
-  return `; discovery found ${found} service(s) in ${clusters.join(", ")} reading ${read.join(" or ")}`;
+  const where = `in ${clusters.join(", ")} reading ${read.join(" or ")}`;
+  return `; discovery found ${found} service(s) ${where}`;
 }
 
 const refreshTime: DryRunCheck = {

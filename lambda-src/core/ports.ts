@@ -151,7 +151,7 @@ export interface PlannedService {
   readonly service: string;
   readonly cluster: string;
   readonly arn: string | undefined;
-  /** Listed in ECS_SERVICES, or found by discovery (its task definition reads a rotated parameter). */
+  /** Listed in ECS_SERVICES, or found by discovery (its task definition reads a parameter). */
   readonly source: "listed" | "discovered";
   /** ECS, CODE_DEPLOY or EXTERNAL; undefined when ECS does not know the service. */
   readonly controller: string | undefined;

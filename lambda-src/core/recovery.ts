@@ -8,8 +8,9 @@ import type { LoginOutcome } from "./ports";
 export type RecoveryVerdict = "publish" | "reapply" | "drift" | "unreachable";
 
 /**
- * docs/design.md §Invariants 2 as a table. `staged` is the login with the pending password; `current`
- * the login with the password parameter's value, tried only when the staged one was rejected.
+ * docs/design.md §Invariants 2 as a table. `staged` is the login with the pending password;
+ * `current` the login with the password parameter's value, tried only when the staged one
+ * was rejected.
  *
  *   staged       current      → verdict
  *   accepted     (not tried)  → publish      (the interrupted apply committed)

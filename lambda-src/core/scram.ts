@@ -33,5 +33,6 @@ export function scramSha256Verifier(password: string, options: ScramOptions = {}
   const clientKey = createHmac("sha256", saltedPassword).update("Client Key").digest();
   const storedKey = createHash("sha256").update(clientKey).digest();
   const serverKey = createHmac("sha256", saltedPassword).update("Server Key").digest();
-  return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
+  const [s, stored, server] = [salt, storedKey, serverKey].map((b) => b.toString("base64"));
+  return `SCRAM-SHA-256$${iterations}:${s}$${stored}:${server}`;
 }

@@ -10,7 +10,7 @@ import { escapeIdentifier, escapeLiteral, type Client } from "pg";
 import { AdminPrivilegeError, type RoleAdministration } from "../core/ports";
 import { connectAndProbe, probeLogin, setPassword, type DbConfig } from "./postgres";
 
-/** SQLSTATE insufficient_privilege: the role lacks CREATEROLE, or ADMIN OPTION on PostgreSQL 16+. */
+/** SQLSTATE insufficient_privilege: no CREATEROLE, or no ADMIN OPTION on PostgreSQL 16+. */
 const INSUFFICIENT_PRIVILEGE = "42501";
 
 interface Identity {

@@ -63,9 +63,9 @@ export async function discoverServices(
         );
         if (reads.length > 0) services.push({ cluster, service, reads });
       } catch (error) {
-        problems.push(
-          `cannot read task definition ${definition} of ${cluster}/${service.serviceName ?? "?"}: ${describeError(error, [])}`,
-        );
+        const of = `${cluster}/${service.serviceName ?? "?"}`;
+        const why = describeError(error, []);
+        problems.push(`cannot read task definition ${definition} of ${of}: ${why}`);
       }
     }
   }

@@ -20,11 +20,14 @@ export function chooseRestartMethod(
   if (setting === "auto") return { restartMethod: "stop-tasks" };
   return {
     restartMethod: undefined,
-    problem: `restart method "rolling" cannot refresh a ${type} service (UpdateService cannot force a new deployment there); set its restart method to "stop-tasks" or "auto" (module variable ecs_service_restart_methods or ecs_restart_method)`,
+    problem:
+      `restart method "rolling" cannot refresh a ${type} service (UpdateService cannot force ` +
+      'a new deployment there); set its restart method to "stop-tasks" or "auto" (module ' +
+      "variable ecs_service_restart_methods or ecs_restart_method)",
   };
 }
 
-/** The configured setting for one service: its own entry (by name or cluster/name), else the default. */
+/** The setting for one service: its own entry (by name or cluster/name), else the default. */
 export function settingFor(
   cluster: string,
   service: string,

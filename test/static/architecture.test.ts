@@ -132,7 +132,7 @@ test("the checks see the whole tree and its imports (guards against a broken wal
   );
 });
 
-test("the test harness (test/support) imports nothing from scripts/: scripts use it, not the reverse", () => {
+test("test/support imports nothing from scripts/: scripts use the harness, not the reverse", () => {
   const dir = join(root, "test", "support");
   const offending = readdirSync(dir)
     .filter((name) => name.endsWith(".ts"))

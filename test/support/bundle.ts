@@ -13,7 +13,7 @@ import { pathToFileURL } from "node:url";
 import { PROJECT_ROOT } from "./tools";
 import { extractSingleEntry } from "./unzip";
 
-/** The part of scripts/build.mjs this file relies on (it is plain JavaScript, so no types ship with it). */
+/** The part of scripts/build.mjs this file relies on (plain JavaScript: no types ship with it). */
 interface BuildModule {
   buildZip(): Promise<Buffer>;
 }

@@ -12,9 +12,9 @@
  * the running tasks use is never touched, so they keep working until the refresh restarts
  * them with the new pair.
  *
- * Invariant (docs/design.md §Invariants 1, per role): at every instant the published password logs in as the
- * published role, or the staged password logs in as the staged role (the pending parameter
- * records both). A run never changes the published role's password.
+ * Invariant (docs/design.md §Invariants 1, per role): at every instant the published
+ * password logs in as the published role, or the staged password logs in as the staged role
+ * (the pending parameter records both). A run never changes the published role's password.
  *
  * Assumption: a rotation starts after the previous one's refresh has replaced every task, so
  * no task still uses the role about to change. The refresh step waits for that, and the

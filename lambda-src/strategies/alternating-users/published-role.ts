@@ -9,7 +9,7 @@ import type { LoginFailure, RoleDatabase, SecretStore } from "../../core/ports";
 
 export type PublishedRole =
   | { readonly kind: "found"; readonly role: string }
-  /** The username parameter names neither role (its value is not returned: it could be anything). */
+  /** The username parameter names neither role (its value is not returned: it may be anything). */
   | { readonly kind: "unknown-name" }
   | { readonly kind: "rejected"; readonly tried: readonly string[]; readonly detail: string }
   | { readonly kind: "unreachable"; readonly detail: string };
