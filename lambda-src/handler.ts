@@ -17,14 +17,15 @@ import { dryRun, type DryRunReport } from "./dry-run";
 import { createServiceRefresher, refreshSettings } from "./ecs/refresh";
 import { RotationError, rotationError } from "./errors";
 import { createNotifier, rotateAndNotify, type Notifier } from "./notify";
-import { createLogger, createMetrics } from "./observability";
+import { createLogger, createMetrics, type LambdaContextFields } from "./observability";
 import { rotate, type RotationDeps, type RotationHooks, type RotationResult } from "./rotation";
 import { createParameterStore } from "./secrets/parameter-store";
 
 export type RotationAction = "rotate" | "dry-run";
 
-/** The part of the Lambda context the handler reads; tests pass just this. */
-export type InvocationContext = Pick<Context, "awsRequestId" | "getRemainingTimeInMillis">;
+/** The part of the Lambda context the handler reads; tests pass just the first two. */
+export type InvocationContext = Pick<Context, "awsRequestId" | "getRemainingTimeInMillis"> &
+  LambdaContextFields;
 
 export type RotationHandler = (
   event: unknown,
@@ -90,7 +91,8 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
     createNotifier(config.notifications, { logger, clientOptions: SDK_CLIENT_OPTIONS });
 
   return async (event, context) => {
-    logger.powertools.appendKeys({ invocationId: context.awsRequestId });
+    logger.addContext(context);
+    metrics.captureColdStart(context);
     try {
       const action = parseAction(event);
       logger.info(`invoked: ${action}`, { step: "handler", outcome: "started", action });
@@ -117,7 +119,6 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
       throw error;
     } finally {
       metrics.flush();
-      logger.powertools.removeKeys(["invocationId"]);
     }
   };
 }

@@ -86,6 +86,7 @@ function lambdaEnvironment(
     AWS_LAMBDA_FUNCTION_NAME: "rds-secret-rotation-demo",
     AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "256",
+    AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
     AWS_EXECUTION_ENV: "AWS_Lambda_nodejs20.x",
     LAMBDA_TASK_ROOT: taskRoot,
     TZ: "UTC",
