@@ -359,3 +359,18 @@ export function fakeHandler(
   });
   return { store, database, refresher, clock, handler };
 }
+
+/**
+ * For the tests of the calling file: the environment the Lambda runtime gives an on-demand
+ * function, the only one in which Powertools reports cold starts.
+ */
+export function asOnDemandLambda(): void {
+  const before = process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+  beforeEach(() => {
+    process.env.AWS_LAMBDA_INITIALIZATION_TYPE = "on-demand";
+  });
+  afterEach(() => {
+    if (before === undefined) delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+    else process.env.AWS_LAMBDA_INITIALIZATION_TYPE = before;
+  });
+}

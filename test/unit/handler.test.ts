@@ -7,7 +7,14 @@ import type { DryRunReport } from "../../lambda-src/dry-run";
 import type { RotationResult } from "../../lambda-src/rotation";
 import type { StepName } from "../../lambda-src/core/steps";
 import { FakeEcs } from "../support/fake-ecs";
-import { FakeDatabase, FakeStore, INITIAL_PASSWORD, ROLE, fakeHandler } from "./fakes";
+import {
+  FakeDatabase,
+  FakeStore,
+  INITIAL_PASSWORD,
+  ROLE,
+  asOnDemandLambda,
+  fakeHandler,
+} from "./fakes";
 
 const ENV = {
   DB_HOST: "db.example",
@@ -29,16 +36,8 @@ beforeEach(() => {
   // Powertools writes logs and EMF to stdout; keep the test output readable.
   stdout = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
 });
-// What the Lambda runtime sets for an on-demand function; Powertools reports cold starts only then.
-const initializationType = process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
-beforeEach(() => {
-  process.env.AWS_LAMBDA_INITIALIZATION_TYPE = "on-demand";
-});
-afterEach(() => {
-  jest.restoreAllMocks();
-  if (initializationType === undefined) delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
-  else process.env.AWS_LAMBDA_INITIALIZATION_TYPE = initializationType;
-});
+afterEach(() => jest.restoreAllMocks());
+asOnDemandLambda();
 
 function setup(hooks?: { afterStep?: (step: StepName) => void }) {
   return fakeHandler(ENV, hooks ? { hooks } : {});

@@ -1,4 +1,5 @@
 import { createLogger, createMetrics } from "../../lambda-src/observability";
+import { asOnDemandLambda } from "./fakes";
 
 const settings = {
   serviceName: "rotator-test",
@@ -24,16 +25,8 @@ function captureOutput(): { lines: () => Record<string, unknown>[] } {
   };
 }
 
-// What the Lambda runtime sets for an on-demand function; Powertools reports cold starts only then.
-const initializationType = process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
-beforeEach(() => {
-  process.env.AWS_LAMBDA_INITIALIZATION_TYPE = "on-demand";
-});
-afterEach(() => {
-  jest.restoreAllMocks();
-  if (initializationType === undefined) delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
-  else process.env.AWS_LAMBDA_INITIALIZATION_TYPE = initializationType;
-});
+afterEach(() => jest.restoreAllMocks());
+asOnDemandLambda();
 
 describe("createLogger", () => {
   it("writes one JSON line per call with step, outcome, level and service", () => {
