@@ -13,7 +13,7 @@
  */
 import { hasRefreshTargets } from "../config";
 import { buildDatabaseUrl } from "../database-url";
-import { RotationInProgress, rotationError } from "../errors";
+import { RotationInProgress, rotationError, type RotationError } from "../errors";
 import { generatePassword } from "../password";
 import type { RotationOutcome } from "./outcome";
 import {
@@ -83,7 +83,10 @@ async function publishRefreshFinish(run: Run): Promise<void> {
 }
 
 /** The error a refresh report ends the run with; undefined when every service was refreshed. */
-export function refreshFailure(report: RefreshReport, stateLeft?: string) {
+export function refreshFailure(
+  report: RefreshReport,
+  stateLeft?: string,
+): RotationError | undefined {
   if (report.services.every((s) => s.ok) && report.problems.length === 0) return undefined;
   return rotationError("refresh-failed", { step: "refresh", stateLeft }, report);
 }

@@ -5,7 +5,12 @@
  * is in protocol.ts, the strategies in ../strategies/.
  */
 import type { Config } from "../config";
-import { rotationError, type FailureFields, type RotationErrorKind } from "../errors";
+import {
+  rotationError,
+  type FailureFields,
+  type RotationError,
+  type RotationErrorKind,
+} from "../errors";
 import { Lease } from "./lease";
 import type {
   RoleAdministration,
@@ -110,7 +115,11 @@ export class Run {
   }
 
   /** The catalogue's error of `kind` at `step`, with what this run left there. */
-  fail<K extends RotationErrorKind>(kind: K, step: StepName, fields: FailureFields[K]) {
+  fail<K extends RotationErrorKind>(
+    kind: K,
+    step: StepName,
+    fields: FailureFields[K],
+  ): RotationError {
     return rotationError(kind, { step, stateLeft: this.stateLeft(step) }, fields);
   }
 }

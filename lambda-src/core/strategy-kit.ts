@@ -4,7 +4,7 @@
  * function says what it raises; none changes anything but an open session.
  */
 import { RotationInProgress, type RotationError } from "../errors";
-import { type PendingRecord } from "./pending";
+import type { PendingRecord } from "./pending";
 import { LoginFailedError, type LoginOutcome, type RoleSession } from "./ports";
 import { currentPending } from "./protocol";
 import { decideRecovery } from "./recovery";
