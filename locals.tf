@@ -87,8 +87,8 @@ locals {
 
     # ECS restart (refresh.tf) and notifications (notifications.tf).
     ECS_DISCOVERY_CLUSTERS       = join(",", var.ecs_discovery_cluster_names)
-    ECS_REFRESH_STRATEGY         = var.ecs_restart_method
-    ECS_SERVICE_STRATEGIES       = join(",", [for service, method in var.ecs_service_restart_methods : "${service}=${method}"])
+    ECS_RESTART_METHOD           = var.ecs_restart_method
+    ECS_SERVICE_RESTART_METHODS  = join(",", [for service, method in var.ecs_service_restart_methods : "${service}=${method}"])
     ECS_REFRESH_CONCURRENCY      = var.ecs_refresh_concurrency
     ECS_WAIT_TIMEOUT_SECONDS     = var.ecs_wait_timeout_seconds
     ECS_STOP_TASK_PACING_SECONDS = var.ecs_stop_task_pacing_seconds

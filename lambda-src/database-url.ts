@@ -3,7 +3,7 @@
  * encodeURIComponent, which leaves `!'()*` alone), so any password a policy allows, and any
  * role or database name, survives URL parsers in every language the applications use.
  */
-import { strictUriEncode } from "./errors";
+import { strictUriEncode } from "./redact";
 
 export const URL_PLACEHOLDERS = ["username", "password", "host", "port", "database"] as const;
 export type UrlPlaceholder = (typeof URL_PLACEHOLDERS)[number];

@@ -1,11 +1,11 @@
 /**
- * The errors a rotation run can end with. Each one says which step failed, what state it
- * left (which parameter holds which password, what the database accepts), and what the
- * operator should do next. None of them ever carries a password: messages pass through
- * `redact()` with every secret the run has seen.
+ * The errors a rotation run can end with, and the one catalogue of their texts. Each error
+ * says which step failed, what state it left (which parameter holds which password, what the
+ * database accepts), and what the operator should do next. None carries a password: the run
+ * passes every message through `redact()` with every secret it has seen.
  */
-import type { ServiceRefresh } from "./ecs/types";
-import type { StepName } from "./steps";
+import type { ServiceRefresh } from "./core/ports";
+import type { StepName } from "./core/steps";
 
 /** Secret-free account of a run that failed: set by the run, read by notifications. */
 export interface RunReport {
@@ -14,21 +14,212 @@ export interface RunReport {
   readonly services: readonly ServiceRefresh[];
 }
 
+/** What each kind of failure is about: the typed fields its text is built from. */
+export interface FailureFields {
+  "database-unreachable": { host: string; port: number; tlsMode: string; detail: string };
+  "credential-drift":
+    | { found: "current-rejected"; parameter: string; roles: readonly string[]; detail: string }
+    | { found: "both-rejected"; parameter: string; pending: string };
+  "admin-credentials-rejected":
+    | { found: "admin-rejected"; parameter: string; detail: string }
+    | { found: "both-rejected"; parameter: string; stagedRole: string };
+  "admin-privileges-missing": {
+    /** Who tried what, and the server's answer. */
+    admin: string;
+    attempted: string;
+    detail: string;
+    /** SQL identifiers, for the GRANT statements of the action. */
+    sql: { readonly admin: string; readonly primary: string; readonly twin: string };
+  };
+  "parameter-missing": { parameter: string; what: string; holding: string };
+  "parameter-malformed":
+    | { about: "password-value"; parameter: string }
+    | { about: "pending"; parameter: string; detail: string }
+    | { about: "pending-role"; parameter: string; stagedRole: string; rotated: readonly string[] }
+    | { about: "admin"; parameter: string; detail: string }
+    | { about: "admin-is-rotated"; parameter: string; role: string }
+    | { about: "username"; parameter: string; password: string; roles: readonly string[] };
+  "parameter-store": Record<string, never>; // the cause carries the SSM error and its fix
+  "verify-failed": { problem: string; check: string };
+  "publish-not-readable": { parameter: string };
+  "refresh-failed": { services: readonly ServiceRefresh[]; problems: readonly string[] };
+  "invalid-event": { shown: string };
+  "dry-run-failed": { failed: ReadonlyArray<{ readonly check: string; readonly detail: string }> };
+  unexpected: Record<string, never>;
+}
+
 /** Machine-readable reason, so alarms, tests and runbooks need not parse messages. */
-export type RotationErrorKind =
-  | "database-unreachable"
-  | "credential-drift"
-  | "admin-credentials-rejected"
-  | "admin-privileges-missing"
-  | "parameter-missing"
-  | "parameter-malformed"
-  | "parameter-store"
-  | "verify-failed"
-  | "publish-not-readable"
-  | "refresh-failed"
-  | "invalid-event"
-  | "dry-run-failed"
-  | "unexpected";
+export type RotationErrorKind = keyof FailureFields;
+
+/** `stateLeft` only when the kind itself says what is left; otherwise the run says. */
+type Text = { readonly problem: string; readonly action: string; readonly stateLeft?: string };
+
+const ADMIN_SHAPE = '{"username": "<role with CREATEROLE>", "password": "<its password>"}';
+const UNCHANGED = "nothing changed";
+
+const CATALOGUE: { readonly [K in RotationErrorKind]: (f: FailureFields[K]) => Text } = {
+  "database-unreachable": (f) => ({
+    problem: `cannot reach PostgreSQL at ${f.host}:${f.port} with TLS ${f.tlsMode} (${f.detail})`,
+    action:
+      "check the security groups, the host name against the server certificate, and the CA " +
+      "bundle (db_ca_bundle_file); then re-run",
+  }),
+  "credential-drift": (f) =>
+    f.found === "current-rejected"
+      ? {
+          problem:
+            `credential drift: the database rejects the password in ${f.parameter} for ` +
+            `${f.roles.join(" and ")} (${f.detail})`,
+          action:
+            `put the published role's real password in ${f.parameter} (or reset that role to ` +
+            "the stored password), then re-run",
+        }
+      : {
+          problem:
+            `credential drift: the database rejects both the password in ${f.parameter} and ` +
+            `the staged one in ${f.pending}`,
+          action:
+            "someone changed the role's password outside this rotation; set it back to the " +
+            `value in ${f.parameter} (ALTER ROLE … PASSWORD), or put the role's real password ` +
+            `in ${f.parameter}, then re-run`,
+          stateLeft: `${UNCHANGED}; ${f.parameter} and ${f.pending} keep their values`,
+        },
+  "admin-credentials-rejected": (f) => ({
+    problem:
+      f.found === "admin-rejected"
+        ? `the database rejects the administrative credentials in ${f.parameter} (${f.detail})`
+        : `the database rejects the staged password for ${f.stagedRole} (the interrupted ` +
+          "apply never committed), and it rejects the administrative credentials that would " +
+          "re-apply it",
+    action:
+      "put the current username and password of a role with CREATEROLE in " +
+      `${f.parameter} as {"username": ..., "password": ...}, then re-run`,
+  }),
+  "admin-privileges-missing": (f) => ({
+    problem: `the administrative role ${f.admin} may not ${f.attempted} (${f.detail})`,
+    action:
+      `as a superuser (on RDS, the master user) run ALTER ROLE ${f.sql.admin} ` +
+      `CREATEROLE; on PostgreSQL 16 and later also GRANT ${f.sql.primary} TO ${f.sql.admin} ` +
+      `WITH ADMIN OPTION (and the same for ${f.sql.twin} if ${f.admin} did not create it); then ` +
+      "re-run: recovery re-applies the staged password",
+  }),
+  "parameter-missing": (f) => ({
+    problem: `${f.what} ${f.parameter} does not exist`,
+    action: `create ${f.parameter} as a SecureString ${f.holding}, then re-run`,
+    stateLeft: UNCHANGED,
+  }),
+  "parameter-malformed": (f) => ({ ...malformed(f), stateLeft: UNCHANGED }),
+  "parameter-store": () => ({
+    problem: "SSM refused the request",
+    action: "apply the fix above, then re-run",
+  }),
+  "verify-failed": (f) => ({
+    problem: f.problem,
+    action: `check ${f.check}; then re-run: recovery publishes the staged password if it logs in`,
+  }),
+  "publish-not-readable": (f) => ({
+    problem: `${f.parameter} was written but a read-back does not return the new value`,
+    action:
+      `check for another writer of ${f.parameter}; then re-run: recovery publishes the ` +
+      "staged password again",
+  }),
+  "refresh-failed": (f) => refreshFailed(f),
+  "invalid-event": (f) => ({
+    problem: `unknown action ${f.shown}`,
+    action: 'invoke with {"action":"rotate"} or {"action":"dry-run"}',
+    stateLeft: UNCHANGED,
+  }),
+  "dry-run-failed": (f) => ({
+    problem:
+      `dry run found ${f.failed.length} problem(s): ` +
+      f.failed.map((c) => `${c.check}: ${c.detail}`).join("; "),
+    action: "fix each problem listed, then run the dry run again",
+    stateLeft: `${UNCHANGED} (dry run)`,
+  }),
+  unexpected: () => ({
+    problem: "unexpected error",
+    action: "read the cause, fix it, then re-run; recovery completes an interrupted rotation",
+  }),
+};
+
+function malformed(f: FailureFields["parameter-malformed"]): Text {
+  const then = "then re-run";
+  switch (f.about) {
+    case "password-value":
+      return {
+        problem:
+          `the password parameter ${f.parameter} is empty or contains control characters ` +
+          "(a trailing newline?)",
+        action: `put the role's exact current password in ${f.parameter}, ${then}`,
+      };
+    case "pending":
+      return {
+        problem: `the pending parameter ${f.parameter} is malformed: ${f.detail}`,
+        action:
+          "find which password the role accepts, put it in the password parameter, delete " +
+          `${f.parameter}, ${then}`,
+        stateLeft: `${UNCHANGED}; ${f.parameter} was not written by this rotation, or was edited`,
+      };
+    case "pending-role":
+      return {
+        problem:
+          `the pending parameter ${f.parameter} was staged for role ${f.stagedRole}, but this ` +
+          `function rotates ${f.rotated.join(" and ")}`,
+        action:
+          `find which password role ${f.stagedRole} accepts, store it where its applications ` +
+          `read it, delete ${f.parameter}, ${then}`,
+      };
+    case "admin":
+      return {
+        problem: `the administrative credentials in ${f.parameter} are malformed: ${f.detail}`,
+        action: `put ${ADMIN_SHAPE} in ${f.parameter} (SecureString), ${then}`,
+      };
+    case "admin-is-rotated":
+      return {
+        problem:
+          `the administrative credentials in ${f.parameter} are those of ${f.role}, one of ` +
+          "the two rotated roles",
+        action:
+          "put the credentials of a separate role with CREATEROLE (e.g. the RDS master user) " +
+          `in ${f.parameter}, ${then}`,
+      };
+    case "username":
+      return {
+        problem: `the username parameter ${f.parameter} names neither ${f.roles.join(" nor ")}`,
+        action:
+          `put the role the password in ${f.password} belongs to ` +
+          `(${f.roles.join(" or ")}) in ${f.parameter}, ${then}`,
+      };
+  }
+}
+
+/** Each service that was not refreshed, with the command that finishes it. */
+function refreshFailed(f: FailureFields["refresh-failed"]): Text {
+  const failed = f.services.filter((s) => !s.ok);
+  const summary = failed.map((s) => `${s.cluster}/${s.service} ${s.outcome} (${s.detail})`);
+  const count = `${failed.length} of ${f.services.length} ECS service(s) not refreshed`;
+  const parts = [...(failed.length > 0 ? [`${count}: ${summary.join("; ")}`] : []), ...f.problems];
+  const actions = failed.map((s) => {
+    const where = `--cluster ${s.cluster}`;
+    if (s.restartMethod === "rolling") {
+      return `aws ecs update-service ${where} --service ${s.service} --force-new-deployment`;
+    }
+    if (s.restartMethod === "stop-tasks") {
+      return (
+        `stop the remaining tasks of ${s.cluster}/${s.service} one by one (aws ecs list-tasks ` +
+        `${where} --service-name ${s.service}; aws ecs stop-task ${where} --task <arn>)`
+      );
+    }
+    return `fix ${s.cluster}/${s.service} as described`;
+  });
+  if (f.problems.length > 0) actions.push("fix the discovery problem(s) and run a dry run");
+  return {
+    problem: parts.join("; "),
+    action:
+      "tasks started before the rotation hold the previous value until they restart: " +
+      actions.join("; "),
+  };
+}
 
 export interface RotationErrorDetails {
   readonly step: StepName | "handler";
@@ -40,14 +231,20 @@ export interface RotationErrorDetails {
   /** What the operator should do next. */
   readonly action: string;
   /** The underlying error, reduced to a secret-free summary. */
-  readonly cause?: string;
+  readonly cause?: string | undefined;
 }
+
+/** Where a failure happened; `stateLeft` is used unless the kind says itself what is left. */
+export type FailureSite = Pick<RotationErrorDetails, "step" | "cause"> & {
+  readonly stateLeft?: string | undefined;
+};
 
 /** A run that stopped. The message alone tells an operator what happened and what to do. */
 export class RotationError extends Error {
   override readonly name: string = "RotationError";
   readonly step: RotationErrorDetails["step"];
   readonly kind: RotationErrorKind;
+  readonly problem: string;
   readonly stateLeft: string;
   readonly action: string;
   override readonly cause: string | undefined;
@@ -55,35 +252,40 @@ export class RotationError extends Error {
   report: RunReport | undefined;
 
   constructor(details: RotationErrorDetails) {
+    const cause = details.cause ? ` (cause: ${details.cause})` : "";
     super(
-      `Rotation failed at step "${details.step}": ${details.problem}` +
-        (details.cause ? ` (cause: ${details.cause})` : "") +
-        `. State left: ${details.stateLeft}. Next: ${details.action}`,
+      `Rotation failed at step "${details.step}": ${details.problem}${cause}. ` +
+        `State left: ${details.stateLeft}. Next: ${details.action}`,
     );
     this.step = details.step;
     this.kind = details.kind;
+    this.problem = details.problem;
     this.stateLeft = details.stateLeft;
     this.action = details.action;
     this.cause = details.cause;
   }
 }
 
-/**
- * Neither the published nor the staged password logs in, although the database answered:
- * someone changed the role's password outside this rotation. Changing anything now could
- * lock the applications out for good, so the run changes nothing.
- */
+/** The database rejects the stored passwords: someone changed one outside this rotation. */
 export class CredentialDriftError extends RotationError {
   override readonly name: string = "CredentialDriftError";
-  constructor(details: Omit<RotationErrorDetails, "kind">) {
-    super({ ...details, kind: "credential-drift" });
-  }
 }
 
-/**
- * Another run holds the lease (its pending parameter has not expired). Not a failure:
- * `rotate()` turns it into a "skipped" result and the handler returns normally.
- */
+/** The error of `kind` at `site`, its texts from the catalogue. */
+export function rotationError<K extends RotationErrorKind>(
+  kind: K,
+  site: FailureSite,
+  fields: FailureFields[K],
+): RotationError {
+  const text = CATALOGUE[kind](fields);
+  const stateLeft = text.stateLeft ?? site.stateLeft ?? UNCHANGED;
+  const details = { ...site, ...text, kind, stateLeft };
+  return kind === "credential-drift"
+    ? new CredentialDriftError(details)
+    : new RotationError(details);
+}
+
+/** Another run holds the lease. Not a failure: `rotate()` returns a "skipped" result. */
 export class RotationInProgress extends Error {
   override readonly name = "RotationInProgress";
   constructor(
@@ -92,47 +294,4 @@ export class RotationInProgress extends Error {
   ) {
     super(`rotation in progress by ${holder} until ${leaseExpiresAt}`);
   }
-}
-
-const REDACTED = "[REDACTED]";
-
-/** Every way a secret can show up in text we produce: plain, in a URL, inside a JSON string. */
-function spellings(secret: string): string[] {
-  const json = JSON.stringify(secret).slice(1, -1);
-  return [secret, encodeURIComponent(secret), strictUriEncode(secret), json];
-}
-
-/** RFC 3986 encoding: encodeURIComponent plus the sub-delimiters it leaves alone. */
-export function strictUriEncode(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
-
-/**
- * Remove every known secret from `text`, in each spelling it can take. Longer spellings go
- * first so that a secret containing another one is removed whole.
- */
-export function redact(text: string, secrets: Iterable<string | undefined>): string {
-  const needles = new Set<string>();
-  for (const secret of secrets) {
-    if (secret) for (const spelling of spellings(secret)) needles.add(spelling);
-  }
-  let result = text;
-  for (const needle of [...needles].sort((a, b) => b.length - a.length)) {
-    result = result.split(needle).join(REDACTED);
-  }
-  return result;
-}
-
-/** A one-line, secret-free summary of any thrown value, for logs and `cause` fields. */
-export function describeError(error: unknown, secrets: Iterable<string | undefined>): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    const prefix =
-      typeof code === "string" && code !== error.name ? `${error.name} ${code}` : error.name;
-    return redact(`${prefix}: ${error.message}`, secrets);
-  }
-  return redact(String(error), secrets);
 }

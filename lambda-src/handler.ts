@@ -1,27 +1,31 @@
 /**
- * The Lambda entry point. Configuration is read and validated once, at init, before any
- * client exists: a bad setting fails every invocation with a ConfigError naming the
- * variable and the fix, and nothing is touched. Events: `{"action": "rotate"}` (default,
+ * The Lambda entry point, and the only composition root: it plugs the adapters (SSM,
+ * PostgreSQL, ECS, Powertools, SNS/EventBridge) into the core's ports (core/ports.ts).
+ * Configuration is read and validated once, at init, before any client exists: a bad
+ * setting fails every invocation with a ConfigError naming the variable and the fix, and
+ * nothing is touched. Events: `{"action": "rotate"}` (default,
  * also what the schedule sends) or `{"action": "dry-run"}`.
  */
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import type { Context } from "aws-lambda";
 import { loadConfig } from "./config";
-import { createPostgres, type RoleDatabase } from "./db/postgres";
-import { createRoleAdministration, type RoleAdministration } from "./db/roles";
+import type { RoleAdministration, RoleDatabase, SecretStore, ServiceRefresher } from "./core/ports";
+import { createPostgres } from "./db/postgres";
+import { createRoleAdministration } from "./db/roles";
 import { dryRun, type DryRunReport } from "./dry-run";
-import { createServiceRefresher, refreshSettings, type ServiceRefresher } from "./ecs/refresh";
-import { RotationError } from "./errors";
+import { createServiceRefresher, refreshSettings } from "./ecs/refresh";
+import { RotationError, rotationError } from "./errors";
 import { createNotifier, rotateAndNotify, type Notifier } from "./notify";
-import { createLogger, createMetrics } from "./observability";
+import { createLogger, createMetrics, type LambdaContextFields } from "./observability";
 import { rotate, type RotationDeps, type RotationHooks, type RotationResult } from "./rotation";
-import { createParameterStore, type SecretStore } from "./secrets/parameter-store";
+import { createParameterStore } from "./secrets/parameter-store";
 
 export type RotationAction = "rotate" | "dry-run";
 
-/** The part of the Lambda context the handler reads; tests pass just this. */
-export type InvocationContext = Pick<Context, "awsRequestId" | "getRemainingTimeInMillis">;
+/** The part of the Lambda context the handler reads; tests pass just the first two. */
+export type InvocationContext = Pick<Context, "awsRequestId" | "getRemainingTimeInMillis"> &
+  LambdaContextFields;
 
 export type RotationHandler = (
   event: unknown,
@@ -53,7 +57,7 @@ export interface HandlerOverrides {
  */
 const SDK_CLIENT_OPTIONS = { requestHandler: { connectionTimeout: 3000, requestTimeout: 5000 } };
 
-/** Build a handler. Throws ConfigError (before any client is built) when the environment is invalid. */
+/** Build a handler. Throws ConfigError, before any client is built, for an invalid environment. */
 export function createHandler(overrides: HandlerOverrides = {}): RotationHandler {
   const config = loadConfig(overrides.env ?? process.env);
   const logger = createLogger(config.observability);
@@ -87,7 +91,8 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
     createNotifier(config.notifications, { logger, clientOptions: SDK_CLIENT_OPTIONS });
 
   return async (event, context) => {
-    logger.powertools.appendKeys({ invocationId: context.awsRequestId });
+    logger.addContext(context);
+    metrics.captureColdStart(context);
     try {
       const action = parseAction(event);
       logger.info(`invoked: ${action}`, { step: "handler", outcome: "started", action });
@@ -114,7 +119,6 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
       throw error;
     } finally {
       metrics.flush();
-      logger.powertools.removeKeys(["invocationId"]);
     }
   };
 }
@@ -125,24 +129,12 @@ export function parseAction(event: unknown): RotationAction {
   if (action === undefined || action === "rotate") return "rotate";
   if (action === "dry-run") return action;
   const shown = typeof action === "string" && action.length <= 40 ? `"${action}"` : typeof action;
-  throw new RotationError({
-    step: "handler",
-    kind: "invalid-event",
-    problem: `unknown action ${shown}`,
-    stateLeft: "nothing changed",
-    action: 'invoke with {"action":"rotate"} or {"action":"dry-run"}',
-  });
+  throw rotationError("invalid-event", { step: "handler" }, { shown });
 }
 
 function dryRunFailed(report: DryRunReport): RotationError {
   const failed = report.checks.filter((c) => !c.ok);
-  return new RotationError({
-    step: "handler",
-    kind: "dry-run-failed",
-    problem: `dry run found ${failed.length} problem(s): ${failed.map((c) => `${c.check}: ${c.detail}`).join("; ")}`,
-    stateLeft: "nothing changed (dry run)",
-    action: "fix each problem listed, then run the dry run again",
-  });
+  return rotationError("dry-run-failed", { step: "handler" }, { failed });
 }
 
 /**

@@ -15,10 +15,10 @@ import {
 } from "@aws-sdk/client-eventbridge";
 import { PublishCommand, SNSClient, type SNSClientConfig } from "@aws-sdk/client-sns";
 import type { Config } from "./config";
-import type { ServiceRefresh } from "./ecs/types";
-import { RotationError, describeError } from "./errors";
-import type { RotationLogger } from "./observability";
-import type { RotationResult, StepTiming } from "./run";
+import type { RotationLogger, ServiceRefresh } from "./core/ports";
+import { RotationError } from "./errors";
+import { describeError } from "./redact";
+import type { RotationResult, StepTiming } from "./rotation";
 
 export type NoticeType = "RotationSucceeded" | "RotationFailed";
 

@@ -1,45 +1,16 @@
 /**
  * Structured logs and metrics. Every log line is JSON with a `step` and an `outcome` key, so
- * a CloudWatch Logs Insights query can follow one rotation step by step; metrics are EMF
- * lines in the same stream, no PutMetricData call and no extra permission.
+ * a CloudWatch Logs Insights query can follow one rotation step by step, and the invocation's
+ * Lambda context (`cold_start`, `function_request_id`, ...; Powertools `addContext`). Metrics
+ * are EMF lines in the same stream, no PutMetricData call and no extra permission, plus
+ * Powertools' `ColdStart` metric on an execution environment's first invocation.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { LogLevel } from "@aws-lambda-powertools/logger/types";
+import type { Context } from "aws-lambda";
 import type { Config } from "./config";
-
-/** `step` says where the run is, `outcome` what just happened there ("started", "ok", ...). */
-export interface LogFields {
-  readonly step: string;
-  readonly outcome: string;
-  // Powertools drops these keys (with a WARN line lacking step and outcome): never pass them.
-  readonly service?: never;
-  readonly level?: never;
-  readonly message?: never;
-  readonly timestamp?: never;
-  readonly sampling_rate?: never;
-  readonly [key: string]: unknown;
-}
-
-/** What the rotation logs through; callers pass only secret-free fields. */
-export interface RotationLogger {
-  info(message: string, fields: LogFields): void;
-  warn(message: string, fields: LogFields): void;
-  error(message: string, fields: LogFields): void;
-}
-
-/** What the rotation measures. */
-export interface RotationMetrics {
-  succeeded(): void;
-  failed(): void;
-  skipped(): void;
-  /** Whole run, milliseconds. */
-  duration(ms: number): void;
-  /** From the ALTER ROLE commit until the new value is readable from SSM, milliseconds. */
-  publishGap(ms: number): void;
-  /** Write the buffered metrics (one EMF line). */
-  flush(): void;
-}
+import type { RotationLogger, RotationMetrics } from "./core/ports";
 
 export const METRIC_NAMES = {
   succeeded: "RotationSucceeded",
@@ -51,9 +22,20 @@ export const METRIC_NAMES = {
 
 type Observability = Config["observability"];
 
+/** The Lambda context fields the logger and metrics read; a test passes only some. */
+export type LambdaContextFields = Pick<Context, "awsRequestId"> &
+  Partial<
+    Pick<Context, "functionName" | "functionVersion" | "invokedFunctionArn" | "memoryLimitInMB">
+  >;
+
 export interface PowertoolsLogger extends RotationLogger {
-  /** The underlying Powertools logger, for `addContext` and persistent keys. */
-  readonly powertools: Logger;
+  /** Adds the invocation's context (cold_start, function_request_id, ...) to every line. */
+  addContext(context: LambdaContextFields): void;
+}
+
+export interface PowertoolsMetrics extends RotationMetrics {
+  /** The `ColdStart` metric, on the first invocation of this execution environment only. */
+  captureColdStart(context: LambdaContextFields): void;
 }
 
 export function createLogger(settings: Observability): PowertoolsLogger {
@@ -63,14 +45,16 @@ export function createLogger(settings: Observability): PowertoolsLogger {
     logLevel: settings.logLevel as LogLevel,
   });
   return {
-    powertools: logger,
+    // Logger.addContext reads only the fields of LambdaContextFields (and tolerates absent
+    // ones); the cast spares tests a full Context with its callback methods.
+    addContext: (context) => logger.addContext(context as Context),
     info: (message, fields) => logger.info(message, { ...fields }),
     warn: (message, fields) => logger.warn(message, { ...fields }),
     error: (message, fields) => logger.error(message, { ...fields }),
   };
 }
 
-export function createMetrics(settings: Observability): RotationMetrics {
+export function createMetrics(settings: Observability): PowertoolsMetrics {
   const metrics = new Metrics({
     namespace: settings.metricsNamespace,
     serviceName: settings.serviceName,
@@ -81,6 +65,7 @@ export function createMetrics(settings: Observability): RotationMetrics {
     skipped: () => metrics.addMetric(METRIC_NAMES.skipped, MetricUnit.Count, 1),
     duration: (ms) => metrics.addMetric(METRIC_NAMES.duration, MetricUnit.Milliseconds, ms),
     publishGap: (ms) => metrics.addMetric(METRIC_NAMES.publishGap, MetricUnit.Milliseconds, ms),
+    captureColdStart: (context) => metrics.captureColdStartMetric(context.functionName),
     // A dry run records nothing; publishing then would only log Powertools' "no metrics" warning.
     flush: () => {
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();

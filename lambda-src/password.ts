@@ -53,13 +53,15 @@ export function passwordPolicyProblems(policy: PasswordPolicy): string[] {
     policy.length > PASSWORD_LENGTH_MAX
   ) {
     problems.push(
-      `length must be a whole number from ${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX} (got ${policy.length})`,
+      `length must be a whole number from ${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX} ` +
+        `(got ${policy.length})`,
     );
   }
   for (const [name, chars] of Object.entries(allowedClasses(policy))) {
     if (chars.length === 0) {
       problems.push(
-        `the excluded characters remove every ${name} character; every class is required, so allow at least one`,
+        `the excluded characters remove every ${name} character; every class is required, ` +
+          "so allow at least one",
       );
     }
   }

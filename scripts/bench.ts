@@ -10,7 +10,7 @@ import { availableParallelism, cpus, loadavg, release } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { benchRefresh } from "./bench-refresh";
-import { REPO_ROOT } from "./lib/bundle";
+import { PROJECT_ROOT as REPO_ROOT } from "../test/support/tools";
 import { runScript, type Cleanup } from "./lib/cleanup";
 import { measureColdStart } from "./lib/cold-start";
 import { LambdaProcess, type InvokeOutcome } from "./lib/lambda-process";
@@ -61,7 +61,7 @@ function rotationOf(outcome: InvokeOutcome, index: number): Rotation {
   if (result.outcome !== "rotated")
     throw new Error(`rotation ${index} ended "${String(result.outcome)}", not "rotated"`);
   // The value the PublishGap EMF metric carries: the Lambda emits that metric exactly when
-  // the result has a number here (lambda-src/run.ts succeeded()).
+  // the result has a number here (lambda-src/core/outcome.ts succeeded()).
   const { publishGapMs } = result;
   if (typeof publishGapMs !== "number")
     throw new Error(

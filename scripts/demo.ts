@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { runScript, type Cleanup } from "./lib/cleanup";
 import { LambdaProcess } from "./lib/lambda-process";
-import { findLeaks } from "./lib/secret-scan";
+import { findLeaks } from "../test/support/secret-scan";
 import { prepareStackAndBundle } from "./lib/prepare";
 import type { Deployment } from "./lib/stack";
 import { formatLambdaLine } from "./lib/step-lines";

@@ -10,50 +10,16 @@
 import { Client, escapeIdentifier, escapeLiteral, type ClientConfig } from "pg";
 import type { ConnectionOptions } from "node:tls";
 import type { Config } from "../config";
+import { LoginFailedError, type LoginFailure, type RoleDatabase } from "../core/ports";
 
 export type DbConfig = Config["db"];
-
-export interface Credentials {
-  readonly user: string;
-  readonly password: string;
-}
-
-/**
- * Outcome of a login attempt. Recovery treats only "rejected" as evidence that a password
- * is wrong; "unreachable" (network, TLS, timeout, server not accepting connections) says
- * nothing about the password and must never drive a decision.
- */
-export type LoginOutcome =
-  | { readonly kind: "accepted"; readonly currentUser: string }
-  | { readonly kind: "rejected"; readonly sqlState: string; readonly detail: string }
-  | { readonly kind: "unreachable"; readonly detail: string };
-
-export type LoginFailure = Exclude<LoginOutcome, { kind: "accepted" }>;
 
 /** SQLSTATEs PostgreSQL sends when it refuses the credentials themselves. */
 const AUTH_REJECTED = new Set(["28P01", "28000"]);
 
-export class LoginFailedError extends Error {
-  override readonly name = "LoginFailedError";
-  constructor(readonly outcome: LoginFailure) {
-    super(outcome.detail);
-  }
-}
-
-/** An open connection as the role, used to change its own password. */
-export interface RoleSession {
-  readonly currentUser: string;
-  /** Runs ALTER ROLE; resolves once the change is committed (autocommit). */
-  setPassword(role: string, verifier: string): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** What the rotation needs from the database; faked in unit tests. */
-export interface RoleDatabase {
-  /** Opens and closes a fresh connection; never throws for a failed login. */
-  canLogin(user: string, password: string): Promise<LoginOutcome>;
-  /** Throws LoginFailedError when the login fails. */
-  openSession(user: string, password: string): Promise<RoleSession>;
+export interface Credentials {
+  readonly user: string;
+  readonly password: string;
 }
 
 export function tlsOptions(db: DbConfig): ConnectionOptions {

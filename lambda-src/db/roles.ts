@@ -7,55 +7,11 @@
  * refuses anything else), identifiers and literals escaped with the driver's functions.
  */
 import { escapeIdentifier, escapeLiteral, type Client } from "pg";
-import {
-  connectAndProbe,
-  probeLogin,
-  setPassword,
-  type DbConfig,
-  type LoginFailure,
-  type RoleSession,
-} from "./postgres";
+import { AdminPrivilegeError, type RoleAdministration } from "../core/ports";
+import { connectAndProbe, probeLogin, setPassword, type DbConfig } from "./postgres";
 
-/** A login as seen from inside the session: who logged in, and whom it acts as. */
-export type IdentifiedLogin =
-  | { readonly kind: "accepted"; readonly sessionUser: string; readonly currentUser: string }
-  | LoginFailure;
-
-/** An open connection as the administrative role. */
-export interface AdminSession extends RoleSession {
-  /**
-   * Make `twin` a login role that acts as `primary`, in one transaction: create it (LOGIN,
-   * no password yet) when missing, GRANT primary TO twin, ALTER ROLE twin SET role = primary.
-   * Idempotent, and it repairs a twin whose membership or setting was removed.
-   * Throws AdminPrivilegeError (and changes nothing) when the session may not do all that.
-   */
-  ensureTwin(primary: string, twin: string): Promise<"created" | "exists">;
-}
-
-/** What the alternating-users strategy needs from the database; faked in unit tests. */
-export interface RoleAdministration {
-  /** Throws LoginFailedError when the login fails. */
-  openAdminSession(user: string, password: string): Promise<AdminSession>;
-  /** Opens and closes a fresh connection; never throws for a failed login. */
-  identify(user: string, password: string): Promise<IdentifiedLogin>;
-}
-
-/** SQLSTATE insufficient_privilege: the role lacks CREATEROLE, or ADMIN OPTION on PostgreSQL 16+. */
+/** SQLSTATE insufficient_privilege: no CREATEROLE, or no ADMIN OPTION on PostgreSQL 16+. */
 const INSUFFICIENT_PRIVILEGE = "42501";
-
-/** The administrative role logged in, but the server refused a statement for lack of privilege. */
-export class AdminPrivilegeError extends Error {
-  override readonly name = "AdminPrivilegeError";
-  constructor(
-    readonly adminRole: string,
-    /** What was refused, e.g. "create role app_clone". */
-    readonly attempted: string,
-    /** The server's message (SQLSTATE and text; statements and verifiers are not in it). */
-    readonly detail: string,
-  ) {
-    super(`${adminRole} may not ${attempted}: ${detail}`);
-  }
-}
 
 interface Identity {
   readonly sessionUser: string;

@@ -5,7 +5,7 @@
  * reading it is picked up at the next rotation without a Terraform change.
  */
 import type { ECSClient, Service } from "@aws-sdk/client-ecs";
-import { describeError } from "../errors";
+import { describeError } from "../redact";
 import { describeServices, listServiceArns } from "./services";
 import { rotatedParametersRead, type TaskDefinitionReader } from "./task-definitions";
 
@@ -63,9 +63,9 @@ export async function discoverServices(
         );
         if (reads.length > 0) services.push({ cluster, service, reads });
       } catch (error) {
-        problems.push(
-          `cannot read task definition ${definition} of ${cluster}/${service.serviceName ?? "?"}: ${describeError(error, [])}`,
-        );
+        const of = `${cluster}/${service.serviceName ?? "?"}`;
+        const why = describeError(error, []);
+        problems.push(`cannot read task definition ${definition} of ${of}: ${why}`);
       }
     }
   }

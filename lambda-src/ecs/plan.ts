@@ -1,35 +1,23 @@
 /**
  * The refresh plan: the listed services and the discovered ones, each described by ECS, with
- * the strategy it gets or the reason it cannot be refreshed. Read-only, so the dry run
+ * the restart method it gets or the reason it cannot be refreshed. Read-only, so the dry run
  * shows exactly what a rotation would do.
  */
 import type { ECSClient, Service } from "@aws-sdk/client-ecs";
-import { describeError } from "../errors";
+import { describeError } from "../redact";
 import { currentTaskDefinition, discoverServices } from "./discovery";
 import { describeServices, serviceName } from "./services";
-import { chooseStrategy, settingFor } from "./strategy";
+import { chooseRestartMethod, settingFor } from "./restart-method";
 import type { TaskDefinitionReader } from "./task-definitions";
-import type { PlannedService, RefreshPlan, StrategySetting } from "./types";
+import type { Config } from "../config";
+import type { PlannedService, RefreshPlan } from "../core/ports";
 
-/** The refresh's part of the configuration (lambda-src/config.ts `refresh` and `ecs`). */
-export interface RefreshSettings {
-  /** Cluster of the listed services. */
-  readonly cluster: string | undefined;
-  readonly services: readonly string[];
-  /** Clusters searched for services that read a rotated parameter. */
-  readonly discoveryClusters: readonly string[];
-  /** The parameters a rotation writes (password, DATABASE_URL), by name. */
-  readonly rotatedParameters: readonly string[];
-  readonly strategy: StrategySetting;
-  /** Per service (by name or cluster/name), overriding `strategy`. */
-  readonly serviceStrategies: Readonly<Record<string, StrategySetting>>;
-  /** Services refreshed at the same time. */
-  readonly concurrency: number;
-  /** Longest wait for one service, before the Lambda's remaining time caps it. */
-  readonly waitTimeoutMs: number;
-  /** stop-tasks: pause after a replacement is ready, before stopping the next task. */
-  readonly pacingMs: number;
-}
+/** The refresh's part of the configuration (lambda-src/config `ecs` and `refresh`). */
+export type RefreshSettings = Config["ecs"] &
+  Config["refresh"] & {
+    /** The parameters a rotation writes (password, DATABASE_URL, username), by name. */
+    readonly rotatedParameters: readonly string[];
+  };
 
 function unplannable(
   cluster: string,
@@ -43,7 +31,7 @@ function unplannable(
     arn: undefined,
     source,
     controller: undefined,
-    strategy: undefined,
+    restartMethod: undefined,
     desiredCount: 0,
     runningCount: 0,
     taskDefinition: undefined,
@@ -61,12 +49,12 @@ function planService(
   const controller = service.deploymentController?.type ?? "ECS";
   const choice =
     service.status === "ACTIVE"
-      ? chooseStrategy(
-          settingFor(cluster, name, settings.serviceStrategies, settings.strategy),
+      ? chooseRestartMethod(
+          settingFor(cluster, name, settings.serviceRestartMethods, settings.restartMethod),
           controller,
         )
       : {
-          strategy: undefined,
+          restartMethod: undefined,
           problem: `the service is ${service.status ?? "in an unknown state"}, not ACTIVE`,
         };
   return {
@@ -75,7 +63,7 @@ function planService(
     arn: service.serviceArn,
     source,
     controller,
-    strategy: choice.strategy,
+    restartMethod: choice.restartMethod,
     desiredCount: service.desiredCount ?? 0,
     runningCount: service.runningCount ?? 0,
     taskDefinition: currentTaskDefinition(service),

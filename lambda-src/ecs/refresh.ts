@@ -1,8 +1,8 @@
 /**
  * Refresh the ECS services that read the secret, so running tasks pick up the new value: ECS
- * injects SSM parameters only when a task starts (DESIGN step 6).
+ * injects SSM parameters only when a task starts (docs/design.md §Data flow, step 6).
  *
- * Each planned service gets its strategy (rolling or stop-tasks), runs with at most
+ * Each planned service gets its restart method (rolling or stop-tasks), runs with at most
  * `concurrency` others, and is waited for until it is verified, failed, rolled back, or out of
  * time. Time is bounded twice: by the configured wait timeout per service, and by the
  * Lambda's remaining time minus a margin that leaves room to delete the pending parameter,
@@ -10,28 +10,26 @@
  * and reported.
  */
 import type { ECSClient } from "@aws-sdk/client-ecs";
-import type { Config } from "../config";
-import { describeError } from "../errors";
-import type { LogFields, RotationLogger } from "../observability";
+import { hasRefreshTargets, type Config } from "../config";
+import {
+  REFRESH_SAFETY_MARGIN_MS,
+  type LogFields,
+  type PlannedService,
+  type RefreshReport,
+  type RefreshRequest,
+  type RotationLogger,
+  type ServiceRefresh,
+  type ServiceRefresher,
+} from "../core/ports";
+import { describeError } from "../redact";
 import { planRefresh, type RefreshSettings } from "./plan";
 import { mapWithConcurrency } from "./pool";
 import { rollService } from "./rolling";
 import { replaceTasks } from "./stop-tasks";
 import { taskDefinitionReader } from "./task-definitions";
-import type {
-  PlannedService,
-  RefreshReport,
-  RefreshRequest,
-  ServiceRefresh,
-  ServiceRefresher,
-} from "./types";
 import { DEFAULT_TIMING, type Timing } from "./wait";
 
 export type { RefreshSettings } from "./plan";
-export type * from "./types";
-
-/** Time kept back from the Lambda's deadline to finish the run and report it. */
-export const DEFAULT_SAFETY_MARGIN_MS = 10_000;
 
 const STOP_REASON =
   "Secret rotated by rds-secret-rotation: replacing the task so that it reads the new value";
@@ -45,28 +43,9 @@ export interface RefresherOptions {
 /** The refresh's settings from the Lambda's configuration. */
 export function refreshSettings(config: Config): RefreshSettings {
   const { password, databaseUrl, username } = config.parameters;
-  return {
-    cluster: config.ecs.cluster,
-    services: config.ecs.services,
-    discoveryClusters: config.refresh.discoveryClusters,
-    // Every parameter a rotation writes that an application may read as a secret.
-    rotatedParameters: [password, databaseUrl, username].filter((p): p is string => !!p),
-    strategy: config.refresh.strategy,
-    serviceStrategies: config.refresh.serviceStrategies,
-    concurrency: config.refresh.concurrency,
-    waitTimeoutMs: config.refresh.waitTimeoutMs,
-    pacingMs: config.refresh.pacingMs,
-  };
-}
-
-/** Whether there is anything to refresh: listed services of a cluster, or clusters to search. */
-export function hasRefreshTargets(
-  settings: Pick<RefreshSettings, "cluster" | "services" | "discoveryClusters">,
-): boolean {
-  return (
-    (settings.cluster !== undefined && settings.services.length > 0) ||
-    settings.discoveryClusters.length > 0
-  );
+  // Every parameter a rotation writes that an application may read as a secret.
+  const rotatedParameters = [password, databaseUrl, username].filter((p) => p !== undefined);
+  return { ...config.ecs, ...config.refresh, rotatedParameters };
 }
 
 const NOTHING_TO_REFRESH = { services: [], problems: [] } as const;
@@ -84,7 +63,7 @@ export function createServiceRefresher(
 ): ServiceRefresher {
   const timing: Timing = { ...DEFAULT_TIMING, ...options.timing };
   const logger = options.logger ?? silent;
-  const margin = options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
+  const margin = options.safetyMarginMs ?? REFRESH_SAFETY_MARGIN_MS;
   const hasTargets = hasRefreshTargets(settings);
 
   /** `taskDefinitions` caches each task definition read, for the refresh that follows. */
@@ -97,28 +76,32 @@ export function createServiceRefresher(
     taskDefinitions: ReturnType<typeof taskDefinitionReader>,
   ): Promise<ServiceRefresh> {
     const started = timing.clock();
-    const base = { service: target.service, cluster: target.cluster, strategy: target.strategy };
+    const base = {
+      service: target.service,
+      cluster: target.cluster,
+      restartMethod: target.restartMethod,
+    };
     const fields = {
       step: "refresh",
       ecsService: target.service,
       cluster: target.cluster,
-      strategy: target.strategy,
+      restartMethod: target.restartMethod,
     };
     let result: ServiceRefresh;
-    if (target.problem !== undefined || target.strategy === undefined) {
+    if (target.problem !== undefined || target.restartMethod === undefined) {
       result = {
         ...base,
         outcome: "failed",
         ok: false,
         durationMs: 0,
-        detail: target.problem ?? "no strategy",
+        detail: target.problem ?? "no restart method",
       };
     } else {
       logger.info("service refresh started", { ...fields, outcome: "started" });
       const deadline = Math.min(started + settings.waitTimeoutMs, end);
       try {
         const r =
-          target.strategy === "rolling"
+          target.restartMethod === "rolling"
             ? await rollService(ecs, target, deadline, timing)
             : await replaceTasks(ecs, taskDefinitions, target, deadline, timing, {
                 pacingMs: settings.pacingMs,
@@ -140,7 +123,7 @@ export function createServiceRefresher(
         };
       }
     }
-    const { service: _s, cluster: _c, strategy: _st, ok: _ok, ...reported } = result;
+    const { service: _s, cluster: _c, restartMethod: _rm, ok: _ok, ...reported } = result;
     const line: LogFields = { ...fields, ...reported };
     if (result.ok) logger.info(`service refresh ${result.outcome}`, line);
     else logger.error(`service refresh ${result.outcome}`, line);
@@ -161,39 +144,5 @@ export function createServiceRefresher(
       );
       return { services, problems: planned.problems };
     },
-  };
-}
-
-/** Why a refresh report fails the run, and what the operator does about it; undefined when it does not. */
-export function refreshFailure(
-  report: RefreshReport,
-): { readonly problem: string; readonly action: string } | undefined {
-  const failed = report.services.filter((s) => !s.ok);
-  if (failed.length === 0 && report.problems.length === 0) return undefined;
-  const parts = [
-    ...(failed.length > 0
-      ? [
-          `${failed.length} of ${report.services.length} ECS service(s) not refreshed: ${failed
-            .map((s) => `${s.cluster}/${s.service} ${s.outcome} (${s.detail})`)
-            .join("; ")}`,
-        ]
-      : []),
-    ...report.problems,
-  ];
-  const actions = failed.map((s) => {
-    if (s.strategy === "rolling") {
-      return `aws ecs update-service --cluster ${s.cluster} --service ${s.service} --force-new-deployment`;
-    }
-    if (s.strategy === "stop-tasks") {
-      return `stop the remaining tasks of ${s.cluster}/${s.service} one by one (aws ecs list-tasks --cluster ${s.cluster} --service-name ${s.service}; aws ecs stop-task --cluster ${s.cluster} --task <arn>)`;
-    }
-    return `fix ${s.cluster}/${s.service} as described`;
-  });
-  return {
-    problem: parts.join("; "),
-    action: `tasks started before the rotation hold the previous value until they restart: ${[
-      ...actions,
-      ...(report.problems.length > 0 ? ["fix the discovery problem(s) and run a dry run"] : []),
-    ].join("; ")}`,
   };
 }

@@ -1,12 +1,12 @@
 /**
- * The `rolling` strategy: UpdateService forceNewDeployment starts a deployment that replaces
+ * The `rolling` restartMethod: UpdateService forceNewDeployment starts a deployment that replaces
  * every task with one started now, which reads the new value from SSM; then poll until that
  * deployment COMPLETED, FAILED or was rolled back, or the time is up.
  */
 import { UpdateServiceCommand, type ECSClient, type Service } from "@aws-sdk/client-ecs";
 import { rolloutVerdict } from "./rollout";
 import { describeService } from "./services";
-import type { PlannedService } from "./types";
+import type { PlannedService } from "../core/ports";
 import { pollUntil, type Timing } from "./wait";
 
 export type RollingResult = {

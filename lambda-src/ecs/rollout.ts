@@ -32,7 +32,7 @@ export function rolloutVerdict(service: Service | undefined, deploymentId: strin
     if (rolledBackAccordingToEvents(service, deploymentId)) {
       return {
         kind: "rolled-back",
-        detail: `deployment ${deploymentId} failed and ECS rolled back to ${primary?.id ?? "the previous deployment"}`,
+        detail: rolledBackTo(deploymentId, primary?.id),
       };
     }
     if (primary?.id) return { kind: "superseded", by: primary.id };
@@ -50,7 +50,7 @@ export function rolloutVerdict(service: Service | undefined, deploymentId: strin
       if (primary && primary.id !== deploymentId) {
         return {
           kind: "rolled-back",
-          detail: `deployment ${deploymentId} failed and ECS rolled back to ${primary.id ?? "the previous deployment"}${reason}`,
+          detail: `${rolledBackTo(deploymentId, primary.id)}${reason}`,
         };
       }
       return { kind: "failed", detail: `deployment ${deploymentId} failed${reason}` };
@@ -84,4 +84,10 @@ function rolledBackAccordingToEvents(service: Service, deploymentId: string): bo
       event.message?.includes(deploymentId) === true &&
       /deployment failed|rolling back|rolled back/i.test(event.message),
   );
+}
+
+/** What a rolled-back deployment's detail says. */
+function rolledBackTo(deploymentId: string, primary: string | undefined): string {
+  const to = primary ?? "the previous deployment";
+  return `deployment ${deploymentId} failed and ECS rolled back to ${to}`;
 }

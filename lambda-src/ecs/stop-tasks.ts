@@ -1,15 +1,15 @@
 /**
- * The `stop-tasks` strategy, for services UpdateService cannot redeploy (CODE_DEPLOY and
+ * The `stop-tasks` restart method, for services UpdateService cannot redeploy (CODE_DEPLOY and
  * EXTERNAL controllers): stop one running task, wait until ECS has started a replacement that
  * is RUNNING (and HEALTHY when the task definition has health checks), pause for the pacing
  * interval, then the next one. One at a time, so the service never loses more than one task's
  * capacity; each replacement starts after the new value was published, so it reads it.
  */
-import { StopTaskCommand, type ECSClient } from "@aws-sdk/client-ecs";
-import { describeError } from "../errors";
+import { StopTaskCommand, type ECSClient, type Task } from "@aws-sdk/client-ecs";
+import { describeError } from "../redact";
 import { healthCheckedContainers, type TaskDefinitionReader } from "./task-definitions";
 import { isReady, serviceTasks } from "./tasks";
-import type { PlannedService } from "./types";
+import type { PlannedService } from "../core/ports";
 import { pollUntil, type Timing } from "./wait";
 
 export interface StopTasksResult {
@@ -28,6 +28,29 @@ export interface StopTasksOptions {
 
 const taskId = (arn: string | undefined) => arn?.split("/").at(-1) ?? "?";
 
+/** Stop `task` and wait until a task not in `known` is ready; undefined when time ran out. */
+async function replaceOne(
+  ecs: ECSClient,
+  target: PlannedService,
+  task: Task,
+  known: ReadonlySet<string | undefined>,
+  healthChecked: readonly string[],
+  wait: { readonly deadline: number; readonly timing: Timing; readonly reason: string },
+): Promise<Task | undefined> {
+  const { cluster, service } = target;
+  await ecs.send(new StopTaskCommand({ cluster, task: task.taskArn, reason: wait.reason }));
+  return pollUntil(
+    async () => {
+      const fresh = (await serviceTasks(ecs, cluster, service)).find(
+        (t) => !known.has(t.taskArn) && isReady(t, healthChecked),
+      );
+      return fresh ? { done: true, value: fresh } : { done: false };
+    },
+    wait.deadline,
+    wait.timing,
+  );
+}
+
 export async function replaceTasks(
   ecs: ECSClient,
   taskDefinitions: TaskDefinitionReader,
@@ -36,47 +59,33 @@ export async function replaceTasks(
   timing: Timing,
   options: StopTasksOptions,
 ): Promise<StopTasksResult> {
-  const { cluster, service } = target;
   const healthChecked = target.taskDefinition
     ? healthCheckedContainers(await taskDefinitions.describe(target.taskDefinition))
     : [];
   const ready = healthChecked.length > 0 ? "RUNNING and HEALTHY" : "RUNNING";
-  const initial = await serviceTasks(ecs, cluster, service);
+  const initial = await serviceTasks(ecs, target.cluster, target.service);
   const total = initial.length;
-  if (total === 0) {
-    return { outcome: "completed", tasksReplaced: 0, tasksTotal: 0, detail: "no running tasks" };
-  }
+  let replaced = 0;
+  const ended = (outcome: StopTasksResult["outcome"], detail: string): StopTasksResult => ({
+    outcome,
+    tasksReplaced: replaced,
+    tasksTotal: total,
+    detail,
+  });
   // Tasks that were running before we started, or that we already counted as a replacement.
   const known = new Set(initial.map((task) => task.taskArn));
-  let replaced = 0;
+  const wait = { deadline, timing, reason: options.reason };
+  if (total === 0) return ended("completed", "no running tasks");
   try {
     for (const task of initial) {
+      const soFar = `replaced ${replaced} of ${total}`;
       if (timing.clock() >= deadline) {
-        return {
-          outcome: "timed-out",
-          tasksReplaced: replaced,
-          tasksTotal: total,
-          detail: `replaced ${replaced} of ${total} task(s); no time left to stop the next one`,
-        };
+        return ended("timed-out", `${soFar} task(s); no time left to stop the next one`);
       }
-      await ecs.send(new StopTaskCommand({ cluster, task: task.taskArn, reason: options.reason }));
-      const replacement = await pollUntil(
-        async () => {
-          const fresh = (await serviceTasks(ecs, cluster, service)).find(
-            (t) => !known.has(t.taskArn) && isReady(t, healthChecked),
-          );
-          return fresh ? { done: true, value: fresh } : { done: false };
-        },
-        deadline,
-        timing,
-      );
+      const replacement = await replaceOne(ecs, target, task, known, healthChecked, wait);
       if (!replacement) {
-        return {
-          outcome: "timed-out",
-          tasksReplaced: replaced,
-          tasksTotal: total,
-          detail: `stopped task ${taskId(task.taskArn)}, but no replacement was ${ready} in time (replaced ${replaced} of ${total})`,
-        };
+        const stopped = `stopped task ${taskId(task.taskArn)}`;
+        return ended("timed-out", `${stopped}, but no replacement was ${ready} in time (${soFar})`);
       }
       known.add(replacement.taskArn);
       replaced++;
@@ -86,17 +95,8 @@ export async function replaceTasks(
     }
   } catch (error) {
     // A half-done replacement must say how far it got: the rest still hold the old value.
-    return {
-      outcome: "failed",
-      tasksReplaced: replaced,
-      tasksTotal: total,
-      detail: `replaced ${replaced} of ${total} task(s), then ECS refused: ${describeError(error, [])}`,
-    };
+    const refused = `then ECS refused: ${describeError(error, [])}`;
+    return ended("failed", `replaced ${replaced} of ${total} task(s), ${refused}`);
   }
-  return {
-    outcome: "completed",
-    tasksReplaced: replaced,
-    tasksTotal: total,
-    detail: `replaced ${replaced} of ${total} task(s), each by one ${ready}`,
-  };
+  return ended("completed", `replaced ${replaced} of ${total} task(s), each by one ${ready}`);
 }

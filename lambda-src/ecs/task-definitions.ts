@@ -44,7 +44,7 @@ export function ssmParameterOf(valueFrom: string): { name: string; region?: stri
   return { name: normalizeName(match[2] ?? ""), region: match[1] };
 }
 
-/** SSM treats "/a/b" and its ARN form "parameter/a/b" as one parameter; compare without the slash. */
+/** SSM treats "/a/b" and its ARN form "parameter/a/b" as one parameter: compare without "/". */
 function normalizeName(name: string): string {
   return name.replace(/^\/+/, "");
 }

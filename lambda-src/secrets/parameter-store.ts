@@ -12,29 +12,8 @@ import {
   PutParameterCommand,
   type SSMClient,
 } from "@aws-sdk/client-ssm";
-import { redact } from "../errors";
-
-/** What the rotation needs from a secret store; faked in unit tests. */
-export interface SecretStore {
-  /** The decrypted value, or undefined when the parameter does not exist. */
-  getSecureString(name: string): Promise<string | undefined>;
-  /** Create `name` only if absent (Overwrite=false): the rotation lock. */
-  createPending(
-    name: string,
-    value: string,
-    kmsKeyId: string | undefined,
-  ): Promise<"created" | "already-exists">;
-  /** Create or overwrite `name`. Without `kmsKeyId`, keep the key the parameter already uses. */
-  putSecureString(name: string, value: string, kmsKeyId: string | undefined): Promise<void>;
-  /** Create or overwrite `name` as a plain String parameter (for values that are no secret). */
-  putString(name: string, value: string): Promise<void>;
-  /** The KMS key `name` is encrypted with, or undefined when it does not exist. */
-  keyIdOf(name: string): Promise<string | undefined>;
-  /** Delete `name`; a parameter already gone is fine. */
-  deleteParameter(name: string): Promise<void>;
-  /** Whether a decrypted read of `name` returns exactly `value` right now. */
-  readable(name: string, value: string): Promise<boolean>;
-}
+import { SecretStoreError, type SecretStore } from "../core/ports";
+import { redact } from "../redact";
 
 type Operation = "GetParameter" | "PutParameter" | "DescribeParameters" | "DeleteParameter";
 
@@ -49,7 +28,7 @@ const FIXES: Record<string, (operation: Operation, name: string) => string> = {
   ParameterLimitExceeded: () => "delete unused parameters or raise the account's parameter limit",
 };
 
-export class ParameterStoreError extends Error {
+export class ParameterStoreError extends SecretStoreError {
   override readonly name = "ParameterStoreError";
   constructor(
     readonly operation: Operation,

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildBundleInto, type BuiltBundle } from "./bundle";
+import { buildBundleInto, type BuiltBundle } from "../../test/support/bundle";
 import type { Cleanup } from "./cleanup";
 import { startStack, type RotationStack } from "./stack";
 

@@ -86,6 +86,7 @@ function lambdaEnvironment(
     AWS_LAMBDA_FUNCTION_NAME: "rds-secret-rotation-demo",
     AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "256",
+    AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
     AWS_EXECUTION_ENV: "AWS_Lambda_nodejs20.x",
     LAMBDA_TASK_ROOT: taskRoot,
     TZ: "UTC",
@@ -94,7 +95,7 @@ function lambdaEnvironment(
     AWS_EC2_METADATA_DISABLED: "true",
     AWS_ENDPOINT_URL: aws.endpoint,
     ...QUIET_SDK,
-    // What the Terraform module sets (lambda-src/config.ts CONFIG_KEYS).
+    // What the Terraform module sets (lambda-src/config/keys.ts CONFIG_KEYS).
     DB_HOST: pg.host,
     DB_PORT: String(pg.port),
     DB_NAME: pg.database,

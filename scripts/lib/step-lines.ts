@@ -2,10 +2,10 @@
  * Turns the Lambda's JSON log lines into one readable line each, for the demo. Only a fixed
  * set of fields is shown: a log record may carry arrays and objects that read badly inline.
  */
-import type { StepName } from "../../lambda-src/steps";
+import type { StepName } from "../../lambda-src/core/steps";
 import { parseLambdaLine, type LogRecord } from "./lambda-log";
 
-/** What each protocol step does (DESIGN.md "Data flow of one rotation"). */
+/** What each protocol step does (docs/design.md §Data flow). */
 export const STEP_PURPOSE: Readonly<Record<StepName, string>> = {
   read: "read the current password (and any pending one) from SSM",
   recover: "decide how to finish an interrupted rotation",

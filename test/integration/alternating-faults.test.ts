@@ -1,12 +1,12 @@
 /**
- * Crash matrix for the alternating-users strategy (DESIGN invariants 1 and 2, per role): a
+ * Crash matrix for the alternating-users strategy (docs/design.md §Invariants 1 and 2, per role): a
  * run that dies right after any step leaves the published credentials or the staged ones
  * logging in, never touches the role in use, and the next run completes the rotation with
  * exactly one password change, of the role that was not in use. Crashes are a throwing hook
  * in-process, and real SIGKILLs of a process running the built bundle.
  */
 import { createHandler } from "../../lambda-src/handler";
-import type { StepName } from "../../lambda-src/steps";
+import type { StepName } from "../../lambda-src/core/steps";
 import { crashBoundaries, freshRotationSteps } from "../support/steps";
 import {
   changesPerRole,

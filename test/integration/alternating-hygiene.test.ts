@@ -1,5 +1,5 @@
 /**
- * Secrets stay secret with alternating-users too (DESIGN invariant 3): across rotations, a
+ * Secrets stay secret with alternating-users too (docs/design.md §Invariants 3): across rotations, a
  * crash and its recovery, and failures, neither the administrative password nor any password
  * either role had or was staged appears, plain or encoded, in what the Lambda prints, in the
  * errors it throws, or in the PostgreSQL server log.

@@ -4,7 +4,7 @@
  * sources do.
  */
 import { readFileSync } from "node:fs";
-import { listZipEntries } from "../../scripts/lib/unzip";
+import { listZipEntries } from "../support/unzip";
 import { harness } from "../support/harness";
 import { freshRotationSteps } from "../support/steps";
 import { runHandlerInChild } from "./support/child";

@@ -1,5 +1,5 @@
 /**
- * One rotation at a time (DESIGN invariant 4): the pending parameter, created with
+ * One rotation at a time (docs/design.md §Invariants 4): the pending parameter, created with
  * Overwrite=false, is the lock. A second run while it is held exits cleanly, says why, and
  * changes nothing.
  */

@@ -1,5 +1,5 @@
 /**
- * Crash matrix (DESIGN invariant 1): a run that dies right after any step leaves the password
+ * Crash matrix (docs/design.md §Invariants 1): a run that dies right after any step leaves the password
  * parameter or the pending parameter holding a password the database accepts, and the next
  * run completes the rotation with exactly one password change. Crashes are a throwing hook
  * in-process, and real SIGKILLs of a process running the built bundle.

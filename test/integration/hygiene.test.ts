@@ -1,11 +1,11 @@
 /**
- * Secrets stay secret (DESIGN invariant 3): across rotations, crashes, recoveries and
+ * Secrets stay secret (docs/design.md §Invariants 3): across rotations, crashes, recoveries and
  * failures, no password this role ever had or was staged appears, plain or URL-encoded, in
  * what the Lambda prints, in any error it throws, or in the PostgreSQL server log, which
  * instead shows the ALTER ROLE carrying a SCRAM-SHA-256 verifier.
  */
 import { createHandler } from "../../lambda-src/handler";
-import type { StepName } from "../../lambda-src/steps";
+import type { StepName } from "../../lambda-src/core/steps";
 import { leaks } from "../support/leaks";
 import { putSecureString, readParameter } from "./support/aws";
 import { runHandlerInChild } from "./support/child";

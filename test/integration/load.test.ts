@@ -18,7 +18,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createHandler } from "../../lambda-src/handler";
-import type { StepName } from "../../lambda-src/steps";
+import type { StepName } from "../../lambda-src/core/steps";
 import { PROJECT_ROOT } from "../support/tools";
 import { createAlternatingScenario } from "./support/alternating";
 import { lambdaContext } from "./support/context";

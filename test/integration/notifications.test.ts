@@ -83,7 +83,12 @@ test("a rotation is announced on SNS and EventBridge with each service's result 
   });
   expect(event?.detail.services).toEqual(
     s.services.map((service) =>
-      expect.objectContaining({ service, strategy: "rolling", outcome: "completed", ok: true }),
+      expect.objectContaining({
+        service,
+        restartMethod: "rolling",
+        outcome: "completed",
+        ok: true,
+      }),
     ),
   );
   expect(got.sns[0]?.subject).toBe(

@@ -1,5 +1,5 @@
 /**
- * A pending parameter left by a run whose lease expired (DESIGN invariant 2): the next run
+ * A pending parameter left by a run whose lease expired (docs/design.md §Invariants 2): the next run
  * publishes it if it logs in, applies it if the current password still logs in, and stops
  * with credential drift, changing nothing, if neither does. Exactly one password change in all.
  */

@@ -105,13 +105,13 @@ test("a rotation refreshes ECS services (rolling) and CODE_DEPLOY services (stop
 
   expect(result.outcome).toBe("rotated");
   const { web, api, checkout } = byName(result);
-  expect(web).toMatchObject({ strategy: "rolling", outcome: "completed", ok: true, cluster });
-  expect(api).toMatchObject({ strategy: "rolling", outcome: "completed", ok: true });
+  expect(web).toMatchObject({ restartMethod: "rolling", outcome: "completed", ok: true, cluster });
+  expect(api).toMatchObject({ restartMethod: "rolling", outcome: "completed", ok: true });
   expect(web?.deploymentId).toBe(await primaryDeployment(ecs, cluster, "web"));
   expect(web?.deploymentId).not.toBe(before.web);
   expect(api?.deploymentId).not.toBe(before.api);
   expect(checkout).toMatchObject({
-    strategy: "stop-tasks",
+    restartMethod: "stop-tasks",
     outcome: "completed",
     ok: true,
     tasksReplaced: 2,
@@ -126,7 +126,7 @@ test("a rotation refreshes ECS services (rolling) and CODE_DEPLOY services (stop
   expect(bystander.map((t) => [t.taskArn, t.desiredStatus])).toEqual(
     before.bystander.map((arn) => [arn, "RUNNING"]),
   );
-  // Each service's outcome, strategy and duration are also in the log, one line each.
+  // Each service's outcome, restart method and duration are also in the log, one line each.
   const lines = output
     .text()
     .split("\n")
@@ -134,7 +134,7 @@ test("a rotation refreshes ECS services (rolling) and CODE_DEPLOY services (stop
       (line) => line.includes('"step":"refresh"') && line.includes("service refresh completed"),
     )
     .map((line) => JSON.parse(line) as Record<string, unknown>);
-  expect(lines.map((l) => [l.ecsService, l.strategy, l.outcome]).sort()).toEqual([
+  expect(lines.map((l) => [l.ecsService, l.restartMethod, l.outcome]).sort()).toEqual([
     ["api", "rolling", "completed"],
     ["checkout", "stop-tasks", "completed"],
     ["web", "rolling", "completed"],
@@ -181,7 +181,7 @@ test("discovery refreshes exactly the services whose task definition reads a rot
   )) as RotationResult;
 
   expect(result.services.map((r) => r.service).sort()).toEqual(readers.sort());
-  expect(result.services.every((r) => r.ok && r.strategy === "rolling")).toBe(true);
+  expect(result.services.every((r) => r.ok && r.restartMethod === "rolling")).toBe(true);
   expect(await primaryDeployment(ecs, cluster, untouched)).toBe(untouchedBefore);
   const describeBatches = calls
     .filter((c) => c.command === "DescribeServicesCommand")
@@ -300,9 +300,9 @@ test("dry run: reports the plan from moto and changes nothing", async () => {
     expect.objectContaining({
       service: "checkout",
       controller: "CODE_DEPLOY",
-      strategy: "stop-tasks",
+      restartMethod: "stop-tasks",
     }),
-    expect.objectContaining({ service: "web", strategy: "rolling", source: "discovered" }),
+    expect.objectContaining({ service: "web", restartMethod: "rolling", source: "discovered" }),
   ]);
   expect(await primaryDeployment(ecs, cluster, "web")).toBe(before);
   expect(await tasksOf(ecs, cluster, "checkout")).toEqual(tasksBefore);

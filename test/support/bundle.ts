@@ -1,15 +1,53 @@
 /**
- * The built Lambda bundle, the artifact users deploy, built once per jest run by the global
- * setup. It is the demo's and the benchmark's build (scripts/lib/bundle.ts), run in a child
- * node with tsx: scripts/build.mjs is ESM with top-level await, which jest's CommonJS
- * runtime cannot import.
+ * The built Lambda bundle, the artifact users deploy: built exactly as `npm run build` does
+ * (scripts/build.mjs), but into a caller-owned folder, so tests, the demo and the benchmark
+ * exercise the shipped artifact without touching the committed dist/rotator.zip.
+ *
+ * Jest's global setup builds it once per run through `buildBundle`, in a child node with tsx:
+ * scripts/build.mjs is ESM with top-level await, which jest's CommonJS runtime cannot import.
  */
 import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { BuiltBundle } from "../../scripts/lib/bundle";
+import { pathToFileURL } from "node:url";
 import { PROJECT_ROOT } from "./tools";
+import { extractSingleEntry } from "./unzip";
 
-export type { BuiltBundle } from "../../scripts/lib/bundle";
+/** The part of scripts/build.mjs this file relies on (plain JavaScript: no types ship with it). */
+interface BuildModule {
+  buildZip(): Promise<Buffer>;
+}
+
+export interface BuiltBundle {
+  readonly zipPath: string;
+  readonly zipBytes: number;
+  /** The extracted single entry: what the Lambda runtime loads as `index.handler`. */
+  readonly indexPath: string;
+}
+
+async function loadBuildModule(): Promise<BuildModule> {
+  // A computed specifier keeps tsc from resolving the untyped .mjs; the shape is checked below.
+  const specifier = pathToFileURL(join(PROJECT_ROOT, "scripts", "build.mjs")).href;
+  const mod = (await import(specifier)) as Partial<BuildModule>;
+  if (typeof mod.buildZip !== "function") {
+    throw new Error(
+      "scripts/build.mjs no longer exports buildZip(); update test/support/bundle.ts",
+    );
+  }
+  return mod as BuildModule;
+}
+
+/** Builds rotator.zip into `dir` and extracts its index.js next to it (in this process). */
+export async function buildBundleInto(dir: string): Promise<BuiltBundle> {
+  const { buildZip } = await loadBuildModule();
+  const zip = Buffer.from(await buildZip());
+  mkdirSync(dir, { recursive: true });
+  const zipPath = join(dir, "rotator.zip");
+  const indexPath = join(dir, "index.js");
+  writeFileSync(zipPath, zip);
+  writeFileSync(indexPath, extractSingleEntry(zip, "index.js"));
+  return { zipPath, zipBytes: zip.length, indexPath };
+}
 
 // Paths go in through the environment, so nothing needs quoting in the evaluated code.
 const BUILD_INTO_DIR = `
@@ -18,7 +56,7 @@ require(process.env.ROTATION_TEST_BUNDLE_LIB)
   .then((built) => process.stdout.write(JSON.stringify(built)));
 `;
 
-/** Builds rotator.zip into `dir` (not into dist/) and extracts its index.js next to it. */
+/** `buildBundleInto`, run in a child node (for jest, which cannot import build.mjs). */
 export function buildBundle(dir: string): BuiltBundle {
   const output = execFileSync(process.execPath, ["--import", "tsx", "-e", BUILD_INTO_DIR], {
     // `--import tsx` resolves from the working directory.
@@ -26,7 +64,7 @@ export function buildBundle(dir: string): BuiltBundle {
     encoding: "utf8",
     env: {
       ...process.env,
-      ROTATION_TEST_BUNDLE_LIB: join(PROJECT_ROOT, "scripts", "lib", "bundle.ts"),
+      ROTATION_TEST_BUNDLE_LIB: join(PROJECT_ROOT, "test", "support", "bundle.ts"),
       ROTATION_TEST_BUNDLE_DIR: dir,
     },
   });

@@ -1,10 +1,10 @@
 /**
  * Looking for secrets in text the way an attacker reading logs, errors or notifications would:
  * in every spelling a password takes on its way through URLs and JSON. The spellings and the
- * search are the demo's (scripts/lib/secret-scan.ts), written apart from lambda-src/errors.ts's
+ * search are the demo's (test/support/secret-scan.ts), written apart from lambda-src/redact.ts's
  * redaction, so that a bug there cannot hide itself here.
  */
-import { findLeaks } from "../../scripts/lib/secret-scan";
+import { findLeaks } from "./secret-scan";
 
 /** Where each secret shows up in `text`, as "<which secret> (<spelling>)"; empty is clean. */
 export function leaks(text: string, secrets: ReadonlyMap<string, string>): string[] {

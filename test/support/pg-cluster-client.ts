@@ -10,7 +10,7 @@ import {
   type ClientConfig,
   type QueryResultRow,
 } from "pg";
-import { scramSha256Verifier } from "../../lambda-src/db/scram";
+import { scramSha256Verifier } from "../../lambda-src/core/scram";
 
 /** Everything a process needs to reach the cluster; plain JSON, no secrets (admin uses socket trust). */
 export interface PgClusterInfo {

@@ -1,8 +1,8 @@
 /**
- * Step lists the tests take from the engine's own STEP_NAMES (lambda-src/steps.ts) instead of
+ * Step lists the tests take from the engine's own STEP_NAMES (lambda-src/core/steps.ts) instead of
  * re-typing them, so that a step added to the protocol is crashed after and expected too.
  */
-import { STEP_NAMES, type StepName } from "../../lambda-src/steps";
+import { STEP_NAMES, type StepName } from "../../lambda-src/core/steps";
 
 /** The publish steps a run skips when their parameter is not configured. */
 export type OptionalStep = "publish-username" | "publish-url";

@@ -1,4 +1,4 @@
-/** The ECS refresh and notification settings of lambda-src/config.ts. */
+/** The ECS refresh and notification settings of lambda-src/config. */
 import { loadConfig } from "../../lambda-src/config";
 import { refreshSettings } from "../../lambda-src/ecs/refresh";
 import { MINIMAL, problemsOf } from "./config-problems";
@@ -9,12 +9,12 @@ function problemsWith(env: NodeJS.ProcessEnv): string[] {
 }
 
 describe("refresh and notification settings", () => {
-  it("default to auto strategy, 5 at a time, 600 s wait, 10 s pacing, no discovery, no notification", () => {
+  it("default to auto restart method, 5 at a time, 600 s wait, 10 s pacing, no discovery, no notification", () => {
     const config = loadConfig(MINIMAL);
     expect(config.refresh).toEqual({
       discoveryClusters: [],
-      strategy: "auto",
-      serviceStrategies: {},
+      restartMethod: "auto",
+      serviceRestartMethods: {},
       concurrency: 5,
       waitTimeoutMs: 600_000,
       pacingMs: 10_000,
@@ -31,8 +31,8 @@ describe("refresh and notification settings", () => {
       ...MINIMAL,
       DATABASE_URL_PARAMETER: "/app/db/url",
       ECS_DISCOVERY_CLUSTERS: "blue, green",
-      ECS_REFRESH_STRATEGY: "stop-tasks",
-      ECS_SERVICE_STRATEGIES: "web=rolling, blue/api=auto",
+      ECS_RESTART_METHOD: "stop-tasks",
+      ECS_SERVICE_RESTART_METHODS: "web=rolling, blue/api=auto",
       ECS_REFRESH_CONCURRENCY: "3",
       ECS_WAIT_TIMEOUT_SECONDS: "120",
       ECS_STOP_TASK_PACING_SECONDS: "0",
@@ -42,8 +42,8 @@ describe("refresh and notification settings", () => {
     });
     expect(config.refresh).toEqual({
       discoveryClusters: ["blue", "green"],
-      strategy: "stop-tasks",
-      serviceStrategies: { web: "rolling", "blue/api": "auto" },
+      restartMethod: "stop-tasks",
+      serviceRestartMethods: { web: "rolling", "blue/api": "auto" },
       concurrency: 3,
       waitTimeoutMs: 120_000,
       pacingMs: 0,
@@ -62,7 +62,7 @@ describe("refresh and notification settings", () => {
 
   it("names each bad setting and the Terraform variable that fixes it", () => {
     const problems = problemsWith({
-      ECS_REFRESH_STRATEGY: "blue-green",
+      ECS_RESTART_METHOD: "blue-green",
       ECS_REFRESH_CONCURRENCY: "0",
       ECS_WAIT_TIMEOUT_SECONDS: "901",
       ECS_STOP_TASK_PACING_SECONDS: "-1",
@@ -71,7 +71,7 @@ describe("refresh and notification settings", () => {
       NOTIFY_EVENT_SOURCE: "aws.rds",
     });
     const expected: Array<[string, RegExp]> = [
-      ["ECS_REFRESH_STRATEGY", /must be "auto" \(default\), "rolling" or "stop-tasks"/],
+      ["ECS_RESTART_METHOD", /must be "auto" \(default\), "rolling" or "stop-tasks"/],
       ["ECS_REFRESH_CONCURRENCY", /must be at least 1/],
       ["ECS_WAIT_TIMEOUT_SECONDS", /must be at most 900/],
       ["ECS_STOP_TASK_PACING_SECONDS", /must be at least 0/],
@@ -88,15 +88,15 @@ describe("refresh and notification settings", () => {
     expect(problems).toHaveLength(expected.length);
   });
 
-  it("checks the lists: cluster names, and service=strategy pairs", () => {
+  it("checks the lists: cluster names, and service=method pairs", () => {
     const problems = problemsWith({
       ECS_DISCOVERY_CLUSTERS: "main,arn:aws:ecs:eu-west-1:123456789012:cluster/x",
-      ECS_SERVICE_STRATEGIES: "web=rolling,api=fast,=auto,worker",
+      ECS_SERVICE_RESTART_METHODS: "web=rolling,api=fast,=auto,worker",
     });
     expect(problems).toEqual([
       expect.stringMatching(/^ECS_DISCOVERY_CLUSTERS must list cluster names .*not arn:aws:ecs/),
       expect.stringMatching(
-        /^ECS_SERVICE_STRATEGIES .*bad: api=fast, =auto, worker .*fix: set the module variable `ecs_service_strategies`$/,
+        /^ECS_SERVICE_RESTART_METHODS .*bad: api=fast, =auto, worker .*fix: set the module variable `ecs_service_restart_methods`$/,
       ),
     ]);
   });

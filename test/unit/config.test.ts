@@ -93,7 +93,7 @@ describe("loadConfig", () => {
 
   it("rejects a pending parameter that collides with the password parameter", () => {
     const [problem] = problemsOf({ ...MINIMAL, PENDING_PARAMETER: "/app/db/password" });
-    expect(problem).toMatch(/^PENDING_PARAMETER must differ/);
+    expect(problem).toMatch(/^PENDING_PARAMETER must differ from PASSWORD_PARAMETER/);
   });
 
   it("rejects SSM names SSM itself would refuse", () => {
@@ -128,9 +128,9 @@ describe("loadConfig", () => {
     );
 
     const missing = join(dir, "missing.pem");
-    expect(problemsOf({ ...MINIMAL, DB_CA_BUNDLE_FILE: missing })[0]).toContain(
-      `ENOENT: ${missing}`,
-    );
+    const [unreadable] = problemsOf({ ...MINIMAL, DB_CA_BUNDLE_FILE: missing });
+    expect(unreadable).toContain("cannot be read (ENOENT)");
+    expect(unreadable).toContain(`(got "${missing}")`);
 
     const notPem = join(dir, "not.pem");
     writeFileSync(notPem, "hello");

@@ -3,7 +3,7 @@ import { ECSClient } from "@aws-sdk/client-ecs";
 import { dryRun } from "../../lambda-src/dry-run";
 import { createServiceRefresher, refreshSettings } from "../../lambda-src/ecs/refresh";
 import { FakeEcs } from "../support/fake-ecs";
-import { createWorld } from "./fakes";
+import { NoAdministration, createWorld } from "./fakes";
 
 let fake: FakeEcs;
 beforeEach(() => {
@@ -18,12 +18,12 @@ function run(env: NodeJS.ProcessEnv, remainingMs?: number) {
     new ECSClient({ region: "eu-west-1" }),
     refreshSettings(config),
   );
-  const deps = { store, database, ecs, logger };
+  const deps = { store, database, roles: new NoAdministration(), ecs, logger };
   return dryRun(config, deps, remainingMs === undefined ? {} : { remainingMs });
 }
 
 describe("dry run: ECS", () => {
-  it("reports each listed and discovered service with the strategy it would get, touching nothing", async () => {
+  it("reports each listed and discovered service with the restart method it would get, touching nothing", async () => {
     const td = fake.taskDefinition({
       family: "app",
       secrets: [{ name: "DATABASE_URL", valueFrom: "/app/db/url" }],
@@ -45,15 +45,15 @@ describe("dry run: ECS", () => {
         service: "web",
         source: "listed",
         controller: "ECS",
-        strategy: "rolling",
+        restartMethod: "rolling",
       }),
-      expect.objectContaining({ service: "worker", source: "listed", strategy: "rolling" }),
+      expect.objectContaining({ service: "worker", source: "listed", restartMethod: "rolling" }),
       expect.objectContaining({
         service: "checkout",
         cluster: "blue",
         source: "discovered",
         controller: "CODE_DEPLOY",
-        strategy: "stop-tasks",
+        restartMethod: "stop-tasks",
         tasks: "2/2 running",
       }),
     ]);
@@ -68,13 +68,13 @@ describe("dry run: ECS", () => {
     expect(fake.commandsNamed("StopTask")).toHaveLength(0);
   });
 
-  it("says precisely what is missing: an unknown service, an impossible strategy, an unknown cluster", async () => {
+  it("says precisely what is missing: an unknown service, an impossible restart method, an unknown cluster", async () => {
     const td = fake.taskDefinition({ family: "app" });
     fake.service({ cluster: "main", name: "web", controller: "CODE_DEPLOY", taskDefinition: td });
 
     const report = await run({
       ECS_SERVICES: "web,gone",
-      ECS_SERVICE_STRATEGIES: "web=rolling",
+      ECS_SERVICE_RESTART_METHODS: "web=rolling",
       ECS_DISCOVERY_CLUSTERS: "nowhere",
     });
 
@@ -82,7 +82,7 @@ describe("dry run: ECS", () => {
     const ecsCheck = report.checks.find((c) => c.check === "ecs-services");
     expect(ecsCheck).toMatchObject({ ok: false });
     expect(ecsCheck?.detail).toContain(
-      'main/web: strategy "rolling" cannot refresh a CODE_DEPLOY service',
+      'main/web: restart method "rolling" cannot refresh a CODE_DEPLOY service',
     );
     expect(ecsCheck?.detail).toContain(
       "main/gone: ECS does not know this service in cluster main (MISSING)",

@@ -1,10 +1,5 @@
-import {
-  CredentialDriftError,
-  RotationError,
-  RotationInProgress,
-  describeError,
-  redact,
-} from "../../lambda-src/errors";
+import { CredentialDriftError, RotationError, RotationInProgress } from "../../lambda-src/errors";
+import { describeError, redact } from "../../lambda-src/redact";
 
 describe("redact", () => {
   const secret = "p@ss w/rd!'(x)*\"\\";
@@ -60,6 +55,7 @@ describe("RotationError", () => {
   it("CredentialDriftError is a RotationError of kind credential-drift", () => {
     const error = new CredentialDriftError({
       step: "recover",
+      kind: "credential-drift",
       problem: "credential drift",
       stateLeft: "nothing changed",
       action: "fix",

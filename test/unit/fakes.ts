@@ -5,20 +5,25 @@
  * would a real one), and both can be made unreachable.
  */
 import { loadConfig, type Config } from "../../lambda-src/config";
-import { scramSha256Verifier } from "../../lambda-src/db/scram";
-import type { LoginOutcome, RoleDatabase, RoleSession } from "../../lambda-src/db/postgres";
-import { LoginFailedError } from "../../lambda-src/db/postgres";
-import type {
-  RefreshPlan,
-  RefreshReport,
-  RefreshRequest,
-  ServiceRefresh,
-  ServiceRefresher,
-} from "../../lambda-src/ecs/refresh";
+import { scramSha256Verifier } from "../../lambda-src/core/scram";
+import {
+  LoginFailedError,
+  type LogFields,
+  type LoginOutcome,
+  type RefreshPlan,
+  type RefreshReport,
+  type RefreshRequest,
+  type RoleAdministration,
+  type RoleDatabase,
+  type RoleSession,
+  type RotationLogger,
+  type RotationMetrics,
+  type SecretStore,
+  type ServiceRefresh,
+  type ServiceRefresher,
+} from "../../lambda-src/core/ports";
 import { createHandler, type HandlerOverrides } from "../../lambda-src/handler";
-import type { LogFields, RotationLogger, RotationMetrics } from "../../lambda-src/observability";
 import type { RotationDeps } from "../../lambda-src/rotation";
-import type { SecretStore } from "../../lambda-src/secrets/parameter-store";
 
 export const ROLE = "app_user";
 export const INITIAL_PASSWORD = "Initial-Passw0rd!with%and+";
@@ -172,7 +177,7 @@ export class FakeRefresher implements ServiceRefresher {
         arn: `arn:aws:ecs:eu-west-1:123456789012:service/main/${service}`,
         source: "listed",
         controller: "ECS",
-        strategy: "rolling",
+        restartMethod: "rolling",
         desiredCount: 2,
         runningCount: 2,
         taskDefinition: "arn:aws:ecs:eu-west-1:123456789012:task-definition/app:1",
@@ -186,7 +191,7 @@ export class FakeRefresher implements ServiceRefresher {
     this.deadlines.push(request.deadline);
     const services = this.services.map((service): ServiceRefresh => {
       const deploymentId = `ecs-svc/${service}-${this.calls.length}`;
-      const base = { service, cluster: "main", strategy: "rolling" as const, deploymentId };
+      const base = { service, cluster: "main", restartMethod: "rolling" as const, deploymentId };
       return this.failing.has(service)
         ? {
             ...base,
@@ -198,6 +203,21 @@ export class FakeRefresher implements ServiceRefresher {
         : { ...base, outcome: "completed", ok: true, durationMs: 5, detail: "completed" };
     });
     return { services, problems: [] };
+  }
+}
+
+/** A database without an administrative role: every administrative login is rejected. */
+export class NoAdministration implements RoleAdministration {
+  private readonly rejected = {
+    kind: "rejected",
+    sqlState: "28P01",
+    detail: "no administrative role in this database",
+  } as const;
+  async openAdminSession(): Promise<never> {
+    throw new LoginFailedError(this.rejected);
+  }
+  async identify() {
+    return this.rejected;
   }
 }
 
@@ -296,6 +316,7 @@ export function createWorld(env: NodeJS.ProcessEnv = {}): World {
     deps: (overrides = {}) => ({
       store: world.store,
       database: world.database,
+      roles: new NoAdministration(),
       ecs: world.ecs,
       logger: world.logger,
       metrics: world.metrics,
@@ -312,7 +333,7 @@ export function stagedPassword(world: World): string | undefined {
   return text === undefined ? undefined : (JSON.parse(text) as { password: string }).password;
 }
 
-/** DESIGN invariant 1: the password or the pending parameter holds a password the database accepts. */
+/** docs/design.md §Invariants 1: the password or the pending parameter holds a password the database accepts. */
 export function someParameterLogsIn(world: World): boolean {
   const current = world.store.value(world.config.parameters.password);
   const staged = stagedPassword(world);
@@ -337,4 +358,19 @@ export function fakeHandler(
     clients: { store, database, refresher },
   });
   return { store, database, refresher, clock, handler };
+}
+
+/**
+ * For the tests of the calling file: the environment the Lambda runtime gives an on-demand
+ * function, the only one in which Powertools reports cold starts.
+ */
+export function asOnDemandLambda(): void {
+  const before = process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+  beforeEach(() => {
+    process.env.AWS_LAMBDA_INITIALIZATION_TYPE = "on-demand";
+  });
+  afterEach(() => {
+    if (before === undefined) delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+    else process.env.AWS_LAMBDA_INITIALIZATION_TYPE = before;
+  });
 }

@@ -5,9 +5,16 @@ import { RotationError } from "../../lambda-src/errors";
 import { createHandler, parseAction } from "../../lambda-src/handler";
 import type { DryRunReport } from "../../lambda-src/dry-run";
 import type { RotationResult } from "../../lambda-src/rotation";
-import type { StepName } from "../../lambda-src/steps";
+import type { StepName } from "../../lambda-src/core/steps";
 import { FakeEcs } from "../support/fake-ecs";
-import { FakeDatabase, FakeStore, INITIAL_PASSWORD, ROLE, fakeHandler } from "./fakes";
+import {
+  FakeDatabase,
+  FakeStore,
+  INITIAL_PASSWORD,
+  ROLE,
+  asOnDemandLambda,
+  fakeHandler,
+} from "./fakes";
 
 const ENV = {
   DB_HOST: "db.example",
@@ -30,6 +37,7 @@ beforeEach(() => {
   stdout = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
 });
 afterEach(() => jest.restoreAllMocks());
+asOnDemandLambda();
 
 function setup(hooks?: { afterStep?: (step: StepName) => void }) {
   return fakeHandler(ENV, hooks ? { hooks } : {});
@@ -152,12 +160,35 @@ describe("createHandler", () => {
     expect(database.passwordChanges).toBe(0);
   });
 
-  it("flushes metrics as EMF on every invocation", async () => {
+  it("flushes metrics as EMF on every invocation, and ColdStart on the first only", async () => {
     const { handler } = setup();
+    const emf = () =>
+      stdout.mock.calls
+        .map(([chunk]) => String(chunk))
+        .filter((c) => c.includes("_aws"))
+        .map((c) => JSON.parse(c) as Record<string, unknown>);
     await handler({}, context());
-    const emf = stdout.mock.calls.map(([chunk]) => String(chunk)).find((c) => c.includes("_aws"));
-    expect(emf).toBeDefined();
-    expect(JSON.parse(emf ?? "{}")).toMatchObject({ RotationSucceeded: 1 });
+    expect(emf()).toEqual([
+      expect.objectContaining({ ColdStart: 1 }),
+      expect.objectContaining({ RotationSucceeded: 1 }),
+    ]);
+    stdout.mockClear();
+    await handler({}, context());
+    expect(emf()).toEqual([expect.objectContaining({ RotationSucceeded: 1 })]);
+  });
+
+  it("puts the invocation's request ID and cold start into every log line", async () => {
+    const { handler } = fakeHandler({ ...ENV, POWERTOOLS_LOG_LEVEL: "INFO" });
+    jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    await handler({}, context());
+    const lines = stdout.mock.calls
+      .map(([chunk]) => String(chunk))
+      .filter((c) => c.includes('"step"'))
+      .map((c) => JSON.parse(c) as Record<string, unknown>);
+    expect(lines.length).toBeGreaterThan(5);
+    for (const line of lines) {
+      expect(line).toMatchObject({ function_request_id: "req-handler", cold_start: true });
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { createLogger, createMetrics } from "../../lambda-src/observability";
+import { asOnDemandLambda } from "./fakes";
 
 const settings = {
   serviceName: "rotator-test",
@@ -25,6 +26,7 @@ function captureOutput(): { lines: () => Record<string, unknown>[] } {
 }
 
 afterEach(() => jest.restoreAllMocks());
+asOnDemandLambda();
 
 describe("createLogger", () => {
   it("writes one JSON line per call with step, outcome, level and service", () => {
@@ -46,7 +48,31 @@ describe("createLogger", () => {
   });
 });
 
+describe("createLogger with the Lambda context", () => {
+  it("adds cold_start and function_request_id to every line, cold only on the first invocation", () => {
+    const out = captureOutput();
+    const logger = createLogger(settings);
+    logger.addContext({ awsRequestId: "req-1", functionName: "rotator" });
+    logger.info("invoked", { step: "handler", outcome: "started" });
+    logger.addContext({ awsRequestId: "req-2", functionName: "rotator" });
+    logger.error("failed", { step: "apply", outcome: "failed" });
+    expect(out.lines()).toEqual([
+      expect.objectContaining({ cold_start: true, function_request_id: "req-1", step: "handler" }),
+      expect.objectContaining({ cold_start: false, function_request_id: "req-2", step: "apply" }),
+    ]);
+  });
+});
+
 describe("createMetrics", () => {
+  it("emits the ColdStart metric on the first invocation only", () => {
+    const out = captureOutput();
+    const metrics = createMetrics(settings);
+    metrics.captureColdStart({ awsRequestId: "req-1", functionName: "rotator" });
+    metrics.captureColdStart({ awsRequestId: "req-2", functionName: "rotator" });
+    const emf = out.lines();
+    expect(emf).toEqual([expect.objectContaining({ ColdStart: 1, function_name: "rotator" })]);
+  });
+
   it("writes nothing when a run recorded no metric (a dry run)", () => {
     const out = captureOutput();
     const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);

@@ -1,13 +1,10 @@
-import type { LoginOutcome } from "../../lambda-src/db/postgres";
-import { CredentialDriftError, RotationError, strictUriEncode } from "../../lambda-src/errors";
+import type { LoginOutcome } from "../../lambda-src/core/ports";
+import { decideRecovery } from "../../lambda-src/core/recovery";
+import { CredentialDriftError, RotationError } from "../../lambda-src/errors";
+import { strictUriEncode } from "../../lambda-src/redact";
 import { ParameterStoreError } from "../../lambda-src/secrets/parameter-store";
-import {
-  decideRecovery,
-  rotate,
-  type Invocation,
-  type RotationResult,
-} from "../../lambda-src/rotation";
-import type { StepName } from "../../lambda-src/steps";
+import { rotate, type Invocation, type RotationResult } from "../../lambda-src/rotation";
+import type { StepName } from "../../lambda-src/core/steps";
 import { expectNoSecret } from "../support/leaks";
 import { crashBoundaries, freshRotationSteps } from "../support/steps";
 import {
@@ -403,7 +400,7 @@ describe("rotate: ECS refresh failures", () => {
   });
 });
 
-describe("decideRecovery: DESIGN invariant 2 as a table", () => {
+describe("decideRecovery: docs/design.md §Invariants 2 as a table", () => {
   const accepted: LoginOutcome = { kind: "accepted", currentUser: ROLE };
   const rejected: LoginOutcome = { kind: "rejected", sqlState: "28P01", detail: "no" };
   const unreachable: LoginOutcome = { kind: "unreachable", detail: "ETIMEDOUT" };

@@ -95,7 +95,7 @@ export async function readPublished(s: AlternatingScenario): Promise<PublishedCr
 }
 
 /**
- * DESIGN invariant 1 per role, at this instant: the published password logs in as the
+ * docs/design.md §Invariants 1 per role, at this instant: the published password logs in as the
  * published role, or the staged password logs in as the staged role.
  */
 export async function expectNoLockoutPerRole(s: AlternatingScenario) {

@@ -5,7 +5,7 @@
  * its lease already expired so that the next run recovers at once.
  */
 import { createHandler, type RotationHandler } from "../../../lambda-src/handler";
-import type { StepName } from "../../../lambda-src/steps";
+import type { StepName } from "../../../lambda-src/core/steps";
 import { harness } from "../../support/harness";
 import { runHandlerInChild } from "./child";
 import { lambdaContext } from "./context";

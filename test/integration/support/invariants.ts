@@ -1,5 +1,5 @@
 /**
- * DESIGN invariant 1 as a check: at this instant, the password parameter or the pending
+ * docs/design.md §Invariants 1 as a check: at this instant, the password parameter or the pending
  * parameter holds a password the database accepts.
  */
 import { readParameter } from "./aws";

@@ -1,14 +1,14 @@
 /**
  * A pending parameter as another run leaves it (one still running, or one that crashed),
  * written by the test to set up a lease or recovery case directly, with the engine's own
- * record builder (lambda-src/pending.ts).
+ * record builder (lambda-src/core/pending.ts).
  */
 import {
   newPendingRecord,
   serializePending,
   type LeaseHolder,
   type PendingRecord,
-} from "../../../lambda-src/pending";
+} from "../../../lambda-src/core/pending";
 import { putSecureString, readParameter } from "./aws";
 import type { Scenario } from "./scenario";
 

@@ -6,7 +6,7 @@ import {
   setPassword,
   tlsOptions,
 } from "../../../lambda-src/db/postgres";
-import { scramSha256Verifier } from "../../../lambda-src/db/scram";
+import { scramSha256Verifier } from "../../../lambda-src/core/scram";
 import { testConfig } from "../fakes";
 
 const db = testConfig().db;

@@ -4,12 +4,9 @@
  * replaced), services that replace stopped tasks, and list APIs that page.
  */
 import { ECSClient, UpdateServiceCommand } from "@aws-sdk/client-ecs";
-import {
-  createServiceRefresher,
-  refreshFailure,
-  type RefreshReport,
-  type RefreshSettings,
-} from "../../../lambda-src/ecs/refresh";
+import { createServiceRefresher, type RefreshSettings } from "../../../lambda-src/ecs/refresh";
+import type { RefreshReport } from "../../../lambda-src/core/ports";
+import { refreshFailure } from "../../../lambda-src/core/protocol";
 import { FakeEcs } from "../../support/fake-ecs";
 
 const START = Date.UTC(2026, 0, 4, 3, 0, 0);
@@ -40,8 +37,8 @@ function settings(overrides: Partial<RefreshSettings> = {}): RefreshSettings {
     services: [],
     discoveryClusters: [],
     rotatedParameters: ["/app/db/password", "/app/db/url"],
-    strategy: "auto",
-    serviceStrategies: {},
+    restartMethod: "auto",
+    serviceRestartMethods: {},
     concurrency: 5,
     waitTimeoutMs: 10 * MINUTE,
     pacingMs: 0,
@@ -80,8 +77,8 @@ describe("rolling (ECS deployment controller)", () => {
     const report = await refresh(settings({ services: ["web", "worker"] }));
 
     const { web, worker } = byName(report);
-    expect(web).toMatchObject({ outcome: "completed", ok: true, strategy: "rolling" });
-    expect(worker).toMatchObject({ outcome: "completed", ok: true, strategy: "rolling" });
+    expect(web).toMatchObject({ outcome: "completed", ok: true, restartMethod: "rolling" });
+    expect(worker).toMatchObject({ outcome: "completed", ok: true, restartMethod: "rolling" });
     // Seen within one poll interval (5 s at most) of ECS completing it.
     expect(web?.durationMs).toBeGreaterThanOrEqual(2 * MINUTE);
     expect(web?.durationMs).toBeLessThanOrEqual(2 * MINUTE + 5_000);
@@ -220,7 +217,7 @@ describe("stop-tasks (CODE_DEPLOY and EXTERNAL controllers)", () => {
     const report = await refresh(settings({ services: ["bluegreen"], pacingMs: 5_000 }));
 
     expect(byName(report).bluegreen).toMatchObject({
-      strategy: "stop-tasks",
+      restartMethod: "stop-tasks",
       outcome: "completed",
       ok: true,
       tasksReplaced: 3,
@@ -295,7 +292,7 @@ describe("stop-tasks (CODE_DEPLOY and EXTERNAL controllers)", () => {
     const report = await refresh(settings({ services: ["bluegreen"] }));
 
     expect(byName(report).bluegreen).toMatchObject({
-      strategy: "stop-tasks",
+      restartMethod: "stop-tasks",
       outcome: "failed",
       ok: false,
       tasksReplaced: 2,
@@ -334,12 +331,12 @@ describe("stop-tasks (CODE_DEPLOY and EXTERNAL controllers)", () => {
     });
 
     const report = await refresh(
-      settings({ services: ["bluegreen"], serviceStrategies: { bluegreen: "rolling" } }),
+      settings({ services: ["bluegreen"], serviceRestartMethods: { bluegreen: "rolling" } }),
     );
 
-    expect(byName(report).bluegreen).toMatchObject({ outcome: "failed", strategy: undefined });
+    expect(byName(report).bluegreen).toMatchObject({ outcome: "failed", restartMethod: undefined });
     expect(byName(report).bluegreen?.detail).toContain(
-      'strategy "rolling" cannot refresh a CODE_DEPLOY service',
+      'restart method "rolling" cannot refresh a CODE_DEPLOY service',
     );
     expect(fake.commandsNamed("UpdateService")).toHaveLength(0);
     expect(fake.commandsNamed("StopTask")).toHaveLength(0);
@@ -354,10 +351,10 @@ describe("stop-tasks (CODE_DEPLOY and EXTERNAL controllers)", () => {
       replacementMs: 1_000,
     });
 
-    const report = await refresh(settings({ services: ["web"], strategy: "stop-tasks" }));
+    const report = await refresh(settings({ services: ["web"], restartMethod: "stop-tasks" }));
 
     expect(byName(report).web).toMatchObject({
-      strategy: "stop-tasks",
+      restartMethod: "stop-tasks",
       outcome: "completed",
       tasksReplaced: 1,
     });
@@ -418,7 +415,7 @@ describe("discovery and pagination", () => {
     );
     expect(plan.services.find((p) => p.service === "bg")).toMatchObject({
       source: "discovered",
-      strategy: "stop-tasks",
+      restartMethod: "stop-tasks",
     });
     const listMain = fake.commandsNamed("ListServices").filter((c) => c.input.cluster === "main");
     expect(listMain.map((c) => [c.input.maxResults, c.input.nextToken])).toEqual([

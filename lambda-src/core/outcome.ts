@@ -1,0 +1,117 @@
+/**
+ * How a run ends: succeeded, skipped (another run holds the lease) or failed. Each ending
+ * logs one line, counts one metric and returns a secret-free account; a failure also
+ * releases the lease so that the next run recovers at once.
+ */
+import {
+  RotationError,
+  rotationError,
+  type RotationErrorKind,
+  type RotationInProgress,
+} from "../errors";
+import { releaseLease, serializePending } from "./pending";
+import { SecretStoreError, type ServiceRefresh } from "./ports";
+import type { Run } from "./run";
+import type { StepTiming } from "./step-timer";
+
+export type RotationOutcome = "rotated" | "recovered" | "skipped";
+
+/** What a run returns and logs. Never contains a secret. */
+export interface RotationResult {
+  readonly outcome: RotationOutcome;
+  /** Why the run was skipped ("rotation in progress by … until …"). */
+  readonly reason?: string;
+  readonly steps: readonly StepTiming[];
+  readonly services: readonly ServiceRefresh[];
+  /** ALTER ROLE commit → new value readable from SSM; null when this run did not apply. */
+  readonly publishGapMs: number | null;
+  readonly durationMs: number;
+}
+
+function result(run: Run, outcome: RotationOutcome): RotationResult {
+  return {
+    outcome,
+    steps: run.steps.timings,
+    services: run.record.services,
+    publishGapMs: run.record.publishGapMs,
+    durationMs: run.now() - run.startedAt,
+  };
+}
+
+export function succeeded(run: Run, outcome: RotationOutcome): RotationResult {
+  const ended = result(run, outcome);
+  const { metrics } = run.deps;
+  metrics.succeeded();
+  metrics.duration(ended.durationMs);
+  if (ended.publishGapMs !== null) metrics.publishGap(ended.publishGapMs);
+  run.logger.info(`rotation ${outcome}`, {
+    step: "finish",
+    outcome,
+    durationMs: ended.durationMs,
+    publishGapMs: ended.publishGapMs,
+    steps: ended.steps,
+    services: ended.services,
+  });
+  return ended;
+}
+
+export function skipped(run: Run, reason: RotationInProgress): RotationResult {
+  const ended = { ...result(run, "skipped"), reason: `skipped: ${reason.message}` };
+  run.deps.metrics.skipped();
+  run.logger.info(ended.reason, {
+    step: run.steps.current,
+    outcome: "skipped",
+    holder: reason.holder,
+    leaseExpiresAt: reason.leaseExpiresAt,
+  });
+  return ended;
+}
+
+/** Release the lease (best effort), log, count, and return the error to throw. */
+export async function failed(run: Run, error: unknown): Promise<RotationError> {
+  const failure = asRotationError(run, error);
+  const durationMs = run.now() - run.startedAt;
+  const steps = run.steps.timings;
+  failure.report = { durationMs, steps, services: run.record.services };
+  run.deps.metrics.failed();
+  run.deps.metrics.duration(durationMs);
+  await releaseHeldLease(run, failure.step);
+  run.logger.error(failure.message, {
+    step: failure.step,
+    outcome: "failed",
+    kind: failure.kind,
+    durationMs,
+    steps,
+  });
+  return failure;
+}
+
+async function releaseHeldLease(run: Run, step: string): Promise<void> {
+  const held = run.lease.held;
+  if (held === undefined) return;
+  const { pending, kmsKeyId } = run.config.parameters;
+  try {
+    const released = serializePending(releaseLease(held, run.now()));
+    await run.deps.store.putSecureString(pending, released, kmsKeyId);
+  } catch (releaseError) {
+    run.logger.warn("could not release the lease; it ends on its own", {
+      step,
+      outcome: "lease-kept",
+      leaseExpiresAt: held.leaseExpiresAt,
+      error: run.secrets.describe(releaseError),
+    });
+  }
+}
+
+function asRotationError(run: Run, error: unknown): RotationError {
+  if (error instanceof RotationError) {
+    // Built from our own secret-free parts; redacted again in case a part quoted a server.
+    error.message = run.secrets.sanitize(error.message);
+    return error;
+  }
+  const step = run.steps.current;
+  const kind: RotationErrorKind =
+    error instanceof SecretStoreError ? "parameter-store" : "unexpected";
+  const site = { step, stateLeft: run.stateLeft(step), cause: run.secrets.describe(error) };
+  return rotationError(kind, site, {});
+}

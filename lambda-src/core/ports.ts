@@ -1,0 +1,228 @@
+/**
+ * The ports of the rotation core: what the protocol, the strategies and the dry run need from
+ * the outside world, declared here and implemented by the adapters (secrets/ for SSM, db/ for
+ * PostgreSQL, ecs/ for ECS, observability.ts and notify.ts). The core imports no adapter;
+ * handler.ts plugs adapters into these ports (docs/design.md §Layout). Unit tests fake them.
+ */
+import type { RestartMethod } from "../config";
+
+// ---------------------------------------------------------------------------------------
+// Secret store (SSM Parameter Store)
+// ---------------------------------------------------------------------------------------
+
+export interface SecretStore {
+  /** The decrypted value, or undefined when the parameter does not exist. */
+  getSecureString(name: string): Promise<string | undefined>;
+  /** Create `name` only if absent (Overwrite=false): the rotation lock. */
+  createPending(
+    name: string,
+    value: string,
+    kmsKeyId: string | undefined,
+  ): Promise<"created" | "already-exists">;
+  /** Create or overwrite `name`. Without `kmsKeyId`, keep the key the parameter already uses. */
+  putSecureString(name: string, value: string, kmsKeyId: string | undefined): Promise<void>;
+  /** Create or overwrite `name` as a plain String parameter (for values that are no secret). */
+  putString(name: string, value: string): Promise<void>;
+  /** The KMS key `name` is encrypted with, or undefined when it does not exist. */
+  keyIdOf(name: string): Promise<string | undefined>;
+  /** Delete `name`; a parameter already gone is fine. */
+  deleteParameter(name: string): Promise<void>;
+  /** Whether a decrypted read of `name` returns exactly `value` right now. */
+  readable(name: string, value: string): Promise<boolean>;
+}
+
+/** A store call the service refused; its message names the call, the parameter and the fix. */
+export class SecretStoreError extends Error {}
+
+// ---------------------------------------------------------------------------------------
+// Database (PostgreSQL)
+// ---------------------------------------------------------------------------------------
+
+/**
+ * Outcome of a login attempt. Recovery treats only "rejected" as evidence that a password
+ * is wrong; "unreachable" (network, TLS, timeout, server not accepting connections) says
+ * nothing about the password and must never drive a decision.
+ */
+export type LoginOutcome =
+  | { readonly kind: "accepted"; readonly currentUser: string }
+  | { readonly kind: "rejected"; readonly sqlState: string; readonly detail: string }
+  | { readonly kind: "unreachable"; readonly detail: string };
+
+export type LoginFailure = Exclude<LoginOutcome, { kind: "accepted" }>;
+
+/** Thrown by the `open…Session` methods when the login fails. */
+export class LoginFailedError extends Error {
+  override readonly name = "LoginFailedError";
+  constructor(readonly outcome: LoginFailure) {
+    super(outcome.detail);
+  }
+}
+
+/** An open connection that may change a role's password. */
+export interface RoleSession {
+  readonly currentUser: string;
+  /** Runs ALTER ROLE with a SCRAM verifier; resolves once the change is committed. */
+  setPassword(role: string, verifier: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Logging in as the rotated role (single-user). */
+export interface RoleDatabase {
+  /** Opens and closes a fresh connection; never throws for a failed login. */
+  canLogin(user: string, password: string): Promise<LoginOutcome>;
+  /** Throws LoginFailedError when the login fails. */
+  openSession(user: string, password: string): Promise<RoleSession>;
+}
+
+/** A login as seen from inside the session: who logged in, and whom it acts as. */
+export type IdentifiedLogin =
+  | { readonly kind: "accepted"; readonly sessionUser: string; readonly currentUser: string }
+  | LoginFailure;
+
+/** An open connection as the administrative role (alternating-users). */
+export interface AdminSession extends RoleSession {
+  /**
+   * Make `twin` a login role that acts as `primary`, in one transaction: create it when
+   * missing, GRANT primary TO twin, ALTER ROLE twin SET role = primary. Idempotent; throws
+   * AdminPrivilegeError (and changes nothing) when the session may not do all that.
+   */
+  ensureTwin(primary: string, twin: string): Promise<"created" | "exists">;
+}
+
+/** Administrative database access (alternating-users). */
+export interface RoleAdministration {
+  /** Throws LoginFailedError when the login fails. */
+  openAdminSession(user: string, password: string): Promise<AdminSession>;
+  /** Opens and closes a fresh connection; never throws for a failed login. */
+  identify(user: string, password: string): Promise<IdentifiedLogin>;
+}
+
+/** The administrative role logged in, but the server refused a statement for lack of privilege. */
+export class AdminPrivilegeError extends Error {
+  override readonly name = "AdminPrivilegeError";
+  constructor(
+    readonly adminRole: string,
+    /** What was refused, e.g. "create role app_clone". */
+    readonly attempted: string,
+    /** The server's message (SQLSTATE and text; statements and verifiers are not in it). */
+    readonly detail: string,
+  ) {
+    super(`${adminRole} may not ${attempted}: ${detail}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Service refresher (ECS). Every string is built from ECS names, states and reasons.
+// ---------------------------------------------------------------------------------------
+
+/** How a service's refresh ended. */
+export type RefreshOutcome =
+  /** The new deployment COMPLETED, or every task was replaced by a running (healthy) one. */
+  | "completed"
+  /** The deployment FAILED, the service cannot be refreshed, or ECS refused a call. */
+  | "failed"
+  /** The deployment circuit breaker rolled the deployment back. */
+  | "rolled-back"
+  /** Still in progress when the wait ended (the wait timeout, or the Lambda's remaining time). */
+  | "timed-out";
+
+/** One service's refresh, as reported in the RotationResult, the logs and notifications. */
+export interface ServiceRefresh {
+  readonly service: string;
+  readonly cluster: string;
+  /** Undefined when the service could not be planned (missing, not ACTIVE, impossible method). */
+  readonly restartMethod: RestartMethod | undefined;
+  readonly outcome: RefreshOutcome;
+  /** outcome === "completed". */
+  readonly ok: boolean;
+  /** From the first ECS call for this service until its outcome was known. */
+  readonly durationMs: number;
+  /** The deployment this run started (rolling), or followed when another one replaced it. */
+  readonly deploymentId?: string;
+  /** stop-tasks: how many of `tasksTotal` running tasks were replaced. */
+  readonly tasksReplaced?: number;
+  readonly tasksTotal?: number;
+  /** One secret-free sentence: what happened, and for a failure why. */
+  readonly detail: string;
+}
+
+/** A service the refresh will work on, what ECS says about it, and its restart method. */
+export interface PlannedService {
+  readonly service: string;
+  readonly cluster: string;
+  readonly arn: string | undefined;
+  /** Listed in ECS_SERVICES, or found by discovery (its task definition reads a parameter). */
+  readonly source: "listed" | "discovered";
+  /** ECS, CODE_DEPLOY or EXTERNAL; undefined when ECS does not know the service. */
+  readonly controller: string | undefined;
+  readonly restartMethod: RestartMethod | undefined;
+  readonly desiredCount: number;
+  readonly runningCount: number;
+  /** The current task definition (for EXTERNAL services: the PRIMARY task set's). */
+  readonly taskDefinition: string | undefined;
+  /** Why this service cannot be refreshed; the refresh reports it as failed without touching it. */
+  readonly problem?: string;
+}
+
+export interface RefreshPlan {
+  readonly services: readonly PlannedService[];
+  /** Problems that are not one service's: a cluster that cannot be searched, for instance. */
+  readonly problems: readonly string[];
+}
+
+/** What the refresh step returns: each service's outcome, plus problems that are no service's. */
+export interface RefreshReport {
+  readonly services: readonly ServiceRefresh[];
+  readonly problems: readonly string[];
+}
+
+export interface RefreshRequest {
+  /** Epoch ms when the Lambda will be stopped; every wait ends before it, with a margin. */
+  readonly deadline: number;
+}
+
+/** Time a refresher keeps back from the deadline, to finish the run and report it. */
+export const REFRESH_SAFETY_MARGIN_MS = 10_000;
+
+export interface ServiceRefresher {
+  /** Read-only: the services to refresh (listed and discovered) and each one's restart method. */
+  plan(): Promise<RefreshPlan>;
+  /** Refresh every planned service; never throws for a service, reports each outcome. */
+  refresh(request: RefreshRequest): Promise<RefreshReport>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Logs and metrics (Powertools)
+// ---------------------------------------------------------------------------------------
+
+/** `step` says where the run is, `outcome` what just happened there ("started", "ok", ...). */
+export interface LogFields {
+  readonly step: string;
+  readonly outcome: string;
+  // Powertools drops these keys (with a WARN line lacking step and outcome): never pass them.
+  readonly service?: never;
+  readonly level?: never;
+  readonly message?: never;
+  readonly timestamp?: never;
+  readonly sampling_rate?: never;
+  readonly [key: string]: unknown;
+}
+
+/** What the rotation logs through; callers pass only secret-free fields. */
+export interface RotationLogger {
+  info(message: string, fields: LogFields): void;
+  warn(message: string, fields: LogFields): void;
+  error(message: string, fields: LogFields): void;
+}
+
+export interface RotationMetrics {
+  succeeded(): void;
+  failed(): void;
+  skipped(): void;
+  /** Whole run, milliseconds. */
+  duration(ms: number): void;
+  /** From the ALTER ROLE commit until the new value is readable from SSM, milliseconds. */
+  publishGap(ms: number): void;
+  /** Write the buffered metrics (one EMF line). */
+  flush(): void;
+}

@@ -1,0 +1,158 @@
+/**
+ * What the strategies' steps are built from: the reads of step 1 every strategy makes, the
+ * login and session handling, and the recovery rule applied to a pair of logins. Each
+ * function says what it raises; none changes anything but an open session.
+ */
+import { RotationInProgress, type RotationError } from "../errors";
+import type { PendingRecord } from "./pending";
+import { LoginFailedError, type LoginOutcome, type RoleSession } from "./ports";
+import { currentPending } from "./protocol";
+import { decideRecovery } from "./recovery";
+import type { Run } from "./run";
+import type { StepName } from "./steps";
+import type { RecoveryDecision } from "./strategy";
+
+/**
+ * The password parameter, which must exist and hold a plausible password. Raises
+ * parameter-missing / parameter-malformed / parameter-store.
+ */
+export async function readCurrentPassword(run: Run, holding: string): Promise<string> {
+  const name = run.config.parameters.password;
+  const current = await requireSecureString(run, name, "the password parameter", holding);
+  // Control characters (a trailing newline from `echo`, most often) never belong in a password.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected
+  if (/[\x00-\x1f\x7f]/.test(current) || current.length === 0) {
+    throw run.fail("parameter-malformed", "read", { about: "password-value", parameter: name });
+  }
+  return current;
+}
+
+/** A SecureString step 1 cannot do without; raises parameter-missing when it does not exist. */
+export async function requireSecureString(
+  run: Run,
+  name: string,
+  what: string,
+  holding: string,
+): Promise<string> {
+  const value = await run.deps.store.getSecureString(name);
+  if (value === undefined) {
+    throw run.fail("parameter-missing", "read", { parameter: name, what, holding });
+  }
+  run.secrets.remember(value);
+  return value;
+}
+
+/**
+ * The pending parameter, if an interrupted run left one. Raises parameter-malformed when it
+ * does not parse or was staged for a role other than `rotated`.
+ */
+export async function readPending(
+  run: Run,
+  rotated: readonly string[],
+): Promise<PendingRecord | undefined> {
+  const pending = await currentPending(run, "read");
+  if (pending === undefined || rotated.includes(pending.username)) return pending;
+  throw run.fail("parameter-malformed", "read", {
+    about: "pending-role",
+    parameter: run.config.parameters.pending,
+    stagedRole: pending.username,
+    rotated,
+  });
+}
+
+/**
+ * A rejected current password is drift only if nobody is rotating: another run may have
+ * staged and applied between our two reads. Look again before raising an alarm.
+ * Raises: RotationInProgress when a pending parameter has appeared or the password changed.
+ */
+export async function rejectIfAnotherRunMovedOn(run: Run, readPassword: string): Promise<void> {
+  const holder = await currentPending(run, "read");
+  if (holder !== undefined) {
+    throw new RotationInProgress(holder.invocationId, holder.leaseExpiresAt);
+  }
+  const passwordNow = await run.deps.store.getSecureString(run.config.parameters.password);
+  if (passwordNow !== undefined) run.secrets.remember(passwordNow);
+  if (passwordNow !== readPassword) {
+    throw new RotationInProgress("another invocation (it finished a rotation meanwhile)", "now");
+  }
+}
+
+/**
+ * Open a session with `open` and track it (closed whatever happens). Raises
+ * database-unreachable, or `rejected(detail)` when the database refuses the credentials.
+ */
+export async function openTracked<S extends RoleSession>(
+  run: Run,
+  step: StepName,
+  open: () => Promise<S>,
+  rejected: (detail: string) => RotationError,
+): Promise<S> {
+  const attempt = await tryOpen(run, open);
+  if (attempt.session !== undefined) return attempt.session;
+  if (attempt.login.kind === "unreachable") throw unreachable(run, step, attempt.login.detail);
+  throw rejected(attempt.login.kind === "rejected" ? attempt.login.detail : "");
+}
+
+/** Open a session with `open` and track it; a failed login is returned, not thrown. */
+export async function tryOpen<S extends RoleSession>(
+  run: Run,
+  open: () => Promise<S>,
+): Promise<{ readonly login: LoginOutcome; readonly session?: S }> {
+  try {
+    const session = run.sessions.track(await open());
+    return { login: { kind: "accepted", currentUser: session.currentUser }, session };
+  } catch (error) {
+    if (!(error instanceof LoginFailedError)) throw error;
+    return { login: error.outcome };
+  }
+}
+
+/** Step 3's ending, whatever happened: the session is closed, the commit time recorded. */
+export async function applyWith<S extends RoleSession>(
+  run: Run,
+  session: S,
+  change: (session: S) => Promise<void>,
+): Promise<void> {
+  try {
+    await change(session);
+    run.record.applied();
+  } finally {
+    await run.sessions.close(session);
+  }
+}
+
+/**
+ * Recovery, second half: §Invariants 2 as `decideRecovery` says, with `fallback` the login
+ * that could re-apply (the current password, or the administrative one), tried only when the
+ * staged login was rejected. Raises `drift()` when the database rejects both, and
+ * database-unreachable when either login failed for another reason.
+ */
+export function recoveryDecision<S extends RoleSession>(
+  run: Run,
+  staged: LoginOutcome,
+  fallback: { readonly login: LoginOutcome; readonly session?: S } | undefined,
+  drift: () => RotationError,
+): RecoveryDecision<S> {
+  const verdict = decideRecovery(staged, fallback?.login);
+  run.logger.info("recovery decision", { step: "recover", outcome: verdict });
+  switch (verdict) {
+    case "publish":
+      return { kind: "publish" };
+    case "reapply":
+      if (fallback?.session === undefined) throw new Error("reapply decided without a session");
+      return { kind: "reapply", session: fallback.session };
+    case "drift":
+      throw drift();
+    case "unreachable": {
+      const failure = [staged, fallback?.login].find((o) => o?.kind === "unreachable");
+      throw unreachable(run, "recover", failure?.kind === "unreachable" ? failure.detail : "");
+    }
+  }
+}
+
+/** database-unreachable at `step`; `detail` is the driver's reason, redacted. */
+export function unreachable(run: Run, step: StepName, detail: string): RotationError {
+  const { host, port, tlsMode } = run.config.db;
+  const fields = { host, port, tlsMode, detail: run.secrets.sanitize(detail) };
+  return run.fail("database-unreachable", step, fields);
+}
