@@ -27,7 +27,7 @@ locals {
 
   lambda_zip_path = coalesce(var.lambda_zip_path, "${path.module}/dist/rotator.zip")
 
-  # The names the Lambda derives itself when a setting is unset (lambda-src/config.ts), derived
+  # The names the Lambda derives itself when a setting is unset (lambda-src/config/derived.ts), derived
   # here the same way so that the checks and grants use the names the function will use.
   derived_names = {
     pending_parameter = coalesce(var.pending_parameter_name, "${var.password_parameter_name}-pending")
@@ -55,7 +55,7 @@ locals {
     "${join(" and ", roles)} both name ${name}" if length(roles) > 1
   ]
 
-  # Exactly the keys of CONFIG_KEYS in lambda-src/config.ts (test/module/contract.test.ts).
+  # Exactly the keys of CONFIG_KEYS in lambda-src/config/keys.ts (test/module/contract.test.ts).
   # Nothing here is secret: the password lives only in SSM.
   lambda_settings = {
     DB_HOST                      = var.db_host

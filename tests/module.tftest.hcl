@@ -80,7 +80,7 @@ run "environment_matches_the_lambda_config" {
       "ECS_REFRESH_CONCURRENCY", "ECS_WAIT_TIMEOUT_SECONDS", "ECS_STOP_TASK_PACING_SECONDS",
       "NOTIFY_SNS_TOPIC_ARN", "NOTIFY_EVENT_BUS", "NOTIFY_EVENT_SOURCE",
     ])
-    error_message = "The environment must hold exactly the keys of CONFIG_KEYS in lambda-src/config.ts."
+    error_message = "The environment must hold exactly the keys of CONFIG_KEYS in lambda-src/config/keys.ts."
   }
   assert {
     condition = aws_lambda_function.this[0].environment[0].variables == tomap({
