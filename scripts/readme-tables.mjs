@@ -103,6 +103,9 @@ export function loadConfig(file) {
       "must be false: versions come from required_providers, not a lock file",
     );
   }
+  if (settings["read-comments"] !== false) {
+    refuse("settings.read-comments", "must be false: descriptions come from `description` only");
+  }
   if (raw["output-values"]?.enabled) refuse("output-values.enabled", "must be false");
   return {
     file: output.file ?? "README.md",

@@ -365,10 +365,17 @@ output "topic_arn" {
       expect(byName).not.toContain("| resource |");
       expect(byName).toContain("| data source |");
 
-      writeFileSync(configPath, original.replace("lockfile: false", "lockfile: true"));
-      const refused = generate(["--module-dir", dir]);
-      expect(refused.status).toBe(1);
-      expect(refused.stderr).toContain("settings.lockfile");
+      const refusals: Array<[string, string, string]> = [
+        ["settings.lockfile", "lockfile: false", "lockfile: true"],
+        ["settings.read-comments", "read-comments: false", "read-comments: true"],
+        ["formatter", 'formatter: "markdown table"', 'formatter: "asciidoc"'],
+      ];
+      for (const [setting, from, to] of refusals) {
+        writeFileSync(configPath, original.replace(from, to));
+        const refused = generate(["--module-dir", dir]);
+        expect({ setting, code: refused.status }).toEqual({ setting, code: 1 });
+        expect(refused.stderr).toContain(setting);
+      }
     });
   });
 });
