@@ -7,6 +7,8 @@
 import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
+  cpSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
@@ -16,7 +18,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { PROJECT_ROOT, parseHcl } from "./module-files";
+import { PROJECT_ROOT, expectSuccess, initWorkdir, parseHcl } from "./module-files";
 
 const GENERATOR = join(PROJECT_ROOT, "scripts", "readme-tables.mjs");
 const README = join(PROJECT_ROOT, "README.md");
@@ -110,6 +112,67 @@ describe("the usage blocks", () => {
       expect(required.filter((name) => !names.includes(name))).toEqual([]);
     },
   );
+});
+
+/** A ```hcl block of the README with the registry source swapped for a local copy of the module. */
+function localModuleBlock(heading: string, label: string): string {
+  const section = readme.slice(readme.indexOf(`\n${heading}\n`));
+  return between(section, "```hcl\n", "\n```")
+    .replace("```hcl\n", "")
+    .replace(/^module "[^"]+"/m, `module "${label}"`)
+    .replace(/^(\s+)source\s+=\s+"[^"]+"$/m, '$1source = "./module"')
+    .replace(/^\s+version\s+=.*\n/m, "");
+}
+
+test("both usage blocks plan (mocked AWS provider): every precondition holds", () => {
+  const dir = mkdtempSync(join(tmpdir(), "readme-usage-"));
+  try {
+    mkdirSync(join(dir, "module"));
+    for (const file of readdirSync(PROJECT_ROOT).filter((f) => f.endsWith(".tf"))) {
+      copyFileSync(join(PROJECT_ROOT, file), join(dir, "module", file));
+    }
+    cpSync(join(PROJECT_ROOT, "dist"), join(dir, "module", "dist"), { recursive: true });
+    writeFileSync(
+      join(dir, "main.tf"),
+      `${localModuleBlock("## Usage", "usage")}\n\n${localModuleBlock("## Usage in full", "usage_full")}\n`,
+    );
+    writeFileSync(
+      join(dir, "providers.tf"),
+      'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws" }\n  }\n}\n\nprovider "aws" {\n  region = "eu-west-1"\n}\n',
+    );
+    mkdirSync(join(dir, "tests"));
+    writeFileSync(
+      join(dir, "tests", "usage.tftest.hcl"),
+      `mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "111122223333" }
+  }
+  mock_data "aws_region" {
+    defaults = { id = "eu-west-1", name = "eu-west-1" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\\"Version\\":\\"2012-10-17\\",\\"Statement\\":[]}" }
+  }
+}
+
+run "readme_usage" {
+  command = plan
+}
+`,
+    );
+    const workdir = initWorkdir(dir);
+    try {
+      const args = ["test", "-no-color"];
+      expect(expectSuccess(args, workdir.run(args)).stdout).toContain("1 passed, 0 failed");
+    } finally {
+      workdir.cleanup();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 /** var.<name> references in a condition: hcl2json keeps expressions as "${...}" text. */
