@@ -210,6 +210,17 @@ describe("workflows", () => {
     );
   });
 
+  test("Dependabot keeps the pinned actions current", () => {
+    const dependabot = parseYaml(read(".github/dependabot.yml")) as {
+      version: number;
+      updates: Array<{ "package-ecosystem": string; directory: string }>;
+    };
+    expect(dependabot.version).toBe(2);
+    expect(dependabot.updates).toContainEqual(
+      expect.objectContaining({ "package-ecosystem": "github-actions", directory: "/" }),
+    );
+  });
+
   describe("lint", () => {
     const lint = workflow("lint");
 
