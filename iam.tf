@@ -43,8 +43,8 @@ data "aws_iam_policy_document" "this" {
     data.aws_iam_policy_document.notifications[0].json,
   ]
 
-  # Read the current password, DATABASE_URL and username; publish the new values (DESIGN steps 1
-  # and 5). The username parameter is a String: a role name is no secret.
+  # Read the current password, DATABASE_URL and username; publish the new values (the first and
+  # the publish steps in docs/design.md). The username parameter is a String: a role name is no secret.
   statement {
     sid     = "ReadAndPublishParameters"
     actions = ["ssm:GetParameter", "ssm:PutParameter"]

@@ -1,7 +1,7 @@
 resource "aws_cloudwatch_log_group" "this" {
   count = local.create ? 1 : 0
 
-  #checkov:skip=CKV_AWS_158:KMS encryption is opt-in through var.log_kms_key_arn; log lines carry no secrets (DESIGN invariant 3) and CloudWatch encrypts at rest by default.
+  #checkov:skip=CKV_AWS_158:KMS encryption is opt-in through var.log_kms_key_arn; log lines carry no secrets (docs/design.md, invariants) and CloudWatch encrypts at rest by default.
   name              = local.log_group_name
   retention_in_days = var.log_retention_in_days
   kms_key_id        = var.log_kms_key_arn
@@ -31,7 +31,7 @@ resource "aws_lambda_function" "this" {
   memory_size      = var.memory_size
   timeout          = var.timeout
 
-  # One rotation at a time (DESIGN invariant 4); the pending parameter is the second lock.
+  # One rotation at a time (docs/design.md, invariants); the pending parameter is the second lock.
   reserved_concurrent_executions = 1
 
   kms_key_arn             = var.kms_key_arn

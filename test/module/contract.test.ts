@@ -1,6 +1,6 @@
 /**
- * The configuration contract between the Terraform module and the Lambda (DESIGN "One contract
- * between HCL and TypeScript"): the environment the HCL writes has exactly the keys
+ * The configuration contract between the Terraform module and the Lambda (docs/design.md,
+ * "One contract between HCL and TypeScript"): the environment the HCL writes has exactly the keys
  * lambda-src/config.ts reads, and each key is fed by the Terraform variable CONFIG_KEYS names
  * as its fix. A rename on either side fails here, not in production.
  */
