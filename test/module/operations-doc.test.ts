@@ -195,13 +195,28 @@ describe("metrics and alarms", () => {
 
   test("every alarm the module creates is listed by name and metric", async () => {
     const alarms: Array<{ suffix: string; metric: string }> = [];
-    for (const file of readdirSync(PROJECT_ROOT).filter((f) => f.endsWith(".tf"))) {
-      const resources = (await parseHcl(file)).resource as
+    const files = await Promise.all(
+      readdirSync(PROJECT_ROOT)
+        .filter((f) => f.endsWith(".tf"))
+        .map((file) => parseHcl(file)),
+    );
+    // An alarm may name its metric through a map of locals ("${local.rotation_metrics.failed}").
+    const locals: Record<string, unknown> = Object.assign(
+      {},
+      ...files.flatMap((parsed) => (parsed.locals as Array<Record<string, unknown>>) ?? []),
+    );
+    const resolve = (value: string): string =>
+      value.replace(/^\$\{local\.(\w+)\.(\w+)\}$/, (whole, map: string, key: string) => {
+        const entry = (locals[map] as Record<string, unknown> | undefined)?.[key];
+        return typeof entry === "string" ? entry : whole;
+      });
+    for (const parsed of files) {
+      const resources = parsed.resource as
         | Record<string, Record<string, Array<{ alarm_name: string; metric_name: string }>>>
         | undefined;
       for (const [body] of Object.values(resources?.aws_cloudwatch_metric_alarm ?? {})) {
         const suffix = /^\$\{var\.name\}(-[a-z-]+)$/.exec(body?.alarm_name ?? "")?.[1] ?? "";
-        alarms.push({ suffix, metric: body?.metric_name ?? "" });
+        alarms.push({ suffix, metric: resolve(body?.metric_name ?? "") });
       }
     }
     expect(alarms.length).toBeGreaterThanOrEqual(2);

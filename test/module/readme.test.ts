@@ -286,9 +286,12 @@ describe("the terraform-docs block", () => {
           (parsed[kind] as Record<string, Blocks>) ?? {},
         )) {
           for (const name of Object.keys(byName)) {
-            const page = type.replace(/^aws_/, "");
+            // terraform_data belongs to the built-in "terraform" provider, as terraform-docs links it.
+            const [provider, page] = type.startsWith("aws_")
+              ? ["aws", type.replace(/^aws_/, "")]
+              : ["terraform", type.replace(/^terraform_/, "")];
             declared.push(
-              `| [${type}.${name}](https://registry.terraform.io/providers/hashicorp/aws/latest/docs/${docs}/${page}) | ${mode} |`,
+              `| [${type}.${name}](https://registry.terraform.io/providers/hashicorp/${provider}/latest/docs/${docs}/${page}) | ${mode} |`,
             );
           }
         }
