@@ -39,10 +39,13 @@ resource "aws_security_group" "this" {
 
 locals {
   # The function's only ways out: the database port, and 443 for the AWS APIs (through a NAT
-  # gateway or proxy, or to the module's interface endpoints). The keys are known at plan time.
+  # gateway or proxy, or to the module's interface endpoints). The keys must be known at plan
+  # time, so they come from lists and switches, never from whether an ID is null: an ID of a
+  # resource created in the same run is unknown until apply. Without db_cidr_blocks the database
+  # is reached through db_security_group_id (validations.tf checks that exactly one is set).
   egress_rules = {
     for rule in concat(
-      var.db_security_group_id == null ? [] : [{
+      length(var.db_cidr_blocks) > 0 ? [] : [{
         key               = "database"
         description       = "PostgreSQL to the database security group"
         port              = var.db_port

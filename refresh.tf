@@ -5,27 +5,28 @@
 # clusters as far as ECS allows.
 
 locals {
+  # Whether anything is refreshed is decided by the service and cluster lists, known at plan
+  # time. "" stands in for a missing cluster only until the check in the security group fails.
+  ecs_cluster_name = var.ecs_cluster_name == null ? "" : var.ecs_cluster_name
+
   # Clusters whose services a rotation may refresh: the listed services' and the discovery ones.
   refresh_cluster_names = distinct(concat(
-    length(var.ecs_service_names) > 0 && var.ecs_cluster_name != null ? [var.ecs_cluster_name] : [],
+    length(var.ecs_service_names) > 0 ? [local.ecs_cluster_name] : [],
     var.ecs_discovery_cluster_names,
   ))
   refresh_cluster_arns   = [for c in local.refresh_cluster_names : "${local.arn_prefix.ecs}:cluster/${c}"]
   discovery_cluster_arns = [for c in var.ecs_discovery_cluster_names : "${local.arn_prefix.ecs}:cluster/${c}"]
 
   # The services a rotation may update: the listed ones, and every service of the discovery
-  # clusters (discovered services are not known when Terraform runs). Empty without a cluster;
-  # the security group's precondition then names the missing variable.
+  # clusters (discovered services are not known when Terraform runs).
   refresh_service_arns = concat(
-    var.ecs_cluster_name == null ? [] : [
-      for service in var.ecs_service_names : "${local.arn_prefix.ecs}:service/${var.ecs_cluster_name}/${service}"
-    ],
+    [for service in var.ecs_service_names : "${local.arn_prefix.ecs}:service/${local.ecs_cluster_name}/${service}"],
     [for c in var.ecs_discovery_cluster_names : "${local.arn_prefix.ecs}:service/${c}/*"],
   )
 
   # stop-tasks is possible unless every service is forced onto rolling deployments ("auto" picks
   # it for any CODE_DEPLOY or EXTERNAL service, which Terraform cannot know in advance).
-  refresh_may_stop_tasks = length(local.refresh_cluster_names) > 0 && (
+  refresh_may_stop_tasks = length(var.ecs_service_names) + length(var.ecs_discovery_cluster_names) > 0 && (
     var.ecs_refresh_strategy != "rolling" ||
     anytrue([for strategy in values(var.ecs_service_strategies) : strategy != "rolling"])
   )
