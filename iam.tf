@@ -67,7 +67,8 @@ data "aws_iam_policy_document" "this" {
   }
 
   dynamic "statement" {
-    for_each = var.parameter_kms_key_arn == null ? [] : [var.parameter_kms_key_arn]
+    # A switch, not "is the ARN null": a key created in the same run has no ARN until apply.
+    for_each = var.use_parameter_kms_key ? [var.parameter_kms_key_arn] : []
     content {
       sid       = "UseParameterKeyThroughSsm"
       actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]

@@ -30,6 +30,24 @@ resource "aws_security_group" "this" {
       condition     = length(local.parameter_clashes) == 0
       error_message = "The password, pending, DATABASE_URL, username and (alternating-users) admin parameters must be different parameters: ${join("; ", local.parameter_clashes)}."
     }
+    # Each grant of a key, topic or bus has its own switch, so that Terraform knows at plan time
+    # which policy statements exist even before a key or topic created in the same run has an ARN.
+    precondition {
+      condition     = var.use_parameter_kms_key == (var.parameter_kms_key_arn != null)
+      error_message = "Set use_parameter_kms_key = true exactly when parameter_kms_key_arn is set: the switch grants the function that key."
+    }
+    precondition {
+      condition     = !local.alternating_users || var.use_admin_parameter_kms_key == (var.admin_parameter_kms_key_arn != null)
+      error_message = "Set use_admin_parameter_kms_key = true exactly when admin_parameter_kms_key_arn is set: the switch grants the function that key."
+    }
+    precondition {
+      condition     = var.use_notification_sns_topic == (var.notification_sns_topic_arn != null)
+      error_message = "Set use_notification_sns_topic = true exactly when notification_sns_topic_arn is set: the switch lets the function publish to that topic."
+    }
+    precondition {
+      condition     = var.use_notification_event_bus == (var.notification_event_bus != null)
+      error_message = "Set use_notification_event_bus = true exactly when notification_event_bus is set: the switch lets the function put events on that bus."
+    }
     precondition {
       condition     = var.create_vpc_endpoints || length(var.https_egress_cidr_blocks) > 0
       error_message = "The Lambda cannot reach the SSM and ECS APIs: set https_egress_cidr_blocks (NAT or proxy) or create_vpc_endpoints = true."

@@ -1,6 +1,8 @@
 # Notifications at the end of each rotation (lambda-src/notify.ts): an SNS message and/or an
 # EventBridge event. The function may publish only to the given topic, and put only its own
-# events (its source, its two detail types) on the given bus.
+# events (its source, its two detail types) on the given bus. Each grant is switched on by a
+# boolean, not by whether the ARN is null: a topic or bus created in the same run has no ARN
+# until apply, and Terraform must know at plan time which statements exist.
 
 locals {
   notification_event_bus_arn = (
@@ -14,7 +16,7 @@ data "aws_iam_policy_document" "notifications" {
   count = local.create ? 1 : 0
 
   dynamic "statement" {
-    for_each = var.notification_sns_topic_arn == null ? [] : [var.notification_sns_topic_arn]
+    for_each = var.use_notification_sns_topic ? [var.notification_sns_topic_arn] : []
     content {
       sid       = "PublishRotationNotifications"
       actions   = ["sns:Publish"]
@@ -23,7 +25,7 @@ data "aws_iam_policy_document" "notifications" {
   }
 
   dynamic "statement" {
-    for_each = local.notification_event_bus_arn == null ? [] : [local.notification_event_bus_arn]
+    for_each = var.use_notification_event_bus ? [local.notification_event_bus_arn] : []
     content {
       sid       = "PutRotationEvents"
       actions   = ["events:PutEvents"]

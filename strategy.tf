@@ -23,7 +23,7 @@ data "aws_iam_policy_document" "strategy" {
   }
 
   dynamic "statement" {
-    for_each = local.alternating_users && var.admin_parameter_kms_key_arn != null ? [var.admin_parameter_kms_key_arn] : []
+    for_each = local.alternating_users && var.use_admin_parameter_kms_key ? [var.admin_parameter_kms_key_arn] : []
     content {
       sid       = "DecryptAdministrativeCredentialsThroughSsm"
       actions   = ["kms:Decrypt"]

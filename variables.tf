@@ -460,6 +460,13 @@ variable "parameter_kms_key_arn" {
   }
 }
 
+variable "use_parameter_kms_key" {
+  description = "Grant the function parameter_kms_key_arn (through SSM only). Set it to true exactly when parameter_kms_key_arn is set; it is a separate switch so that the key may be created in the same run (its ARN is unknown until apply)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "password_length" {
   description = "Length of generated passwords."
   type        = number
@@ -635,6 +642,13 @@ variable "admin_parameter_kms_key_arn" {
   }
 }
 
+variable "use_admin_parameter_kms_key" {
+  description = "alternating-users only: grant the function admin_parameter_kms_key_arn (decrypt, through SSM only). Set it to true exactly when admin_parameter_kms_key_arn is set; a separate switch so that the key may be created in the same run."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 ################################################################################
 # ECS refresh (CONFIG_KEYS ECS_DISCOVERY_CLUSTERS, ECS_REFRESH_*, ECS_SERVICE_STRATEGIES,
 # ECS_WAIT_TIMEOUT_SECONDS, ECS_STOP_TASK_PACING_SECONDS); see refresh.tf
@@ -730,6 +744,13 @@ variable "notification_sns_topic_arn" {
   }
 }
 
+variable "use_notification_sns_topic" {
+  description = "Let the function publish to notification_sns_topic_arn. Set it to true exactly when notification_sns_topic_arn is set; a separate switch so that the topic may be created in the same run (its ARN is unknown until apply)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "notification_event_bus" {
   description = "EventBridge bus (name, or ARN for another account's bus) that receives a RotationSucceeded or RotationFailed event at the end of each rotation, with the same detail as the SNS message. \"default\" is the account's default bus. Null for none."
   type        = string
@@ -739,6 +760,13 @@ variable "notification_event_bus" {
     condition     = var.notification_event_bus == null ? true : can(regex("^([A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256})$", var.notification_event_bus))
     error_message = "notification_event_bus must be an EventBridge bus name or ARN (arn:aws:events:<region>:<account>:event-bus/<name>)."
   }
+}
+
+variable "use_notification_event_bus" {
+  description = "Let the function put its events on notification_event_bus. Set it to true exactly when notification_event_bus is set; a separate switch so that the bus may be created in the same run."
+  type        = bool
+  default     = false
+  nullable    = false
 }
 
 variable "notification_event_source" {

@@ -31,12 +31,14 @@ module "rotation" {
   strategy                    = "alternating-users"
   admin_parameter_name        = var.admin_parameter_name
   admin_parameter_kms_key_arn = var.admin_parameter_kms_key_arn
+  use_admin_parameter_kms_key = var.admin_parameter_kms_key_arn != null
   username_parameter_name     = aws_ssm_parameter.username.name
   db_twin_username            = var.db_twin_username
 
   password_parameter_name     = var.password_parameter_name
   database_url_parameter_name = var.database_url_parameter_name
   parameter_kms_key_arn       = var.parameter_kms_key_arn
+  use_parameter_kms_key       = var.parameter_kms_key_arn != null
 
   ecs_cluster_name  = var.ecs_cluster_name
   ecs_service_names = var.ecs_service_names

@@ -33,6 +33,8 @@ module "rotation" {
   password_parameter_name     = aws_ssm_parameter.db_password.name
   database_url_parameter_name = aws_ssm_parameter.database_url.name
   parameter_kms_key_arn       = aws_kms_key.this.arn
+  # The key is created in this run: its ARN is unknown at plan time, the switch is not.
+  use_parameter_kms_key = true
 
   ecs_cluster_name  = aws_ecs_cluster.this.name
   ecs_service_names = [aws_ecs_service.app.name]

@@ -16,6 +16,7 @@ module "rotation" {
   password_parameter_name     = var.password_parameter_name
   database_url_parameter_name = var.database_url_parameter_name
   parameter_kms_key_arn       = var.parameter_kms_key_arn
+  use_parameter_kms_key       = var.parameter_kms_key_arn != null
 
   ecs_cluster_name  = var.ecs_cluster_name
   ecs_service_names = var.ecs_service_names

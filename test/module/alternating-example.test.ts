@@ -24,13 +24,15 @@ const EXAMPLE = join(PROJECT_ROOT, "examples", "alternating-users");
 
 /**
  * The module's inputs as main.tf passes them: `var.X` takes the value, literals stay, and
- * the two expressions that are not a variable get what they evaluate to. Anything else
+ * the expressions that are not a variable get what they evaluate to. Anything else
  * fails the test, so the stack cannot drift from the example unnoticed.
  */
 function alternatingInputs(values: Values): Promise<Values> {
   const evaluated: Record<string, unknown> = {
     "${aws_ssm_parameter.username.name}": values.username_parameter_name,
     "${var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]}": [values.alarm_topic_arn],
+    "${var.parameter_kms_key_arn != null}": values.parameter_kms_key_arn != null,
+    "${var.admin_parameter_kms_key_arn != null}": values.admin_parameter_kms_key_arn != null,
   };
   return moduleInputs(join(EXAMPLE, "main.tf"), values, (name, expression) => {
     if (typeof expression === "string" && expression in evaluated) return evaluated[expression];

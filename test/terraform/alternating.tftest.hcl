@@ -76,6 +76,7 @@ run "alternating_users_permissions_are_least_privilege" {
 
   variables {
     admin_parameter_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/aaaaaaaa-1111-2222-3333-444455556666"
+    use_admin_parameter_kms_key = true
   }
 
   # The administrative credentials: read, never written.
@@ -148,6 +149,7 @@ run "strategy_inputs_are_checked" {
     username_parameter_name     = "has spaces"
     db_twin_username            = ""
     admin_parameter_kms_key_arn = "alias/admin"
+    use_admin_parameter_kms_key = true
   }
 
   expect_failures = [

@@ -17,6 +17,7 @@ variables {
   password_parameter_name     = "/orders/prod/db/password"
   database_url_parameter_name = "/orders/prod/db/url"
   parameter_kms_key_arn       = "arn:aws:kms:eu-west-1:123456789012:key/0f0e0d0c-1111-2222-3333-444455556666"
+  use_parameter_kms_key       = true
   ecs_cluster_name            = "orders"
   ecs_service_names           = ["orders-api", "orders-worker"]
   alarm_actions               = ["arn:aws:sns:eu-west-1:123456789012:ops"]
@@ -354,6 +355,7 @@ run "optional_settings" {
     db_ca_bundle_file      = null
     pending_parameter_name = "/orders/prod/db/rotation-lock"
     parameter_kms_key_arn  = null
+    use_parameter_kms_key  = false
     ecs_cluster_name       = null
     ecs_service_names      = []
     create_errors_alarm    = false

@@ -30,7 +30,9 @@ run "settings_reach_the_lambda" {
     ecs_wait_timeout_seconds     = 420
     ecs_stop_task_pacing_seconds = 30
     notification_sns_topic_arn   = "arn:aws:sns:eu-west-1:123456789012:rotation-events"
+    use_notification_sns_topic   = true
     notification_event_bus       = "ops"
+    use_notification_event_bus   = true
     notification_event_source    = "com.example.rotation"
   }
 
@@ -202,7 +204,9 @@ run "notifications_publish_only_to_the_topic_and_their_own_events" {
 
   variables {
     notification_sns_topic_arn = "arn:aws:sns:eu-west-1:123456789012:rotation-events"
+    use_notification_sns_topic = true
     notification_event_bus     = "ops"
+    use_notification_event_bus = true
   }
 
   assert {
@@ -230,7 +234,8 @@ run "an_event_bus_arn_is_used_as_given" {
   command = plan
 
   variables {
-    notification_event_bus = "arn:aws:events:eu-west-1:210987654321:event-bus/central-ops"
+    notification_event_bus     = "arn:aws:events:eu-west-1:210987654321:event-bus/central-ops"
+    use_notification_event_bus = true
   }
 
   assert {
@@ -311,7 +316,9 @@ run "notification_inputs_are_checked" {
 
   variables {
     notification_sns_topic_arn = "rotation-events"
+    use_notification_sns_topic = true
     notification_event_bus     = "arn:aws:sns:eu-west-1:123456789012:ops"
+    use_notification_event_bus = true
     notification_event_source  = "aws.rds"
   }
 

@@ -115,6 +115,7 @@ run "parameter_inputs_are_checked" {
     database_url_parameter_name = "/orders/db/url with space"
     database_url_template       = "postgresql://{username}@{host}/{database}"
     parameter_kms_key_arn       = "alias/aws/ssm"
+    use_parameter_kms_key       = true
     password_length             = 12
     password_exclude_characters = ""
   }
