@@ -234,8 +234,11 @@ async function ensureLambdaNodes() {
 // ---------------------------------------------------------------------------------------------
 // Terraform CLI and its provider installation
 
-/** The oldest Terraform CLI the tests run; versions.tf may allow older ones it does not test. */
-const TESTED_TERRAFORM = "1.11";
+/** The module's own Terraform constraint (versions.tf), so this script never states another. */
+function requiredTerraform() {
+  const versions = readFileSync(join(root, "versions.tf"), "utf8");
+  return /required_version\s*=\s*"([^"]+)"/.exec(versions)?.[1] ?? "(see versions.tf)";
+}
 
 function findOnPath(name) {
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
@@ -254,7 +257,7 @@ function locateTerraform() {
   const found = findOnPath(process.platform === "win32" ? "terraform.exe" : "terraform");
   if (!found) {
     throw new SetupError(
-      `the module tests need the Terraform CLI (>= ${TESTED_TERRAFORM}, the oldest tested here): ` +
+      `the module tests need the Terraform CLI (versions.tf: ${requiredTerraform()}): ` +
         "install terraform on PATH or set TERRAFORM_BIN to its path. " +
         "(`npm run demo` does not need it.)",
     );
