@@ -50,38 +50,17 @@ import { harness } from "../support/harness";
 import { runTerraform } from "../support/terraform";
 import { lambdaNodeBin, PROJECT_ROOT, tools } from "../support/tools";
 import { createExistingInfrastructure, type ExistingInfrastructure } from "./fixture";
+import { expectedDrift, MOTO_RULE_DESCRIPTION, planDrift, type KnownDrift } from "./plan-drift";
 
 const EXAMPLE_DIR = join(PROJECT_ROOT, "examples", "existing-infrastructure");
 const BUNDLE = join(PROJECT_ROOT, "dist", "rotator.zip");
 const FUNCTION_NAME = "existing-db-rotation";
 
-/**
- * Differences a second plan shows right after apply that the emulator causes, not the module:
- * resource address -> the attributes that differ and why. Any other change fails the test.
- */
-const EMULATOR_DRIFT: Record<string, { attributes: readonly string[]; reason: string }> = {};
-for (const address of [
-  'module.rotation.aws_vpc_security_group_egress_rule.this["database"]',
-  "module.rotation.aws_vpc_security_group_ingress_rule.database[0]",
-]) {
-  EMULATOR_DRIFT[address] = {
-    attributes: ["description"],
-    reason:
-      "moto's DescribeSecurityGroupRules leaves out the description of a rule that references " +
-      "another security group (rules with a CIDR keep theirs), so the provider sets it again",
-  };
-}
-
-interface PlanJson {
-  readonly resource_changes?: readonly {
-    readonly address: string;
-    readonly change: {
-      readonly actions: readonly string[];
-      readonly before: Record<string, unknown> | null;
-      readonly after: Record<string, unknown> | null;
-    };
-  }[];
-}
+/** Differences a second plan shows right after apply that the emulator causes, not the module. */
+const EMULATOR_DRIFT: Record<string, KnownDrift> = {
+  'module.rotation.aws_vpc_security_group_egress_rule.this["database"]': MOTO_RULE_DESCRIPTION,
+  "module.rotation.aws_vpc_security_group_ingress_rule.database[0]": MOTO_RULE_DESCRIPTION,
+};
 
 const h = harness();
 const lambda = new LambdaClient({});
@@ -405,27 +384,7 @@ describe("the deployed code, run with the deployed environment", () => {
 
 describe("after the rotation", () => {
   test("a second plan changes nothing but the emulator's known drift", () => {
-    terraform(["plan", "-input=false", "-no-color", "-out=tfplan"]);
-    const plan = JSON.parse(terraform(["show", "-json", "-no-color", "tfplan"]).stdout) as PlanJson;
-    const changes = (plan.resource_changes ?? []).filter(
-      (change) => !change.change.actions.every((action) => action === "no-op" || action === "read"),
-    );
-    const drift = Object.fromEntries(
-      changes.map(({ address, change: { actions, before, after } }) => {
-        const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
-        const differing = [...keys].filter(
-          (key) => JSON.stringify(before?.[key] ?? null) !== JSON.stringify(after?.[key] ?? null),
-        );
-        return [address, { actions, attributes: differing.sort() }];
-      }),
-    );
-    const expected = Object.fromEntries(
-      Object.entries(EMULATOR_DRIFT).map(([address, { attributes }]) => [
-        address,
-        { actions: ["update"], attributes: [...attributes].sort() },
-      ]),
-    );
-    expect(drift).toEqual(expected);
+    expect(planDrift(terraform)).toEqual(expectedDrift(EMULATOR_DRIFT));
   });
 
   test("destroy removes everything the module created; the application's parameters stay", async () => {
