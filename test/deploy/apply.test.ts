@@ -1,7 +1,7 @@
 /**
  * examples/existing-infrastructure, deployed and run: a real `terraform init` + `apply` with
- * the real aws provider against the harness's emulator (moto, or the user's AWS_ENDPOINT_URL,
- * e.g. LocalStack), the deployed function read back through the AWS API, its code (byte for
+ * the real aws provider against an emulator (a moto of its own, see emulator.ts, or the user's
+ * AWS_ENDPOINT_URL, e.g. LocalStack), the deployed function read back through the AWS API, its code (byte for
  * byte dist/rotator.zip) run with exactly the environment Terraform gave it under the Node.js
  * major of its runtime against the throwaway PostgreSQL, then `plan` (no changes) and
  * `destroy` (nothing of the module left).
@@ -49,6 +49,7 @@ import { stageExampleForEmulator } from "../support/emulator-provider";
 import { harness } from "../support/harness";
 import { runTerraform } from "../support/terraform";
 import { lambdaNodeBin, PROJECT_ROOT, tools } from "../support/tools";
+import { startDeployEmulator, type DeployEmulator } from "./emulator";
 import { createExistingInfrastructure, type ExistingInfrastructure } from "./fixture";
 import { expectedDrift, MOTO_RULE_DESCRIPTION, planDrift, type KnownDrift } from "./plan-drift";
 
@@ -63,7 +64,8 @@ const EMULATOR_DRIFT: Record<string, KnownDrift> = {
 };
 
 const h = harness();
-const lambda = new LambdaClient({});
+let emulator: DeployEmulator;
+let lambda: LambdaClient;
 let infra: ExistingInfrastructure;
 let dir: string;
 let taskRoot: string;
@@ -76,8 +78,10 @@ const terraform = (args: readonly string[]) =>
   );
 
 beforeAll(async () => {
+  emulator = await startDeployEmulator();
+  lambda = new LambdaClient({});
   infra = await createExistingInfrastructure(h);
-  dir = stageExampleForEmulator(EXAMPLE_DIR, PROJECT_ROOT, h.aws.endpoint);
+  dir = stageExampleForEmulator(EXAMPLE_DIR, PROJECT_ROOT, emulator.endpoint);
   writeFileSync(join(dir, "terraform.tfvars.json"), JSON.stringify(infra.variables, null, 2));
   terraform(["init", "-input=false", "-no-color"]);
   terraform(["apply", "-auto-approve", "-input=false", "-no-color"]);
@@ -90,14 +94,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // Normally a no-op: the destroy test ran. After a failure it keeps the emulator tidy.
-  if (dir)
+  // After a failure, a user's own emulator (LocalStack) is left tidy; ours just stops.
+  if (dir && h.aws.external)
     runTerraform(["destroy", "-auto-approve", "-input=false", "-no-color"], {
       cwd: dir,
       env: { TF_DATA_DIR: join(dir, ".terraform") },
     });
   for (const path of [dir, taskRoot]) if (path) rmSync(path, { recursive: true, force: true });
-  lambda.destroy();
+  lambda?.destroy();
+  await emulator?.stop();
 });
 
 describe("the deployed function, read back through the AWS API", () => {
@@ -300,7 +305,7 @@ function lambdaEnvironment(node: string): NodeJS.ProcessEnv {
     TZ: ":UTC",
     LANG: "en_US.UTF-8",
     PATH: `${dirname(node)}:/usr/local/bin:/usr/bin:/bin`,
-    AWS_ENDPOINT_URL: h.aws.endpoint,
+    AWS_ENDPOINT_URL: emulator.endpoint,
     ...deployed.Environment?.Variables,
   };
 }

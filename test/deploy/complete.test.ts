@@ -1,5 +1,5 @@
 /**
- * examples/complete with env/dev.tfvars, applied whole to the harness's emulator: VPC, NAT,
+ * examples/complete with env/dev.tfvars, applied whole to an emulator (emulator.ts): VPC, NAT,
  * KMS, RDS, ECS and the module, wired as a user runs it from an empty account. The emulator
  * creates every one of its resources; what it cannot do is run PostgreSQL behind the RDS
  * instance, so the deployed code runs in apply.test.ts (examples/existing-infrastructure,
@@ -24,6 +24,7 @@ import { stageExampleForEmulator } from "../support/emulator-provider";
 import { harness } from "../support/harness";
 import { runTerraform } from "../support/terraform";
 import { PROJECT_ROOT } from "../support/tools";
+import { startDeployEmulator, type DeployEmulator } from "./emulator";
 import { expectedDrift, MOTO_RULE_DESCRIPTION, planDrift, type KnownDrift } from "./plan-drift";
 
 const EXAMPLE_DIR = join(PROJECT_ROOT, "examples", "complete");
@@ -71,21 +72,25 @@ const terraform = (args: readonly string[]) =>
     }),
   );
 
-beforeAll(() => {
-  dir = stageExampleForEmulator(EXAMPLE_DIR, PROJECT_ROOT, h.aws.endpoint);
+let emulator: DeployEmulator;
+
+beforeAll(async () => {
+  emulator = await startDeployEmulator();
+  dir = stageExampleForEmulator(EXAMPLE_DIR, PROJECT_ROOT, emulator.endpoint);
   terraform(["init", "-input=false", "-no-color"]);
   terraform(["apply", "-auto-approve", "-input=false", "-no-color", ...vars]);
 }, APPLY_TIMEOUT_MS);
 
-afterAll(() => {
-  if (!dir) return;
-  // A no-op after the destroy test; after a failure it keeps the shared emulator tidy.
-  runTerraform(["destroy", "-auto-approve", "-input=false", "-no-color", ...vars], {
-    cwd: dir,
-    env: { TF_DATA_DIR: join(dir, ".terraform") },
-    timeoutMs: APPLY_TIMEOUT_MS,
-  });
-  rmSync(dir, { recursive: true, force: true });
+afterAll(async () => {
+  // After a failure, a user's own emulator (LocalStack) is left tidy; ours just stops.
+  if (dir && h.aws.external)
+    runTerraform(["destroy", "-auto-approve", "-input=false", "-no-color", ...vars], {
+      cwd: dir,
+      env: { TF_DATA_DIR: join(dir, ".terraform") },
+      timeoutMs: APPLY_TIMEOUT_MS,
+    });
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  await emulator?.stop();
 }, APPLY_TIMEOUT_MS);
 
 test("the function is wired to the database, parameters, key and service created with it", async () => {
