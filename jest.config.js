@@ -2,7 +2,8 @@
  * Four projects, one `npm test`:
  * - unit: pure logic, in-process SDK mocks at most; no services.
  * - integration: the Lambda against a throwaway PostgreSQL cluster and the moto server,
- *   started once per run by test/support/global-setup.ts.
+ *   started once per run by test/support/global-setup.ts; test/deploy applies an example
+ *   with Terraform to that emulator and runs the deployed code against that cluster.
  * - module: the Terraform module (fmt, validate, terraform test, cdktf, checkov, contracts).
  * - static: typecheck, lint and formatting, so CI and `npm test` enforce them too.
  */
@@ -20,7 +21,7 @@ module.exports = {
     {
       ...common,
       displayName: "integration",
-      testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
+      testMatch: ["<rootDir>/test/integration/**/*.test.ts", "<rootDir>/test/deploy/**/*.test.ts"],
       globalSetup: "<rootDir>/test/support/global-setup.ts",
       globalTeardown: "<rootDir>/test/support/global-teardown.ts",
     },

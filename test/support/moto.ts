@@ -15,7 +15,7 @@ import {
   type AwsCredentials,
   type IamPolicyDocument,
 } from "./moto-iam";
-import { tools } from "./tools";
+import { emulatorTools } from "./tools";
 
 export type { AwsCredentials, IamPolicyDocument } from "./moto-iam";
 
@@ -99,7 +99,7 @@ export function startLocalMoto(options: StartMotoOptions = {}): Promise<AwsEmula
 }
 
 async function startMotoServer(options: StartMotoOptions): Promise<AwsEmulator> {
-  const { motoServerBin } = tools();
+  const { motoServerBin } = emulatorTools();
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const logDir = mkdtempSync(join(tmpdir(), "rotation-moto-"));

@@ -1,11 +1,12 @@
 /**
- * Runs the Terraform CLI the way every test should: offline, from the provider mirror, with
- * no prompts, update checks or colour codes in the output.
+ * Runs the Terraform CLI the way every test should: with the CLI config setup wrote (the
+ * provider mirror for what it holds, registries for the rest), and no prompts, update checks
+ * or colour codes in the output.
  */
 import { spawnSync } from "node:child_process";
 import { tools } from "./tools";
 
-/** process.env plus the settings that make Terraform use the mirror and never the network. */
+/** process.env plus the settings that make Terraform use setup's CLI config and plugin cache. */
 export function terraformEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const { tfCliConfigFile, tfPluginCacheDir } = tools();
   return {

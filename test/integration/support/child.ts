@@ -32,8 +32,17 @@ export interface ChildRun {
 export interface ChildOptions {
   /** The handler module to load, e.g. the extracted bundle's index.js. */
   readonly moduleFile: string;
-  /** The Lambda's configuration; added to this process's environment (AWS endpoint, region). */
+  /** The Lambda's configuration; added to `baseEnv`. */
   readonly env: NodeJS.ProcessEnv;
+  /**
+   * What `env` is added to; default this process's environment (AWS endpoint, region). A test
+   * that must run with exactly a deployed function's environment passes {}.
+   */
+  readonly baseEnv?: NodeJS.ProcessEnv;
+  /** The node binary, e.g. one of a Lambda runtime's Node.js major; default this process's. */
+  readonly node?: string;
+  /** The invocation event; default a rotation, `{ action: "rotate" }`. */
+  readonly event?: unknown;
   /** SIGKILL the child right after this step. */
   readonly killAfter?: string;
   readonly remainingMs?: number;
@@ -43,20 +52,24 @@ export interface ChildOptions {
 export async function runHandlerInChild(options: ChildOptions): Promise<ChildRun> {
   const dir = mkdtempSync(join(tmpdir(), "rotation-child-"));
   const resultFile = join(dir, "result.json");
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...options.env,
-    ROTATION_TEST_RESULT_FILE: resultFile,
-    ROTATION_TEST_REMAINING_MS: String(options.remainingMs ?? 60_000),
-    ...(options.killAfter ? { ROTATION_TEST_KILL_AFTER: options.killAfter } : {}),
+  const env: NodeJS.ProcessEnv = { ...(options.baseEnv ?? process.env), ...options.env };
+  const settings = {
+    resultFile,
+    remainingMs: options.remainingMs ?? 60_000,
+    event: options.event ?? { action: "rotate" },
+    killAfter: options.killAfter,
   };
   // The child must not inherit jest's worker plumbing or ts-jest's settings.
   delete env.NODE_OPTIONS;
   try {
-    const child = spawn(process.execPath, [RUNNER, options.moduleFile], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      options.node ?? process.execPath,
+      [RUNNER, options.moduleFile, JSON.stringify(settings)],
+      {
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));

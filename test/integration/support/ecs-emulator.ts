@@ -67,6 +67,11 @@ export interface ServiceSpec {
   readonly desiredCount?: number;
   /** Tasks to start for the service (CODE_DEPLOY: ECS would run them from its task set). */
   readonly tasks?: number;
+  /** A Fargate service in these subnets and security groups, as most real ones are. */
+  readonly awsvpc?: {
+    readonly subnets: readonly string[];
+    readonly securityGroups: readonly string[];
+  };
 }
 
 export async function createCluster(ecs: ECSClient, cluster: string): Promise<void> {
@@ -81,6 +86,17 @@ export async function createService(ecs: ECSClient, cluster: string, spec: Servi
       taskDefinition: spec.taskDefinition,
       desiredCount: spec.desiredCount ?? 1,
       deploymentController: { type: spec.controller ?? "ECS" },
+      ...(spec.awsvpc
+        ? {
+            launchType: "FARGATE",
+            networkConfiguration: {
+              awsvpcConfiguration: {
+                subnets: [...spec.awsvpc.subnets],
+                securityGroups: [...spec.awsvpc.securityGroups],
+              },
+            },
+          }
+        : {}),
     }),
   );
   if (spec.tasks) await runServiceTasks(ecs, cluster, spec.name, spec.taskDefinition, spec.tasks);

@@ -1,14 +1,16 @@
 /**
  * Runs one Lambda invocation in its own process, the way the Lambda runtime would: loads a
- * handler module (the extracted bundle's index.js), calls it with a rotate event and a
- * context, and exits. stdout/stderr carry only what the Lambda itself prints (its logs);
- * the outcome goes to the JSON file named by ROTATION_TEST_RESULT_FILE.
+ * handler module (the extracted bundle's index.js), calls it with an event and a context, and
+ * exits. stdout/stderr carry only what the Lambda itself prints (its logs); the outcome goes
+ * to the JSON file named by the settings.
  *
- * ROTATION_TEST_KILL_AFTER=<step> builds the handler with a hook that SIGKILLs this process
- * right after that step: a real crash, no cleanup code runs.
- * ROTATION_TEST_REMAINING_MS sets the context's remaining time (the run's lease).
+ *   node invoke-handler.mjs <module path> <settings JSON>
  *
- *   node invoke-handler.mjs <module path>
+ * The settings travel as an argument, not in the environment, so the handler sees exactly the
+ * environment its caller chose: { resultFile, remainingMs, event, killAfter? }.
+ * killAfter=<step> builds the handler with a hook that SIGKILLs this process right after that
+ * step: a real crash, no cleanup code runs. remainingMs sets the context's remaining time
+ * (the run's lease).
  */
 import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -16,9 +18,7 @@ import { randomUUID } from "node:crypto";
 
 const require = createRequire(import.meta.url);
 const lambda = require(process.argv[2]);
-const killAfter = process.env.ROTATION_TEST_KILL_AFTER;
-const remainingMs = Number(process.env.ROTATION_TEST_REMAINING_MS ?? "60000");
-const resultFile = process.env.ROTATION_TEST_RESULT_FILE;
+const { resultFile, remainingMs, event, killAfter } = JSON.parse(process.argv[3]);
 
 const handler = killAfter
   ? lambda.createHandler({
@@ -38,7 +38,7 @@ const context = {
 
 let outcome;
 try {
-  outcome = { ok: true, result: await handler({ action: "rotate" }, context) };
+  outcome = { ok: true, result: await handler(event, context) };
 } catch (error) {
   outcome = {
     ok: false,
@@ -51,5 +51,5 @@ try {
     },
   };
 }
-if (resultFile) writeFileSync(resultFile, JSON.stringify(outcome));
+writeFileSync(resultFile, JSON.stringify(outcome));
 process.exitCode = outcome.ok ? 0 : 1;

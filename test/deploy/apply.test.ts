@@ -1,0 +1,429 @@
+/**
+ * examples/existing-infrastructure, deployed and run: a real `terraform init` + `apply` with
+ * the real aws provider against an emulator (a moto of its own, see emulator.ts, or the user's
+ * AWS_ENDPOINT_URL, e.g. LocalStack), the deployed function read back through the AWS API, its code (byte for
+ * byte dist/rotator.zip) run with exactly the environment Terraform gave it under the Node.js
+ * major of its runtime against the throwaway PostgreSQL, then `plan` (no changes) and
+ * `destroy` (nothing of the module left).
+ *
+ * The emulator's limits met here, and what the test does about each, are in EMULATOR_DRIFT and
+ * the comments that say "emulator"; README "Testing" lists them too.
+ */
+import {
+  DescribeAlarmsCommand,
+  CloudWatchClient,
+  type MetricAlarm,
+} from "@aws-sdk/client-cloudwatch";
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { DescribeSecurityGroupsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import {
+  DescribeRuleCommand,
+  EventBridgeClient,
+  ListRuleNamesByTargetCommand,
+  ListTargetsByRuleCommand,
+} from "@aws-sdk/client-eventbridge";
+import {
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListRolePoliciesCommand,
+} from "@aws-sdk/client-iam";
+import {
+  GetFunctionCommand,
+  GetFunctionEventInvokeConfigCommand,
+  GetPolicyCommand,
+  LambdaClient,
+  type FunctionConfiguration,
+} from "@aws-sdk/client-lambda";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { CONFIG_KEYS } from "../../lambda-src/config";
+import { extractSingleEntry } from "../../scripts/lib/unzip";
+import { deploymentIds, readParameter } from "../integration/support/aws";
+import { runHandlerInChild, type ChildRun } from "../integration/support/child";
+import { expectSuccess } from "../module/module-files";
+import { stageExampleForEmulator } from "../support/emulator-provider";
+import { harness } from "../support/harness";
+import { runTerraform } from "../support/terraform";
+import { lambdaNodeBin, PROJECT_ROOT, tools } from "../support/tools";
+import { startDeployEmulator, type DeployEmulator } from "./emulator";
+import { createExistingInfrastructure, type ExistingInfrastructure } from "./fixture";
+import { expectedDrift, MOTO_RULE_DESCRIPTION, planDrift, type KnownDrift } from "./plan-drift";
+
+const EXAMPLE_DIR = join(PROJECT_ROOT, "examples", "existing-infrastructure");
+const BUNDLE = join(PROJECT_ROOT, "dist", "rotator.zip");
+const FUNCTION_NAME = "existing-db-rotation";
+
+/** Differences a second plan shows right after apply that the emulator causes, not the module. */
+const EMULATOR_DRIFT: Record<string, KnownDrift> = {
+  'module.rotation.aws_vpc_security_group_egress_rule.this["database"]': MOTO_RULE_DESCRIPTION,
+  "module.rotation.aws_vpc_security_group_ingress_rule.database[0]": MOTO_RULE_DESCRIPTION,
+};
+
+const h = harness();
+let emulator: DeployEmulator;
+let lambda: LambdaClient;
+let infra: ExistingInfrastructure;
+let dir: string;
+let taskRoot: string;
+let deployed: FunctionConfiguration;
+
+const terraform = (args: readonly string[]) =>
+  expectSuccess(
+    args,
+    runTerraform(args, { cwd: dir, env: { TF_DATA_DIR: join(dir, ".terraform") } }),
+  );
+
+beforeAll(async () => {
+  emulator = await startDeployEmulator();
+  lambda = new LambdaClient({});
+  infra = await createExistingInfrastructure(h);
+  dir = stageExampleForEmulator(EXAMPLE_DIR, PROJECT_ROOT, emulator.endpoint);
+  writeFileSync(join(dir, "terraform.tfvars.json"), JSON.stringify(infra.variables, null, 2));
+  terraform(["init", "-input=false", "-no-color"]);
+  terraform(["apply", "-auto-approve", "-input=false", "-no-color"]);
+  deployed = (await lambda.send(new GetFunctionCommand({ FunctionName: FUNCTION_NAME })))
+    .Configuration as FunctionConfiguration;
+
+  // The deployed code, unpacked where the Lambda runtime would put it (LAMBDA_TASK_ROOT).
+  taskRoot = mkdtempSync(join(tmpdir(), "rotation-task-"));
+  writeFileSync(join(taskRoot, "index.js"), extractSingleEntry(readFileSync(BUNDLE)));
+});
+
+afterAll(async () => {
+  // After a failure, a user's own emulator (LocalStack) is left tidy; ours just stops.
+  if (dir && h.aws.external)
+    runTerraform(["destroy", "-auto-approve", "-input=false", "-no-color"], {
+      cwd: dir,
+      env: { TF_DATA_DIR: join(dir, ".terraform") },
+    });
+  for (const path of [dir, taskRoot]) if (path) rmSync(path, { recursive: true, force: true });
+  lambda?.destroy();
+  await emulator?.stop();
+});
+
+describe("the deployed function, read back through the AWS API", () => {
+  test("runtime, handler, limits, concurrency 1 and no async retries", async () => {
+    expect(deployed).toMatchObject({
+      Runtime: "nodejs22.x",
+      Handler: "index.handler",
+      Timeout: 600,
+      MemorySize: 256,
+      PackageType: "Zip",
+    });
+    const { Concurrency } = await lambda.send(
+      new GetFunctionCommand({ FunctionName: FUNCTION_NAME }),
+    );
+    expect(Concurrency?.ReservedConcurrentExecutions).toBe(1);
+    const invoke = await lambda.send(
+      new GetFunctionEventInvokeConfigCommand({ FunctionName: FUNCTION_NAME }),
+    );
+    expect(invoke).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 3600 });
+  });
+
+  test("its code is dist/rotator.zip, byte for byte", () => {
+    const sha = createHash("sha256").update(readFileSync(BUNDLE)).digest("base64");
+    expect(deployed.CodeSha256).toBe(sha);
+  });
+
+  test("VPC config: the given subnets and only the module's own security group", async () => {
+    const vpc = deployed.VpcConfig;
+    expect([...(vpc?.SubnetIds ?? [])].sort()).toEqual([...infra.subnetIds].sort());
+    expect(vpc?.SecurityGroupIds).toHaveLength(1);
+    // moto answers every function's VpcId with a placeholder; the group shows the real VPC.
+    const ec2 = new EC2Client({});
+    const { SecurityGroups = [] } = await ec2.send(
+      new DescribeSecurityGroupsCommand({ GroupIds: vpc?.SecurityGroupIds }),
+    );
+    ec2.destroy();
+    expect(SecurityGroups[0]?.VpcId).toBe(infra.vpcId);
+  });
+
+  test("environment: every configuration key, pointing at the given database and parameters", () => {
+    const env = deployed.Environment?.Variables ?? {};
+    expect(Object.keys(env).sort()).toEqual(Object.keys(CONFIG_KEYS).sort());
+    expect(env).toMatchObject({
+      DB_HOST: h.host,
+      DB_PORT: String(h.port),
+      DB_NAME: h.database,
+      DB_USER: infra.role,
+      DB_TLS_MODE: "verify-full",
+      DB_CA_BUNDLE_FILE: h.caFile,
+      PASSWORD_PARAMETER: infra.passwordParameter,
+      PENDING_PARAMETER: `${infra.passwordParameter}-pending`,
+      DATABASE_URL_PARAMETER: infra.databaseUrlParameter,
+      ECS_CLUSTER: infra.cluster,
+      ECS_SERVICES: infra.service,
+      POWERTOOLS_SERVICE_NAME: FUNCTION_NAME,
+    });
+  });
+
+  test("the schedule targets the function with a rotate event, and may invoke it", async () => {
+    const events = new EventBridgeClient({});
+    const { RuleNames = [] } = await events.send(
+      new ListRuleNamesByTargetCommand({ TargetArn: deployed.FunctionArn }),
+    );
+    expect(RuleNames).toHaveLength(1);
+    const rule = await events.send(new DescribeRuleCommand({ Name: RuleNames[0] }));
+    expect(rule.State).toBe("ENABLED");
+    expect(rule.ScheduleExpression).toMatch(/^(rate|cron)\(/);
+    const { Targets = [] } = await events.send(
+      new ListTargetsByRuleCommand({ Rule: RuleNames[0] }),
+    );
+    events.destroy();
+    expect(Targets).toHaveLength(1);
+    expect(Targets[0]?.Arn).toBe(deployed.FunctionArn);
+    expect(JSON.parse(Targets[0]?.Input ?? "null")).toEqual({ action: "rotate" });
+
+    const { Policy = "{}" } = await lambda.send(
+      new GetPolicyCommand({ FunctionName: FUNCTION_NAME }),
+    );
+    const statements = (JSON.parse(Policy) as { Statement: Record<string, unknown>[] }).Statement;
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Action: "lambda:InvokeFunction",
+        Principal: { Service: "events.amazonaws.com" },
+        Condition: { ArnLike: { "AWS:SourceArn": rule.Arn } },
+      }),
+    ]);
+  });
+
+  test("its log group and the two alarms, which notify the given topic", async () => {
+    const logs = new CloudWatchLogsClient({});
+    const { logGroups = [] } = await logs.send(
+      new DescribeLogGroupsCommand({ logGroupNamePrefix: `/aws/lambda/${FUNCTION_NAME}` }),
+    );
+    logs.destroy();
+    expect(logGroups.map((g) => g.logGroupName)).toEqual([`/aws/lambda/${FUNCTION_NAME}`]);
+    expect(logGroups[0]?.retentionInDays).toBeGreaterThan(0);
+
+    const cloudwatch = new CloudWatchClient({});
+    const { MetricAlarms = [] } = await cloudwatch.send(
+      new DescribeAlarmsCommand({ AlarmNamePrefix: FUNCTION_NAME }),
+    );
+    cloudwatch.destroy();
+    const byMetric = (metric: string): MetricAlarm | undefined =>
+      MetricAlarms.find((alarm) => alarm.MetricName === metric);
+    expect(MetricAlarms).toHaveLength(2);
+    expect(byMetric("Errors")).toMatchObject({
+      Namespace: "AWS/Lambda",
+      Dimensions: [{ Name: "FunctionName", Value: FUNCTION_NAME }],
+      AlarmActions: [infra.alarmTopicArn],
+    });
+    expect(byMetric("RotationFailed")).toMatchObject({ AlarmActions: [infra.alarmTopicArn] });
+  });
+
+  test("IAM: Lambda may assume the role; its one policy grants exactly these statements", async () => {
+    const iam = new IAMClient({});
+    const roleName = (deployed.Role ?? "").split("/").pop() ?? "";
+    const { Role } = await iam.send(new GetRoleCommand({ RoleName: roleName }));
+    const trust = JSON.parse(decodeURIComponent(Role?.AssumeRolePolicyDocument ?? "{}")) as {
+      Statement: { Principal: unknown; Action: unknown }[];
+    };
+    expect(trust.Statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: "lambda.amazonaws.com" },
+        Action: "sts:AssumeRole",
+      }),
+    ]);
+    const { PolicyNames = [] } = await iam.send(
+      new ListRolePoliciesCommand({ RoleName: roleName }),
+    );
+    expect(PolicyNames).toHaveLength(1);
+    const { PolicyDocument = "" } = await iam.send(
+      new GetRolePolicyCommand({ RoleName: roleName, PolicyName: PolicyNames[0] }),
+    );
+    iam.destroy();
+    const statements = (
+      JSON.parse(decodeURIComponent(PolicyDocument)) as {
+        Statement: { Sid: string; Action: string | string[]; Resource: string | string[] }[];
+      }
+    ).Statement;
+    const list = (value: string | string[]) => (Array.isArray(value) ? [...value] : [value]).sort();
+    const grants = Object.fromEntries(
+      statements.map((s) => [s.Sid, { actions: list(s.Action), resources: list(s.Resource) }]),
+    );
+    const account = (deployed.FunctionArn ?? "").split(":")[4];
+    const ssm = `arn:aws:ssm:${h.aws.region}:${account}:parameter`;
+    expect(grants).toMatchObject({
+      ReadAndPublishParameters: {
+        actions: ["ssm:GetParameter", "ssm:PutParameter"],
+        resources: [
+          `${ssm}${infra.databaseUrlParameter}`,
+          `${ssm}${infra.passwordParameter}`,
+        ].sort(),
+      },
+      StageAndClearPendingParameter: {
+        actions: ["ssm:DeleteParameter", "ssm:GetParameter", "ssm:PutParameter"],
+        resources: [`${ssm}${infra.passwordParameter}-pending`],
+      },
+      RefreshEcsServices: {
+        actions: ["ecs:DescribeServices", "ecs:UpdateService"],
+        resources: [
+          `arn:aws:ecs:${h.aws.region}:${account}:service/${infra.cluster}/${infra.service}`,
+        ],
+      },
+      WriteOwnLogs: {
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [
+          `arn:aws:logs:${h.aws.region}:${account}:log-group:/aws/lambda/${FUNCTION_NAME}:*`,
+        ],
+      },
+    });
+    // No statement hands out SSM or ECS writes on every resource.
+    for (const { actions, resources } of Object.values(grants)) {
+      if (resources.includes("*")) {
+        expect(actions.filter((a) => /^(ssm|ecs):(Put|Delete|Update|Stop)/.test(a))).toEqual([]);
+      }
+    }
+  });
+});
+
+/**
+ * The runtime's own variables (as the Lambda Node.js runtime sets them) plus the emulator
+ * endpoint, then the deployed function's environment: nothing from the test's own process.
+ */
+function lambdaEnvironment(node: string): NodeJS.ProcessEnv {
+  return {
+    AWS_EXECUTION_ENV: `AWS_Lambda_${deployed.Runtime}`,
+    AWS_LAMBDA_FUNCTION_NAME: deployed.FunctionName,
+    AWS_LAMBDA_FUNCTION_VERSION: deployed.Version ?? "$LATEST",
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(deployed.MemorySize),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${deployed.FunctionName}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: "2026/01/01/[$LATEST]test",
+    AWS_REGION: h.aws.region,
+    AWS_DEFAULT_REGION: h.aws.region,
+    // The role's session credentials in real Lambda; the emulator's in the harness.
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY,
+    ...(process.env.AWS_SESSION_TOKEN ? { AWS_SESSION_TOKEN: process.env.AWS_SESSION_TOKEN } : {}),
+    LAMBDA_TASK_ROOT: taskRoot,
+    _HANDLER: deployed.Handler,
+    TZ: ":UTC",
+    LANG: "en_US.UTF-8",
+    PATH: `${dirname(node)}:/usr/local/bin:/usr/bin:/bin`,
+    AWS_ENDPOINT_URL: emulator.endpoint,
+    ...deployed.Environment?.Variables,
+  };
+}
+
+async function invokeDeployed(runtime: string, event: unknown): Promise<ChildRun> {
+  const node = lambdaNodeBin(runtime);
+  const run = await runHandlerInChild({
+    moduleFile: join(taskRoot, "index.js"),
+    node,
+    baseEnv: {},
+    env: lambdaEnvironment(node),
+    event,
+    timeoutMs: 60_000,
+  });
+  if (!run.outcome?.ok) {
+    throw new Error(
+      `the deployed handler failed under ${runtime}: ${JSON.stringify(run.outcome)}\n${run.stdout}\n${run.stderr}`,
+    );
+  }
+  return run;
+}
+
+describe("the deployed code, run with the deployed environment", () => {
+  test("the Node.js that runs it is the runtime's major", () => {
+    const major = /^nodejs(\d+)\.x$/.exec(deployed.Runtime ?? "")?.[1];
+    const bin = lambdaNodeBin(deployed.Runtime ?? "");
+    expect(execFileSync(bin, ["--version"], { encoding: "utf8" }).trim()).toMatch(
+      new RegExp(`^v${major}\\.`),
+    );
+  });
+
+  test("dry run: reports ok and changes nothing", async () => {
+    const run = await invokeDeployed(deployed.Runtime ?? "", { action: "dry-run" });
+    expect(run.outcome).toMatchObject({ ok: true, result: { outcome: "dry-run" } });
+    expect((await readParameter(infra.passwordParameter))?.value).toBe(infra.initialPassword);
+    expect(await readParameter(`${infra.passwordParameter}-pending`)).toBeUndefined();
+    expect(await h.canLogin(infra.role, infra.initialPassword)).toBe(true);
+  });
+
+  test("the schedule's event rotates to completion", async () => {
+    const events = new EventBridgeClient({});
+    const { RuleNames = [] } = await events.send(
+      new ListRuleNamesByTargetCommand({ TargetArn: deployed.FunctionArn }),
+    );
+    const { Targets = [] } = await events.send(
+      new ListTargetsByRuleCommand({ Rule: RuleNames[0] }),
+    );
+    events.destroy();
+    const before = await deploymentIds(infra.cluster, [infra.service]);
+
+    const run = await invokeDeployed(deployed.Runtime ?? "", JSON.parse(Targets[0]?.Input ?? "{}"));
+    expect(run.outcome).toMatchObject({ ok: true, result: { outcome: "rotated" } });
+
+    const password = await readParameter(infra.passwordParameter);
+    const next = password?.value ?? "";
+    expect(password?.type).toBe("SecureString");
+    expect(next).not.toBe(infra.initialPassword);
+    expect(await h.canLogin(infra.role, next)).toBe(true);
+    expect(await h.canLogin(infra.role, infra.initialPassword)).toBe(false);
+
+    const url = new URL((await readParameter(infra.databaseUrlParameter))?.value ?? "");
+    expect(decodeURIComponent(url.username)).toBe(infra.role);
+    expect(decodeURIComponent(url.password)).toBe(next);
+    expect(`${url.hostname}:${url.port}`).toBe(`${h.host}:${h.port}`);
+
+    const after = await deploymentIds(infra.cluster, [infra.service]);
+    expect(after[infra.service]?.[0]).not.toBe(before[infra.service]?.[0]);
+    expect(await readParameter(`${infra.passwordParameter}-pending`)).toBeUndefined();
+    // The secret never reaches the function's output.
+    expect(`${run.stdout}${run.stderr}`).not.toContain(next);
+  });
+
+  test.each(Object.keys(tools().lambdaNodeBins).map((major) => `nodejs${major}.x`))(
+    "a dry run under %s, every runtime the module accepts",
+    async (runtime) => {
+      const run = await invokeDeployed(runtime, { action: "dry-run" });
+      expect(run.outcome).toMatchObject({ ok: true, result: { outcome: "dry-run" } });
+    },
+  );
+});
+
+describe("after the rotation", () => {
+  test("a second plan changes nothing but the emulator's known drift", () => {
+    expect(planDrift(terraform)).toEqual(expectedDrift(EMULATOR_DRIFT));
+  });
+
+  test("destroy removes everything the module created; the application's parameters stay", async () => {
+    terraform(["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    await expect(
+      lambda.send(new GetFunctionCommand({ FunctionName: FUNCTION_NAME })),
+    ).rejects.toMatchObject({
+      name: "ResourceNotFoundException",
+    });
+    const state = terraform(["state", "list"]).stdout.trim();
+    expect(state).toBe("");
+    const iam = new IAMClient({});
+    await expect(
+      iam.send(new GetRoleCommand({ RoleName: (deployed.Role ?? "").split("/").pop() })),
+    ).rejects.toMatchObject({ name: "NoSuchEntityException" });
+    iam.destroy();
+    const logs = new CloudWatchLogsClient({});
+    const { logGroups = [] } = await logs.send(
+      new DescribeLogGroupsCommand({ logGroupNamePrefix: `/aws/lambda/${FUNCTION_NAME}` }),
+    );
+    logs.destroy();
+    expect(logGroups).toEqual([]);
+    const cloudwatch = new CloudWatchClient({});
+    const { MetricAlarms = [] } = await cloudwatch.send(
+      new DescribeAlarmsCommand({ AlarmNamePrefix: FUNCTION_NAME }),
+    );
+    cloudwatch.destroy();
+    expect(MetricAlarms).toEqual([]);
+
+    // The module does not own the parameters: the applications read them, and they must
+    // outlive the rotator (README "Parameters after terraform destroy"). The pending one,
+    // the function's own lock, is gone after a completed rotation.
+    expect(await readParameter(infra.passwordParameter)).toBeDefined();
+    expect(await readParameter(infra.databaseUrlParameter)).toBeDefined();
+    expect(await readParameter(`${infra.passwordParameter}-pending`)).toBeUndefined();
+  });
+});
