@@ -41,7 +41,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { CONFIG_KEYS } from "../../lambda-src/config";
-import { extractSingleEntry } from "../../scripts/lib/unzip";
+import { extractSingleEntry } from "../support/unzip";
 import { deploymentIds, readParameter } from "../integration/support/aws";
 import { runHandlerInChild, type ChildRun } from "../integration/support/child";
 import { expectSuccess } from "../module/module-files";

@@ -250,8 +250,8 @@ describe("workflows", () => {
       const checkov = must(lint.jobs.checkov, "checkov job")
         .steps.map((step) => step.run ?? "")
         .join("\n");
-      expect(checkov).toContain("grep '^checkov==' test/support/requirements.txt");
-      expect(read("test/support/requirements.txt")).toMatch(/^checkov==\d+\.\d+\.\d+$/m);
+      expect(checkov).toContain("grep '^checkov==' test/support/requirements-checkov.txt");
+      expect(read("test/support/requirements-checkov.txt")).toMatch(/^checkov==\d+\.\d+\.\d+$/m);
       expect(checkov).toMatch(/checkov --directory \. --framework terraform/);
     });
 
