@@ -4,11 +4,12 @@
  * AWS_ENDPOINT_URL (e.g. LocalStack) keeps it: then no moto is started.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, openSync, readFileSync, rmSync, closeSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startJsonErrorProxy } from "./aws-json-error-proxy";
 import { freePort } from "./free-port";
+import { HARNESS_ENV, readHarnessFile } from "./harness-file";
 import {
   createIamUsers,
   enforceIam,
@@ -50,12 +51,27 @@ export class MotoStartError extends Error {
 
 const STARTUP_TIMEOUT_MS = 30_000;
 
+/**
+ * The user's AWS_ENDPOINT_URL, if any. Jest workers inherit the integration harness's own moto
+ * endpoint in AWS_ENDPOINT_URL (global-setup.ts sets it); that one is not the user's, and a test
+ * that starts an emulator of its own must not write into the shared one.
+ */
+function userEndpoint(): string | undefined {
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  const harnessFile = process.env[HARNESS_ENV];
+  if (endpoint && harnessFile && existsSync(harnessFile)) {
+    const { aws } = readHarnessFile();
+    if (!aws.external && aws.endpoint === endpoint) return undefined;
+  }
+  return endpoint;
+}
+
 /** Starts moto, or reuses the user's AWS_ENDPOINT_URL. */
 export async function startMoto(options: StartMotoOptions = {}): Promise<AwsEmulator> {
-  const userEndpoint = process.env.AWS_ENDPOINT_URL;
-  if (userEndpoint) {
+  const endpoint = userEndpoint();
+  if (endpoint) {
     return {
-      endpoint: userEndpoint,
+      endpoint,
       external: true,
       readLog: () => "",
       stop: async () => undefined,
