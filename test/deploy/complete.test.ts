@@ -49,13 +49,6 @@ const EMULATOR_DRIFT: Record<string, KnownDrift> = {
   "aws_vpc_security_group_ingress_rule.db_from_app": MOTO_RULE_DESCRIPTION,
   'module.rotation.aws_vpc_security_group_egress_rule.this["database"]': MOTO_RULE_DESCRIPTION,
   "module.rotation.aws_vpc_security_group_ingress_rule.database[0]": MOTO_RULE_DESCRIPTION,
-  "module.rotation.aws_iam_role_policy.this[0]": {
-    attributes: ["policy"],
-    reason:
-      "a consequence of the drift above: the module's aws_iam_policy_document data sources " +
-      "depend on resources with pending changes, so Terraform defers their read to apply and " +
-      "the policy shows as unknown; with no upstream drift (real AWS) it stays unchanged",
-  },
 };
 
 const h = harness();
