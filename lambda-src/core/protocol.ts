@@ -29,15 +29,23 @@ import type { Run } from "./run";
 import type { StepName } from "./steps";
 import type { StrategySteps } from "./strategy";
 
-/** Rotate with `strategy`, or finish an interrupted rotation. */
+/**
+ * Rotate with `strategy`, or finish an interrupted rotation. With the action "resume", only
+ * the latter: without a pending parameter the run ends "nothing-to-resume" after one SSM read,
+ * without logging in or writing anything.
+ */
 export async function runProtocol<S extends RoleSession, C>(
   run: Run,
   strategy: StrategySteps<S, C>,
 ): Promise<RotationOutcome> {
+  const resumeOnly = run.invocation.action === "resume";
+  if (resumeOnly && (await currentPending(run, "read")) === undefined) return "nothing-to-resume";
   const state = await run.step("read", () => strategy.read(run));
   if (state.kind === "interrupted") {
     return resumeRotation(run, strategy, state.pending, state.context);
   }
+  // Another run finished the rotation between the two reads; its session is closed by rotate().
+  if (resumeOnly) return "nothing-to-resume";
   await run.step("stage", () => stage(run, state.role));
   await run.step("apply", () => strategy.apply(run, state.session));
   await run.step("verify", () => strategy.verify(run));
