@@ -115,13 +115,28 @@ async function stage(run: Run, role: string): Promise<PendingRecord> {
   const created = await run.deps.store.createPending(pending, serializePending(record), keyId);
   if (created === "already-exists") {
     const holder = await currentPending(run, "stage");
-    throw new RotationInProgress(
-      holder?.invocationId ?? "another invocation",
-      holder?.leaseExpiresAt ?? "its lease ends",
-    );
+    if (!isOurs(holder, record)) {
+      throw new RotationInProgress(
+        holder?.invocationId ?? "another invocation",
+        holder?.leaseExpiresAt ?? "its lease ends",
+      );
+    }
+    // The SDK retried a create whose response was lost: the first attempt wrote our record.
+    run.logger.info("the pending parameter already holds this run's record", {
+      step: "stage",
+      outcome: "own-write",
+    });
   }
   run.lease.hold(record);
   return record;
+}
+
+/**
+ * Whether `found` is the record this run just tried to create: same invocation and same
+ * freshly generated password, which no other writer can know.
+ */
+function isOurs(found: PendingRecord | undefined, ours: PendingRecord): boolean {
+  return found?.invocationId === ours.invocationId && found.password === ours.password;
 }
 
 /**
