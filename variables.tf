@@ -800,6 +800,25 @@ variable "create_rotation_failed_alarm" {
   nullable    = false
 }
 
+variable "create_rotation_skipped_alarm" {
+  description = "Create an alarm that fires when runs keep being skipped (the pending parameter's lease stays held): rotation has silently stopped. Actions: alarm_actions and ok_actions."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "rotation_skipped_alarm_hours" {
+  description = "The skipped-runs alarm fires when runs were skipped in each of this many consecutive hours. With the hourly resume schedule that is as many consecutive runs; a real rotation holds the lease for at most the function's timeout, so it makes at most one run skip."
+  type        = number
+  default     = 3
+  nullable    = false
+
+  validation {
+    condition     = var.rotation_skipped_alarm_hours >= 2 && var.rotation_skipped_alarm_hours <= 24 && floor(var.rotation_skipped_alarm_hours) == var.rotation_skipped_alarm_hours
+    error_message = "rotation_skipped_alarm_hours must be a whole number from 2 to 24 (1 would fire whenever a resume run meets a rotation in progress)."
+  }
+}
+
 variable "create_dashboard" {
   description = "Create a CloudWatch dashboard named after the function: rotations, failures by kind, publish gap, ECS restart and rotation times."
   type        = bool

@@ -101,7 +101,7 @@ const CATALOGUE: { readonly [K in RotationErrorKind]: (f: FailureFields[K]) => T
       `as a superuser (on RDS, the master user) run ALTER ROLE ${f.sql.admin} ` +
       `CREATEROLE; on PostgreSQL 16 and later also GRANT ${f.sql.primary} TO ${f.sql.admin} ` +
       `WITH ADMIN OPTION (and the same for ${f.sql.twin} if ${f.admin} did not create it); then ` +
-      "re-run: recovery re-applies the staged password",
+      "re-run: recovery stages and applies a new password",
   }),
   "parameter-missing": (f) => ({
     problem: `${f.what} ${f.parameter} does not exist`,

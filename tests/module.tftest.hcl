@@ -295,6 +295,23 @@ run "resume_schedule_wiring" {
   }
 }
 
+run "skipped_runs_alarm" {
+  command = plan
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.rotation_skipped[0].metric_name == "RotationSkipped" && aws_cloudwatch_metric_alarm.rotation_skipped[0].dimensions["service"] == "orders-db-rotation" && aws_cloudwatch_metric_alarm.rotation_skipped[0].period == 3600
+    error_message = "The skipped-runs alarm must watch the function's RotationSkipped metric per hour."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.rotation_skipped[0].evaluation_periods == 3 && aws_cloudwatch_metric_alarm.rotation_skipped[0].datapoints_to_alarm == 3 && aws_cloudwatch_metric_alarm.rotation_skipped[0].treat_missing_data == "notBreaching"
+    error_message = "The skipped-runs alarm fires on 3 consecutive hours with skipped runs by default, and an hour without one breaks the streak."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.rotation_skipped[0].alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:ops"])
+    error_message = "The skipped-runs alarm notifies alarm_actions."
+  }
+}
+
 run "resume_schedule_can_be_disabled" {
   command = plan
 

@@ -163,6 +163,16 @@ run "resume_schedule_is_checked_like_the_schedule" {
   expect_failures = [var.resume_schedule_expression]
 }
 
+run "skipped_alarm_needs_two_hours_or_more" {
+  command = plan
+
+  variables {
+    rotation_skipped_alarm_hours = 1
+  }
+
+  expect_failures = [var.rotation_skipped_alarm_hours]
+}
+
 run "resume_cron_needs_one_question_mark" {
   command = plan
 

@@ -66,6 +66,22 @@ export function releaseLease(record: PendingRecord, now: number): PendingRecord 
   return { ...record, leaseExpiresAt: new Date(now).toISOString() };
 }
 
+/**
+ * How far a lease may end beyond this run's own deadline: the clock skew allowed between two
+ * invocations. Every invocation of the function has the same timeout, so a lease a real run
+ * wrote ends at most that timeout after now, which is about this run's own deadline.
+ */
+export const LEASE_SKEW_MS = 60_000;
+
+/**
+ * Whether the lease ends later than any invocation of this function could have set it: a
+ * record planted or edited by someone else. Such a lease is treated as expired (and reported)
+ * instead of stopping every run until it ends.
+ */
+export function leaseOutOfReach(record: PendingRecord, ownDeadline: number): boolean {
+  return Date.parse(record.leaseExpiresAt) > ownDeadline + LEASE_SKEW_MS;
+}
+
 /** Whether another invocation may still be working on this rotation at `now`. */
 export function leaseHeld(record: PendingRecord, now: number): boolean {
   return now < Date.parse(record.leaseExpiresAt);

@@ -17,7 +17,9 @@ import { RotationInProgress, rotationError, type RotationError } from "../errors
 import { generatePassword } from "../password";
 import type { RotationOutcome } from "./outcome";
 import {
+  LEASE_SKEW_MS,
   leaseHeld,
+  leaseOutOfReach,
   newPendingRecord,
   readPendingRecord,
   serializePending,
@@ -61,12 +63,22 @@ async function resumeRotation<S extends RoleSession, C>(
   context: C,
 ): Promise<RotationOutcome> {
   if (leaseHeld(pending, run.now())) {
-    throw new RotationInProgress(pending.invocationId, pending.leaseExpiresAt);
+    if (!leaseOutOfReach(pending, run.invocation.deadline)) {
+      throw new RotationInProgress(pending.invocationId, pending.leaseExpiresAt);
+    }
+    run.logger.error("the pending parameter's lease ends later than any run could set it", {
+      step: "recover",
+      outcome: "lease-out-of-reach",
+      leaseExpiresAt: pending.leaseExpiresAt,
+      latestPossible: new Date(run.invocation.deadline + LEASE_SKEW_MS).toISOString(),
+      action: "treated as expired; find who writes the pending parameter",
+    });
   }
   const decision = await run.step("recover", async () =>
     strategy.recover(run, await takeOver(run, pending), context),
   );
   if (decision.kind === "reapply") {
+    await run.step("stage", () => restage(run));
     await run.step("apply", () => strategy.apply(run, decision.session));
     await run.step("verify", () => strategy.verify(run));
   }
@@ -137,6 +149,22 @@ async function stage(run: Run, role: string): Promise<PendingRecord> {
  */
 function isOurs(found: PendingRecord | undefined, ours: PendingRecord): boolean {
   return found?.invocationId === ours.invocationId && found.password === ours.password;
+}
+
+/**
+ * Recovery's stage, before a re-apply. Assumes: this run holds the lease, and the database
+ * rejects the staged password (the interrupted apply never committed), so no one uses it.
+ * Changes: the pending parameter, to a password this run generated for the same role. A
+ * stored record's password is never applied: whoever can write the pending parameter could
+ * have chosen it. Raises: parameter-store (the lease is then released as on any failure).
+ */
+async function restage(run: Run): Promise<void> {
+  const password = generatePassword(run.config.passwordPolicy);
+  run.secrets.remember(password);
+  const record = newPendingRecord(password, run.lease.role(), run.invocation, run.now());
+  const { pending, kmsKeyId } = run.config.parameters;
+  await run.deps.store.putSecureString(pending, serializePending(record), kmsKeyId);
+  run.lease.hold(record);
 }
 
 /**

@@ -262,9 +262,9 @@ describe("rotate: a crash at any step boundary, then a re-run", () => {
     },
   );
 
-  it("after stage the re-run re-applies the staged password; after apply it publishes it", async () => {
+  it("after stage the re-run stages a password of its own and applies it; after apply it publishes the staged one", async () => {
     for (const [boundary, path] of [
-      ["stage", ["recover", "apply", "verify"]],
+      ["stage", ["recover", "stage", "apply", "verify"]],
       ["apply", ["recover", "publish-password"]],
     ] as const) {
       const world = createWorld();
@@ -277,8 +277,58 @@ describe("rotate: a crash at any step boundary, then a re-run", () => {
       const result = await rotate(world.config, world.deps(), invocation(world, "req-rerun"));
       const steps = result.steps.map((s) => s.step);
       expect(steps.slice(1, 1 + path.length)).toEqual(path);
-      expect(world.store.value(world.config.parameters.password)).toBe(staged);
+      const published = world.store.value(world.config.parameters.password);
+      if (boundary === "apply") expect(published).toBe(staged);
+      else expect(published).not.toBe(staged);
+      expect(world.database.accepts(published ?? "")).toBe(true);
+      expect(world.database.passwordChanges).toBe(1);
     }
+  });
+});
+
+describe("rotate: a pending parameter someone else wrote (docs/design.md §Invariants 2)", () => {
+  const PLANTED = "Chosen-By-Someone-Else-1!";
+  function plant(world: World, leaseExpiresAt: Date): void {
+    const record = {
+      version: 1,
+      password: PLANTED,
+      username: ROLE,
+      stagedAt: new Date(world.clock.now).toISOString(),
+      leaseExpiresAt: leaseExpiresAt.toISOString(),
+      invocationId: "planted",
+    };
+    world.store.values.set(world.config.parameters.pending, {
+      value: JSON.stringify(record),
+      keyId: "alias/app",
+    });
+  }
+
+  it("a lease a year ahead is reported and treated as expired, not skipped forever", async () => {
+    const world = createWorld();
+    plant(world, new Date(world.clock.now + 365 * 24 * 3600 * 1000));
+    const result = await rotate(world.config, world.deps(), invocation(world));
+    expect(result.outcome).toBe("recovered");
+    expect(world.metrics.names()).not.toContain("RotationSkipped");
+    expect(world.logger.text()).toContain("lease-out-of-reach");
+    expectRotatedTo(world, result);
+  });
+
+  it("a lease within the function's timeout is still honoured", async () => {
+    const world = createWorld();
+    plant(world, new Date(world.clock.now + FIFTEEN_MINUTES - 1000));
+    const result = await rotate(world.config, world.deps(), invocation(world));
+    expect(result.outcome).toBe("skipped");
+  });
+
+  it("the planted password is never applied nor published; one of the run's own is", async () => {
+    const world = createWorld();
+    plant(world, new Date(world.clock.now - 1000));
+    const result = await rotate(world.config, world.deps(), invocation(world));
+    expect(result.outcome).toBe("recovered");
+    const published = expectRotatedTo(world, result);
+    expect(published).not.toBe(PLANTED);
+    expect(world.database.accepts(PLANTED)).toBe(false);
+    expect(world.database.passwordChanges).toBe(1);
   });
 });
 
