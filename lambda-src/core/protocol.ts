@@ -26,7 +26,12 @@ import {
   takeOverLease,
   type PendingRecord,
 } from "./pending";
-import type { RefreshReport, RoleSession } from "./ports";
+import {
+  REFRESH_SAFETY_MARGIN_MS,
+  SecretStoreError,
+  type RefreshReport,
+  type RoleSession,
+} from "./ports";
 import type { Run } from "./run";
 import type { StepName } from "./steps";
 import type { StrategySteps } from "./strategy";
@@ -86,14 +91,22 @@ async function resumeRotation<S extends RoleSession, C>(
   return "recovered";
 }
 
-/** Steps 5-7. The refresh outcome is judged only after the pending parameter is gone. */
+/**
+ * Steps 5-7. The refresh outcome is judged only after the pending parameter is gone.
+ * DATABASE_URL goes first: it carries the username and the password in one value, so its
+ * readers switch from one valid pair to the other at once; the password and username
+ * parameters follow as mirrors. Two parameters cannot switch together, so between those two
+ * writes a reader of both gets a mismatched pair; each write is retried within the run, and
+ * a run that still fails leaves the pending parameter for the next run (the hourly resume
+ * schedule) to publish again.
+ */
 async function publishRefreshFinish(run: Run): Promise<void> {
-  await run.step("publish-password", () => publishPassword(run));
-  if (run.config.parameters.username !== undefined) {
-    await run.step("publish-username", () => publishUsername(run));
-  }
   if (run.config.parameters.databaseUrl !== undefined) {
-    await run.step("publish-url", () => publishDatabaseUrl(run));
+    await run.step("publish-url", () => retried(run, () => publishDatabaseUrl(run)));
+  }
+  await run.step("publish-password", () => retried(run, () => publishPassword(run)));
+  if (run.config.parameters.username !== undefined) {
+    await run.step("publish-username", () => retried(run, () => publishUsername(run)));
   }
   run.record.published();
   const report = await run.step("refresh", () => refresh(run));
@@ -208,7 +221,7 @@ export function currentPending(run: Run, step: StepName): Promise<PendingRecord 
 }
 
 /**
- * Step 5a, publish the password. Assumes: the database accepts the staged password.
+ * Step 5b, publish the password. Assumes: the database accepts the staged password; 5a done.
  * Changes: the password parameter (Overwrite; the KMS key is kept unless one is configured).
  * Confirms a decrypted read returns the new value. Raises: parameter-store, publish-not-readable.
  */
@@ -219,7 +232,7 @@ async function publishPassword(run: Run): Promise<void> {
 }
 
 /**
- * Step 5b, publish the username (only when configured). Assumes: 5a done.
+ * Step 5c, publish the username (only when configured). Assumes: 5a and 5b done.
  * Changes: the username parameter (a String) to the staged role: DB_USER, or with
  * alternating-users the role whose password was just changed. Raises: parameter-store,
  * publish-not-readable.
@@ -232,7 +245,8 @@ async function publishUsername(run: Run): Promise<void> {
 }
 
 /**
- * Step 5c, publish DATABASE_URL (only when configured). Assumes: 5a done.
+ * Step 5a, publish DATABASE_URL (only when configured), the single value holding both
+ * the username and the password. Assumes: the database accepts the staged password.
  * Changes: the DATABASE_URL parameter, rendered from the template with URL-encoded values.
  * Raises: parameter-store, publish-not-readable.
  */
@@ -249,6 +263,32 @@ async function publishDatabaseUrl(run: Run): Promise<void> {
   });
   await run.deps.store.putSecureString(databaseUrl, url, kmsKeyId);
   await confirmReadable(run, "publish-url", databaseUrl, url);
+}
+
+/** Pauses between attempts of a publish write, beyond the SDK's own retries of one call. */
+export const PUBLISH_RETRY_DELAYS_MS = [1_000, 3_000];
+
+/**
+ * `publish` again after a store failure (throttling past the SDK's retries, a dropped
+ * connection), while the Lambda has time left; the last failure is raised.
+ */
+async function retried(run: Run, publish: () => Promise<void>): Promise<void> {
+  for (const delay of PUBLISH_RETRY_DELAYS_MS) {
+    try {
+      return await publish();
+    } catch (error) {
+      const timeLeft = run.invocation.deadline - run.now() - REFRESH_SAFETY_MARGIN_MS;
+      if (!(error instanceof SecretStoreError) || timeLeft < delay) throw error;
+      run.logger.warn("publish failed; retrying", {
+        step: run.steps.current,
+        outcome: "retry",
+        inMs: delay,
+        error: run.secrets.describe(error),
+      });
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+  await publish();
 }
 
 /** SSM reads are not guaranteed to see a write at once; poll briefly before declaring failure. */

@@ -8,9 +8,9 @@ export const STEP_NAMES = [
   "stage",
   "apply",
   "verify",
+  "publish-url",
   "publish-password",
   "publish-username",
-  "publish-url",
   "refresh",
   "finish",
 ] as const;

@@ -1,5 +1,6 @@
 import type { LoginOutcome } from "../../lambda-src/core/ports";
 import { decideRecovery } from "../../lambda-src/core/recovery";
+import { SecretStoreError } from "../../lambda-src/core/ports";
 import { CredentialDriftError, RotationError } from "../../lambda-src/errors";
 import { strictUriEncode } from "../../lambda-src/redact";
 import { ParameterStoreError } from "../../lambda-src/secrets/parameter-store";
@@ -265,7 +266,7 @@ describe("rotate: a crash at any step boundary, then a re-run", () => {
   it("after stage the re-run stages a password of its own and applies it; after apply it publishes the staged one", async () => {
     for (const [boundary, path] of [
       ["stage", ["recover", "stage", "apply", "verify"]],
-      ["apply", ["recover", "publish-password"]],
+      ["apply", ["recover", "publish-url", "publish-password"]],
     ] as const) {
       const world = createWorld();
       const first = invocation(world, "req-crashed", 1000);
@@ -472,4 +473,43 @@ describe("decideRecovery: docs/design.md §Invariants 2 as a table", () => {
     expect(decideRecovery(rejected, unreachable)).not.toBe("drift");
     expect(decideRecovery(unreachable, rejected)).not.toBe("drift");
   });
+});
+
+describe("rotate: publishing (docs/design.md §Data flow, step 5)", () => {
+  const USERNAME = "/app/db/username";
+  const throttled = () => new SecretStoreError("PutParameter throttled (ThrottlingException)");
+
+  it("writes DATABASE_URL, the single value with both halves, before its mirrors", async () => {
+    const world = createWorld({ USERNAME_PARAMETER: USERNAME });
+    await rotate(world.config, world.deps(), invocation(world));
+    const published = world.store.writes.filter((w) => w !== world.config.parameters.pending);
+    expect(published).toEqual(["/app/db/url", "/app/db/password", USERNAME]);
+  });
+
+  it("retries a failing write within the run, so no reader is left with a mismatched pair", async () => {
+    const world = createWorld({ USERNAME_PARAMETER: USERNAME });
+    let failures = 2;
+    world.store.failOn = (operation, name) =>
+      operation === "put" && name === USERNAME && failures-- > 0 ? throttled() : undefined;
+    const result = await rotate(world.config, world.deps(), invocation(world));
+    expect(result.outcome).toBe("rotated");
+    expect(world.store.value(USERNAME)).toBe(ROLE);
+    expect(world.logger.text()).toContain('"outcome":"retry"');
+  }, 15_000);
+
+  it("a write that keeps failing says what each reader gets", async () => {
+    const world = createWorld({ USERNAME_PARAMETER: USERNAME });
+    world.store.failOn = (operation, name) =>
+      operation === "put" && name === USERNAME ? throttled() : undefined;
+    const error = await rotate(world.config, world.deps(), invocation(world)).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(RotationError);
+    const { step, stateLeft } = error as RotationError;
+    expect(step).toBe("publish-username");
+    expect(stateLeft).toContain("/app/db/url, /app/db/password hold the new value");
+    expect(stateLeft).toContain(`${USERNAME} may still hold the previous password`);
+    expect(stateLeft).toContain(`a reader of both /app/db/password and ${USERNAME}`);
+    expect(stateLeft).toContain("resume schedule");
+  }, 15_000);
 });
