@@ -8,12 +8,14 @@
  * - `{"action": "dry-run"}`: read and log in, change nothing.
  * - `{"action": "resume"}`: finish an interrupted rotation; never start one. The resume
  *   schedule sends this.
+ * - `{"action": "revoke"}`: after a leak, every managed role ends with a password no one has
+ *   seen (docs/operations.md §Emergency revoke).
  */
 // Namespace import so esbuild can tree-shake zod (see config/schema.ts).
 import * as z from "zod";
 import { rotationError } from "./errors";
 
-export const ACTIONS = ["rotate", "dry-run", "resume"] as const;
+export const ACTIONS = ["rotate", "dry-run", "resume", "revoke"] as const;
 export type RotationAction = (typeof ACTIONS)[number];
 
 /** `{"action": "<one of ACTIONS>"}` and nothing else: an extra key is more likely a typo. */

@@ -19,6 +19,12 @@ export interface PendingRecord {
   /** ISO time after which another invocation may take over. */
   readonly leaseExpiresAt: string;
   readonly invocationId: string;
+  /**
+   * Staged by a revoke: once the refresh completed, the previously published role gets a
+   * password no one sees, before the record is deleted. Kept across takeovers, so that a
+   * recovery finishes the revoke too.
+   */
+  readonly revokePrevious?: true;
 }
 
 const pendingSchema = z.object({
@@ -28,6 +34,7 @@ const pendingSchema = z.object({
   stagedAt: z.iso.datetime(),
   leaseExpiresAt: z.iso.datetime(),
   invocationId: z.string().min(1),
+  revokePrevious: z.literal(true).optional(),
 });
 
 export interface LeaseHolder {
@@ -41,6 +48,7 @@ export function newPendingRecord(
   username: string,
   holder: LeaseHolder,
   now: number,
+  revokePrevious = false,
 ): PendingRecord {
   return {
     version: 1,
@@ -49,6 +57,7 @@ export function newPendingRecord(
     stagedAt: new Date(now).toISOString(),
     leaseExpiresAt: new Date(holder.deadline).toISOString(),
     invocationId: holder.invocationId,
+    ...(revokePrevious ? { revokePrevious: true as const } : {}),
   };
 }
 

@@ -12,7 +12,6 @@
  * change.
  */
 import { hasRefreshTargets } from "../config";
-import { buildDatabaseUrl } from "../database-url";
 import { RotationInProgress, rotationError, type RotationError } from "../errors";
 import { generatePassword } from "../password";
 import type { RotationOutcome } from "./outcome";
@@ -26,12 +25,8 @@ import {
   takeOverLease,
   type PendingRecord,
 } from "./pending";
-import {
-  REFRESH_SAFETY_MARGIN_MS,
-  SecretStoreError,
-  type RefreshReport,
-  type RoleSession,
-} from "./ports";
+import type { RefreshReport, RoleSession } from "./ports";
+import { publishAll } from "./publish";
 import type { Run } from "./run";
 import type { StepName } from "./steps";
 import type { StrategySteps } from "./strategy";
@@ -56,7 +51,7 @@ export async function runProtocol<S extends RoleSession, C>(
   await run.step("stage", () => stage(run, state.role));
   await run.step("apply", () => strategy.apply(run, state.session));
   await run.step("verify", () => strategy.verify(run));
-  await publishRefreshFinish(run);
+  await publishRefreshFinish(run, strategy);
   return "rotated";
 }
 
@@ -87,32 +82,45 @@ async function resumeRotation<S extends RoleSession, C>(
     await run.step("apply", () => strategy.apply(run, decision.session));
     await run.step("verify", () => strategy.verify(run));
   }
-  await publishRefreshFinish(run);
+  await publishRefreshFinish(run, strategy);
   return "recovered";
 }
 
-/**
- * Steps 5-7. The refresh outcome is judged only after the pending parameter is gone.
- * DATABASE_URL goes first: it carries the username and the password in one value, so its
- * readers switch from one valid pair to the other at once; the password and username
- * parameters follow as mirrors. Two parameters cannot switch together, so between those two
- * writes a reader of both gets a mismatched pair; each write is retried within the run, and
- * a run that still fails leaves the pending parameter for the next run (the hourly resume
- * schedule) to publish again.
- */
-async function publishRefreshFinish(run: Run): Promise<void> {
-  if (run.config.parameters.databaseUrl !== undefined) {
-    await run.step("publish-url", () => retried(run, () => publishDatabaseUrl(run)));
-  }
-  await run.step("publish-password", () => retried(run, () => publishPassword(run)));
-  if (run.config.parameters.username !== undefined) {
-    await run.step("publish-username", () => retried(run, () => publishUsername(run)));
-  }
-  run.record.published();
+/** Steps 5-7. The refresh outcome is judged only after the pending parameter is gone. */
+async function publishRefreshFinish<S extends RoleSession, C>(
+  run: Run,
+  strategy: StrategySteps<S, C>,
+): Promise<void> {
+  await publishAll(run);
   const report = await run.step("refresh", () => refresh(run));
+  await revokePrevious(run, strategy, report);
   await run.step("finish", () => finish(run));
   const failure = refreshFailure(report, run.stateLeft("finished"));
   if (failure !== undefined) throw failure;
+}
+
+/**
+ * Step 6b, revoke only (the record says so). Assumes: every service was refreshed, so no task
+ * uses the previously published role any more. Changes: that role's password, to one no one
+ * sees (the strategy's). With a failed refresh it changes nothing and says so: tasks may still
+ * use that role; the refresh failure ends the run and a new revoke finishes the job.
+ */
+async function revokePrevious<S extends RoleSession, C>(
+  run: Run,
+  strategy: StrategySteps<S, C>,
+  report: RefreshReport,
+): Promise<void> {
+  if (run.lease.held?.revokePrevious !== true || strategy.revokePrevious === undefined) return;
+  if (refreshFailure(report) !== undefined) {
+    run.logger.error("the previously published role keeps its password: the refresh failed", {
+      step: "revoke-previous",
+      outcome: "not-revoked",
+      action: 'fix the refresh, then invoke {"action":"revoke"} again',
+    });
+    return;
+  }
+  const revoke = strategy.revokePrevious.bind(strategy);
+  await run.step("revoke-previous", () => revoke(run));
 }
 
 /** The error a refresh report ends the run with; undefined when every service was refreshed. */
@@ -134,7 +142,8 @@ export function refreshFailure(
 async function stage(run: Run, role: string): Promise<PendingRecord> {
   const password = generatePassword(run.config.passwordPolicy);
   run.secrets.remember(password);
-  const record = newPendingRecord(password, role, run.invocation, run.now());
+  const revoke = run.invocation.action === "revoke";
+  const record = newPendingRecord(password, role, run.invocation, run.now(), revoke);
   const { pending, kmsKeyId, password: passwordName } = run.config.parameters;
   const keyId = kmsKeyId ?? (await run.deps.store.keyIdOf(passwordName));
   const created = await run.deps.store.createPending(pending, serializePending(record), keyId);
@@ -174,7 +183,8 @@ function isOurs(found: PendingRecord | undefined, ours: PendingRecord): boolean 
 async function restage(run: Run): Promise<void> {
   const password = generatePassword(run.config.passwordPolicy);
   run.secrets.remember(password);
-  const record = newPendingRecord(password, run.lease.role(), run.invocation, run.now());
+  const revoke = run.lease.held?.revokePrevious === true;
+  const record = newPendingRecord(password, run.lease.role(), run.invocation, run.now(), revoke);
   const { pending, kmsKeyId } = run.config.parameters;
   await run.deps.store.putSecureString(pending, serializePending(record), kmsKeyId);
   run.lease.hold(record);
@@ -218,86 +228,6 @@ async function confirmLease(run: Run, ours: PendingRecord): Promise<void> {
 /** The pending parameter as this run sees it, its secrets remembered for redaction. */
 export function currentPending(run: Run, step: StepName): Promise<PendingRecord | undefined> {
   return readPendingRecord(run.deps.store, run.config.parameters.pending, step, run.secrets);
-}
-
-/**
- * Step 5b, publish the password. Assumes: the database accepts the staged password; 5a done.
- * Changes: the password parameter (Overwrite; the KMS key is kept unless one is configured).
- * Confirms a decrypted read returns the new value. Raises: parameter-store, publish-not-readable.
- */
-async function publishPassword(run: Run): Promise<void> {
-  const { password: name, kmsKeyId } = run.config.parameters;
-  await run.deps.store.putSecureString(name, run.lease.password(), kmsKeyId);
-  await confirmReadable(run, "publish-password", name, run.lease.password());
-}
-
-/**
- * Step 5c, publish the username (only when configured). Assumes: 5a and 5b done.
- * Changes: the username parameter (a String) to the staged role: DB_USER, or with
- * alternating-users the role whose password was just changed. Raises: parameter-store,
- * publish-not-readable.
- */
-async function publishUsername(run: Run): Promise<void> {
-  const name = run.config.parameters.username;
-  if (name === undefined) return;
-  await run.deps.store.putString(name, run.lease.role());
-  await confirmReadable(run, "publish-username", name, run.lease.role());
-}
-
-/**
- * Step 5a, publish DATABASE_URL (only when configured), the single value holding both
- * the username and the password. Assumes: the database accepts the staged password.
- * Changes: the DATABASE_URL parameter, rendered from the template with URL-encoded values.
- * Raises: parameter-store, publish-not-readable.
- */
-async function publishDatabaseUrl(run: Run): Promise<void> {
-  const { databaseUrl, databaseUrlTemplate, kmsKeyId } = run.config.parameters;
-  if (databaseUrl === undefined) return;
-  const { host, port, database } = run.config.db;
-  const url = buildDatabaseUrl(databaseUrlTemplate, {
-    username: run.lease.role(),
-    password: run.lease.password(),
-    host,
-    port,
-    database,
-  });
-  await run.deps.store.putSecureString(databaseUrl, url, kmsKeyId);
-  await confirmReadable(run, "publish-url", databaseUrl, url);
-}
-
-/** Pauses between attempts of a publish write, beyond the SDK's own retries of one call. */
-export const PUBLISH_RETRY_DELAYS_MS = [1_000, 3_000];
-
-/**
- * `publish` again after a store failure (throttling past the SDK's retries, a dropped
- * connection), while the Lambda has time left; the last failure is raised.
- */
-async function retried(run: Run, publish: () => Promise<void>): Promise<void> {
-  for (const delay of PUBLISH_RETRY_DELAYS_MS) {
-    try {
-      return await publish();
-    } catch (error) {
-      const timeLeft = run.invocation.deadline - run.now() - REFRESH_SAFETY_MARGIN_MS;
-      if (!(error instanceof SecretStoreError) || timeLeft < delay) throw error;
-      run.logger.warn("publish failed; retrying", {
-        step: run.steps.current,
-        outcome: "retry",
-        inMs: delay,
-        error: run.secrets.describe(error),
-      });
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
-  await publish();
-}
-
-/** SSM reads are not guaranteed to see a write at once; poll briefly before declaring failure. */
-async function confirmReadable(run: Run, step: StepName, name: string, value: string) {
-  for (const delay of [0, 25, 50, 100, 200, 400, 800]) {
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    if (await run.deps.store.readable(name, value)) return;
-  }
-  throw run.fail("publish-not-readable", step, { parameter: name });
 }
 
 /**

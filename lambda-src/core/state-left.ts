@@ -47,6 +47,13 @@ export function describeStateLeft(step: StepName | "finished", facts: StateFacts
         `the password of ${staged} is rotated and published; ${pending} still exists; ` +
         retry(facts)
       );
+    case "revoke-previous":
+      return (
+        `the password of ${staged} is rotated and published, and services were refreshed; ` +
+        `${facts.roles.published ?? "the previously published role"} may still accept its ` +
+        `previous password; ${pending} still exists, so the next run (the resume schedule's) ` +
+        "refreshes again and finishes the revoke"
+      );
     case "finish":
       return (
         `the password of ${staged} is rotated and published, and services were refreshed; ` +

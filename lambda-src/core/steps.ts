@@ -12,6 +12,7 @@ export const STEP_NAMES = [
   "publish-password",
   "publish-username",
   "refresh",
+  "revoke-previous",
   "finish",
 ] as const;
 
