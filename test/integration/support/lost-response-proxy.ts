@@ -4,8 +4,9 @@
  * destroyed instead of answered, as a network failure after the server committed would. The
  * AWS SDK sees a connection reset and retries, as it does in production.
  */
-import { createServer, request, type IncomingMessage } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { forward, readAll } from "../../support/aws-json-error-proxy";
 
 export interface LostResponseProxy {
   readonly endpoint: string;
@@ -16,12 +17,6 @@ export interface LostResponseProxy {
 
 /** Which request loses its response: its X-Amz-Target header and JSON body. */
 export type LoseWhen = (target: string, body: Record<string, unknown>) => boolean;
-
-const readAll = async (stream: IncomingMessage): Promise<Buffer> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-};
 
 const parseBody = (body: Buffer): Record<string, unknown> => {
   try {
@@ -42,13 +37,7 @@ export async function startLostResponseProxy(
       const body = await readAll(clientRequest);
       const amzTarget = String(clientRequest.headers["x-amz-target"] ?? "");
       const loseThis = lost === 0 && lose(amzTarget, parseBody(body));
-      const forwarded = request({
-        host: upstream.hostname,
-        port: upstream.port,
-        method: clientRequest.method,
-        path: clientRequest.url,
-        headers: clientRequest.headers,
-      });
+      const forwarded = forward(upstream, clientRequest, body);
       forwarded.on("response", (response) => {
         if (loseThis) {
           lost += 1;
@@ -60,7 +49,6 @@ export async function startLostResponseProxy(
         response.pipe(clientResponse);
       });
       forwarded.on("error", () => clientRequest.socket.destroy());
-      forwarded.end(body);
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
