@@ -14,7 +14,7 @@ resource "aws_cloudwatch_log_group" "this" {
 resource "aws_lambda_function" "this" {
   count = local.create ? 1 : 0
 
-  #checkov:skip=CKV_AWS_116:Retries are 0 on purpose and the scheduled event is the constant {"action":"rotate"}: there is nothing to replay; failures raise the Errors alarm (monitoring.tf).
+  #checkov:skip=CKV_AWS_116:Retries are 0 on purpose and the schedules send constant events (events/rotate.json, events/resume.json): there is nothing to replay; the hourly resume run finishes an interrupted rotation, and failures raise the Errors alarm (monitoring.tf).
   #checkov:skip=CKV_AWS_173:The environment holds no secret (the password lives only in SSM); a customer managed key is opt-in through var.kms_key_arn.
   #checkov:skip=CKV_AWS_272:Code signing is opt-in through var.code_signing_config_arn; the committed zip is a reproducible build pinned by source_code_hash.
   #checkov:skip=CKV_AWS_50:X-Ray tracing is opt-in through var.tracing_enabled (it needs X-Ray egress or an endpoint).

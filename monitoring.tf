@@ -64,6 +64,36 @@ resource "aws_cloudwatch_metric_alarm" "rotation_failed" {
   tags = var.tags
 }
 
+# Rotation that silently stopped: every run ends "skipped" because the pending parameter's lease
+# stays held (a stuck or planted record whose lease is still within reach). A real rotation holds
+# the lease for at most the function's timeout, so with the hourly resume schedule skips in N
+# consecutive hours mean N runs in a row met the same lock.
+resource "aws_cloudwatch_metric_alarm" "rotation_skipped" {
+  count = local.create && var.create_rotation_skipped_alarm ? 1 : 0
+
+  alarm_name        = "${var.name}-rotation-skipped"
+  alarm_description = "Runs of ${var.name} were skipped in each of the last ${var.rotation_skipped_alarm_hours} hours: the pending parameter stays locked and no rotation happens. Read the skipped lines in ${local.log_group_name} (holder, leaseExpiresAt), then see docs/operations.md of the module."
+
+  namespace   = var.metrics_namespace
+  metric_name = local.rotation_metrics.skipped
+  dimensions = {
+    service = var.name
+  }
+  statistic           = "Sum"
+  period              = 3600
+  evaluation_periods  = var.rotation_skipped_alarm_hours
+  datapoints_to_alarm = var.rotation_skipped_alarm_hours
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  # An hour without a skipped run breaks the streak.
+  treat_missing_data = "notBreaching"
+
+  alarm_actions = var.alarm_actions
+  ok_actions    = var.ok_actions
+
+  tags = var.tags
+}
+
 # One page per rotation function: its runs, why they failed, how long the services went without
 # the new password, and how long their restart took. The counts and times are the function's
 # own EMF metrics; failure kinds and restart times come from its JSON log lines (run.ts logs

@@ -655,6 +655,34 @@ variable "schedule_enabled" {
   nullable    = false
 }
 
+variable "resume_schedule_expression" {
+  description = "EventBridge schedule of the resume-only run, which finishes an interrupted rotation and never starts one; same forms as schedule_expression. An interrupted rotation completes within one interval."
+  type        = string
+  default     = "rate(1 hour)"
+  nullable    = false
+
+  # The same rule as schedule_expression's (a variable's validation may not refer to another
+  # variable or local under the module's minimum Terraform version).
+  validation {
+    condition = (
+      can(regex("^rate\\((1 (minute|hour|day)|[1-9][0-9]+ (minutes|hours|days)|[2-9] (minutes|hours|days))\\)$", var.resume_schedule_expression)) ||
+      try(
+        (regex("^cron\\((\\S+) (\\S+) (\\S+) (\\S+) (\\S+) (\\S+)\\)$", var.resume_schedule_expression)[2] == "?") !=
+        (regex("^cron\\((\\S+) (\\S+) (\\S+) (\\S+) (\\S+) (\\S+)\\)$", var.resume_schedule_expression)[4] == "?"),
+        false,
+      )
+    )
+    error_message = "resume_schedule_expression must be rate(1 minute|hour|day), rate(<n> minutes|hours|days) for n > 1, or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>) with \"?\" in exactly one of day-of-month and day-of-week, e.g. rate(1 hour)."
+  }
+}
+
+variable "resume_schedule_enabled" {
+  description = "Run the resume-only schedule. When false the rule stays, disabled; an interrupted rotation then waits for the next scheduled rotation or a manual run."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 ################################################################################
 # Notifications: a message or event at the end of each rotation; see notifications.tf
 ################################################################################
@@ -770,6 +798,25 @@ variable "create_rotation_failed_alarm" {
   type        = bool
   default     = true
   nullable    = false
+}
+
+variable "create_rotation_skipped_alarm" {
+  description = "Create an alarm that fires when runs keep being skipped (the pending parameter's lease stays held): rotation has silently stopped. Actions: alarm_actions and ok_actions."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "rotation_skipped_alarm_hours" {
+  description = "The skipped-runs alarm fires when runs were skipped in each of this many consecutive hours. With the hourly resume schedule that is as many consecutive runs; a real rotation holds the lease for at most the function's timeout, so it makes at most one run skip."
+  type        = number
+  default     = 3
+  nullable    = false
+
+  validation {
+    condition     = var.rotation_skipped_alarm_hours >= 2 && var.rotation_skipped_alarm_hours <= 24 && floor(var.rotation_skipped_alarm_hours) == var.rotation_skipped_alarm_hours
+    error_message = "rotation_skipped_alarm_hours must be a whole number from 2 to 24 (1 would fire whenever a resume run meets a rotation in progress)."
+  }
 }
 
 variable "create_dashboard" {

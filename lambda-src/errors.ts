@@ -43,7 +43,7 @@ export interface FailureFields {
   "verify-failed": { problem: string; check: string };
   "publish-not-readable": { parameter: string };
   "refresh-failed": { services: readonly ServiceRefresh[]; problems: readonly string[] };
-  "invalid-event": { shown: string };
+  "invalid-event": { shown: string; accepted: string };
   "dry-run-failed": { failed: ReadonlyArray<{ readonly check: string; readonly detail: string }> };
   unexpected: Record<string, never>;
 }
@@ -101,7 +101,7 @@ const CATALOGUE: { readonly [K in RotationErrorKind]: (f: FailureFields[K]) => T
       `as a superuser (on RDS, the master user) run ALTER ROLE ${f.sql.admin} ` +
       `CREATEROLE; on PostgreSQL 16 and later also GRANT ${f.sql.primary} TO ${f.sql.admin} ` +
       `WITH ADMIN OPTION (and the same for ${f.sql.twin} if ${f.admin} did not create it); then ` +
-      "re-run: recovery re-applies the staged password",
+      "re-run: recovery stages and applies a new password",
   }),
   "parameter-missing": (f) => ({
     problem: `${f.what} ${f.parameter} does not exist`,
@@ -125,8 +125,8 @@ const CATALOGUE: { readonly [K in RotationErrorKind]: (f: FailureFields[K]) => T
   }),
   "refresh-failed": (f) => refreshFailed(f),
   "invalid-event": (f) => ({
-    problem: `unknown action ${f.shown}`,
-    action: 'invoke with {"action":"rotate"} or {"action":"dry-run"}',
+    problem: `the event is not one this function accepts: it got ${f.shown}`,
+    action: `invoke with ${f.accepted}`,
     stateLeft: UNCHANGED,
   }),
   "dry-run-failed": (f) => ({

@@ -3,8 +3,7 @@
  * PostgreSQL, ECS, Powertools, SNS/EventBridge) into the core's ports (core/ports.ts).
  * Configuration is read and validated once, at init, before any client exists: a bad
  * setting fails every invocation with a ConfigError naming the variable and the fix, and
- * nothing is touched. Events: `{"action": "rotate"}` (default,
- * also what the schedule sends) or `{"action": "dry-run"}`.
+ * nothing is touched. The events it accepts are in event.ts.
  */
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { SSMClient } from "@aws-sdk/client-ssm";
@@ -16,12 +15,13 @@ import { createRoleAdministration } from "./db/roles";
 import { dryRun, type DryRunReport } from "./dry-run";
 import { createServiceRefresher, refreshSettings } from "./ecs/refresh";
 import { RotationError, rotationError } from "./errors";
+import { parseAction } from "./event";
 import { createNotifier, rotateAndNotify, type Notifier } from "./notify";
 import { createLogger, createMetrics, type LambdaContextFields } from "./observability";
 import { rotate, type RotationDeps, type RotationHooks, type RotationResult } from "./rotation";
 import { createParameterStore } from "./secrets/parameter-store";
 
-export type RotationAction = "rotate" | "dry-run";
+export { parseAction, type RotationAction } from "./event";
 
 /** The part of the Lambda context the handler reads; tests pass just the first two. */
 export type InvocationContext = Pick<Context, "awsRequestId" | "getRemainingTimeInMillis"> &
@@ -103,7 +103,7 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
         return report;
       }
       const deadline = clock() + context.getRemainingTimeInMillis();
-      const invocation = { invocationId: context.awsRequestId, deadline };
+      const invocation = { invocationId: context.awsRequestId, deadline, action };
       return await rotateAndNotify(
         () => rotate(config, deps, invocation),
         notifier,
@@ -121,15 +121,6 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
       metrics.flush();
     }
   };
-}
-
-export function parseAction(event: unknown): RotationAction {
-  // A schedule target without input delivers the whole EventBridge event: that means rotate.
-  const action = (event as { action?: unknown } | null | undefined)?.action;
-  if (action === undefined || action === "rotate") return "rotate";
-  if (action === "dry-run") return action;
-  const shown = typeof action === "string" && action.length <= 40 ? `"${action}"` : typeof action;
-  throw rotationError("invalid-event", { step: "handler" }, { shown });
 }
 
 function dryRunFailed(report: DryRunReport): RotationError {

@@ -214,7 +214,8 @@ export function createNotifier(settings: Notifications, options: NotifierOptions
 
 /**
  * Run a rotation and notify its end. A skipped run (another one holds the lease) notifies
- * nothing: the holder will. The rotation's own error is rethrown unchanged.
+ * nothing: the holder will; nor does a resume run that found nothing to resume. The
+ * rotation's own error is rethrown unchanged.
  */
 export async function rotateAndNotify(
   rotation: () => Promise<RotationResult>,
@@ -231,7 +232,7 @@ export async function rotateAndNotify(
     await notifier.notify(failureNotice(config, error, invocationId, startedAt, clock()));
     throw error;
   }
-  if (result.outcome !== "skipped") {
+  if (result.outcome !== "skipped" && result.outcome !== "nothing-to-resume") {
     await notifier.notify(successNotice(config, result, invocationId, clock()));
   }
   return result;

@@ -278,6 +278,54 @@ run "descriptions_name_what_is_rotated" {
   }
 }
 
+run "resume_schedule_wiring" {
+  command = apply
+
+  assert {
+    condition     = aws_cloudwatch_event_rule.resume[0].schedule_expression == "rate(1 hour)" && aws_cloudwatch_event_rule.resume[0].state == "ENABLED" && aws_cloudwatch_event_rule.resume[0].name == "orders-db-rotation-resume"
+    error_message = "Default resume schedule: hourly, enabled, its own rule."
+  }
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_target.resume[0].input) == { action = "resume" } && aws_cloudwatch_event_target.resume[0].arn == aws_lambda_function.this[0].arn && aws_cloudwatch_event_target.resume[0].rule == aws_cloudwatch_event_rule.resume[0].name
+    error_message = "The resume rule must send {\"action\":\"resume\"} to the rotation function."
+  }
+  assert {
+    condition     = aws_lambda_permission.resume[0].source_arn == aws_cloudwatch_event_rule.resume[0].arn && aws_lambda_permission.resume[0].principal == "events.amazonaws.com" && aws_lambda_permission.resume[0].statement_id != aws_lambda_permission.schedule[0].statement_id
+    error_message = "The resume rule gets its own permission, scoped to that rule."
+  }
+}
+
+run "skipped_runs_alarm" {
+  command = plan
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.rotation_skipped[0].metric_name == "RotationSkipped" && aws_cloudwatch_metric_alarm.rotation_skipped[0].dimensions["service"] == "orders-db-rotation" && aws_cloudwatch_metric_alarm.rotation_skipped[0].period == 3600
+    error_message = "The skipped-runs alarm must watch the function's RotationSkipped metric per hour."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.rotation_skipped[0].evaluation_periods == 3 && aws_cloudwatch_metric_alarm.rotation_skipped[0].datapoints_to_alarm == 3 && aws_cloudwatch_metric_alarm.rotation_skipped[0].treat_missing_data == "notBreaching"
+    error_message = "The skipped-runs alarm fires on 3 consecutive hours with skipped runs by default, and an hour without one breaks the streak."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.rotation_skipped[0].alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:ops"])
+    error_message = "The skipped-runs alarm notifies alarm_actions."
+  }
+}
+
+run "resume_schedule_can_be_disabled" {
+  command = plan
+
+  variables {
+    resume_schedule_enabled    = false
+    resume_schedule_expression = "cron(*/15 * * * ? *)"
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_rule.resume[0].state == "DISABLED" && aws_cloudwatch_event_rule.resume[0].schedule_expression == "cron(*/15 * * * ? *)"
+    error_message = "resume_schedule_enabled = false keeps the rule, disabled."
+  }
+}
+
 run "schedule_can_be_disabled" {
   command = plan
 

@@ -153,6 +153,36 @@ run "ecs_schedule_and_alarm_inputs_are_checked" {
   ]
 }
 
+run "resume_schedule_is_checked_like_the_schedule" {
+  command = plan
+
+  variables {
+    resume_schedule_expression = "rate(1 hours)"
+  }
+
+  expect_failures = [var.resume_schedule_expression]
+}
+
+run "skipped_alarm_needs_two_hours_or_more" {
+  command = plan
+
+  variables {
+    rotation_skipped_alarm_hours = 1
+  }
+
+  expect_failures = [var.rotation_skipped_alarm_hours]
+}
+
+run "resume_cron_needs_one_question_mark" {
+  command = plan
+
+  variables {
+    resume_schedule_expression = "cron(0 * * * * *)"
+  }
+
+  expect_failures = [var.resume_schedule_expression]
+}
+
 run "cron_needs_six_fields" {
   command = plan
 

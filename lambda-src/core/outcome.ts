@@ -14,7 +14,8 @@ import { SecretStoreError, type ServiceRefresh } from "./ports";
 import type { Run } from "./run";
 import type { StepTiming } from "./step-timer";
 
-export type RotationOutcome = "rotated" | "recovered" | "skipped";
+/** "nothing-to-resume": a resume run found no interrupted rotation, and changed nothing. */
+export type RotationOutcome = "rotated" | "recovered" | "skipped" | "nothing-to-resume";
 
 /** What a run returns and logs. Never contains a secret. */
 export interface RotationResult {
@@ -40,6 +41,11 @@ function result(run: Run, outcome: RotationOutcome): RotationResult {
 
 export function succeeded(run: Run, outcome: RotationOutcome): RotationResult {
   const ended = result(run, outcome);
+  if (outcome === "nothing-to-resume") {
+    // The resume schedule runs hourly: no metric, so the rotation counts stay rotations.
+    run.logger.info("nothing to resume", { step: "read", outcome, durationMs: ended.durationMs });
+    return ended;
+  }
   const { metrics } = run.deps;
   metrics.succeeded();
   metrics.duration(ended.durationMs);

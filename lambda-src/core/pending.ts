@@ -19,6 +19,12 @@ export interface PendingRecord {
   /** ISO time after which another invocation may take over. */
   readonly leaseExpiresAt: string;
   readonly invocationId: string;
+  /**
+   * Staged by a revoke: once the refresh completed, the previously published role gets a
+   * password no one sees, before the record is deleted. Kept across takeovers, so that a
+   * recovery finishes the revoke too.
+   */
+  readonly revokePrevious?: true;
 }
 
 const pendingSchema = z.object({
@@ -28,6 +34,7 @@ const pendingSchema = z.object({
   stagedAt: z.iso.datetime(),
   leaseExpiresAt: z.iso.datetime(),
   invocationId: z.string().min(1),
+  revokePrevious: z.literal(true).optional(),
 });
 
 export interface LeaseHolder {
@@ -41,6 +48,7 @@ export function newPendingRecord(
   username: string,
   holder: LeaseHolder,
   now: number,
+  revokePrevious = false,
 ): PendingRecord {
   return {
     version: 1,
@@ -49,6 +57,7 @@ export function newPendingRecord(
     stagedAt: new Date(now).toISOString(),
     leaseExpiresAt: new Date(holder.deadline).toISOString(),
     invocationId: holder.invocationId,
+    ...(revokePrevious ? { revokePrevious: true as const } : {}),
   };
 }
 
@@ -64,6 +73,22 @@ export function takeOverLease(record: PendingRecord, holder: LeaseHolder): Pendi
 /** The same record with its lease ended now, so the next run may recover at once. */
 export function releaseLease(record: PendingRecord, now: number): PendingRecord {
   return { ...record, leaseExpiresAt: new Date(now).toISOString() };
+}
+
+/**
+ * How far a lease may end beyond this run's own deadline: the clock skew allowed between two
+ * invocations. Every invocation of the function has the same timeout, so a lease a real run
+ * wrote ends at most that timeout after now, which is about this run's own deadline.
+ */
+export const LEASE_SKEW_MS = 60_000;
+
+/**
+ * Whether the lease ends later than any invocation of this function could have set it: a
+ * record planted or edited by someone else. Such a lease is treated as expired (and reported)
+ * instead of stopping every run until it ends.
+ */
+export function leaseOutOfReach(record: PendingRecord, ownDeadline: number): boolean {
+  return Date.parse(record.leaseExpiresAt) > ownDeadline + LEASE_SKEW_MS;
 }
 
 /** Whether another invocation may still be working on this rotation at `now`. */

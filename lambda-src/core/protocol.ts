@@ -12,12 +12,13 @@
  * change.
  */
 import { hasRefreshTargets } from "../config";
-import { buildDatabaseUrl } from "../database-url";
 import { RotationInProgress, rotationError, type RotationError } from "../errors";
 import { generatePassword } from "../password";
 import type { RotationOutcome } from "./outcome";
 import {
+  LEASE_SKEW_MS,
   leaseHeld,
+  leaseOutOfReach,
   newPendingRecord,
   readPendingRecord,
   serializePending,
@@ -25,23 +26,32 @@ import {
   type PendingRecord,
 } from "./pending";
 import type { RefreshReport, RoleSession } from "./ports";
+import { publishAll } from "./publish";
 import type { Run } from "./run";
 import type { StepName } from "./steps";
 import type { StrategySteps } from "./strategy";
 
-/** Rotate with `strategy`, or finish an interrupted rotation. */
+/**
+ * Rotate with `strategy`, or finish an interrupted rotation. With the action "resume", only
+ * the latter: without a pending parameter the run ends "nothing-to-resume" after one SSM read,
+ * without logging in or writing anything.
+ */
 export async function runProtocol<S extends RoleSession, C>(
   run: Run,
   strategy: StrategySteps<S, C>,
 ): Promise<RotationOutcome> {
+  const resumeOnly = run.invocation.action === "resume";
+  if (resumeOnly && (await currentPending(run, "read")) === undefined) return "nothing-to-resume";
   const state = await run.step("read", () => strategy.read(run));
   if (state.kind === "interrupted") {
     return resumeRotation(run, strategy, state.pending, state.context);
   }
+  // Another run finished the rotation between the two reads; its session is closed by rotate().
+  if (resumeOnly) return "nothing-to-resume";
   await run.step("stage", () => stage(run, state.role));
   await run.step("apply", () => strategy.apply(run, state.session));
   await run.step("verify", () => strategy.verify(run));
-  await publishRefreshFinish(run);
+  await publishRefreshFinish(run, strategy);
   return "rotated";
 }
 
@@ -53,33 +63,64 @@ async function resumeRotation<S extends RoleSession, C>(
   context: C,
 ): Promise<RotationOutcome> {
   if (leaseHeld(pending, run.now())) {
-    throw new RotationInProgress(pending.invocationId, pending.leaseExpiresAt);
+    if (!leaseOutOfReach(pending, run.invocation.deadline)) {
+      throw new RotationInProgress(pending.invocationId, pending.leaseExpiresAt);
+    }
+    run.logger.error("the pending parameter's lease ends later than any run could set it", {
+      step: "recover",
+      outcome: "lease-out-of-reach",
+      leaseExpiresAt: pending.leaseExpiresAt,
+      latestPossible: new Date(run.invocation.deadline + LEASE_SKEW_MS).toISOString(),
+      action: "treated as expired; find who writes the pending parameter",
+    });
   }
   const decision = await run.step("recover", async () =>
     strategy.recover(run, await takeOver(run, pending), context),
   );
   if (decision.kind === "reapply") {
+    await run.step("stage", () => restage(run));
     await run.step("apply", () => strategy.apply(run, decision.session));
     await run.step("verify", () => strategy.verify(run));
   }
-  await publishRefreshFinish(run);
+  await publishRefreshFinish(run, strategy);
   return "recovered";
 }
 
 /** Steps 5-7. The refresh outcome is judged only after the pending parameter is gone. */
-async function publishRefreshFinish(run: Run): Promise<void> {
-  await run.step("publish-password", () => publishPassword(run));
-  if (run.config.parameters.username !== undefined) {
-    await run.step("publish-username", () => publishUsername(run));
-  }
-  if (run.config.parameters.databaseUrl !== undefined) {
-    await run.step("publish-url", () => publishDatabaseUrl(run));
-  }
-  run.record.published();
+async function publishRefreshFinish<S extends RoleSession, C>(
+  run: Run,
+  strategy: StrategySteps<S, C>,
+): Promise<void> {
+  await publishAll(run);
   const report = await run.step("refresh", () => refresh(run));
+  await revokePrevious(run, strategy, report);
   await run.step("finish", () => finish(run));
   const failure = refreshFailure(report, run.stateLeft("finished"));
   if (failure !== undefined) throw failure;
+}
+
+/**
+ * Step 6b, revoke only (the record says so). Assumes: every service was refreshed, so no task
+ * uses the previously published role any more. Changes: that role's password, to one no one
+ * sees (the strategy's). With a failed refresh it changes nothing and says so: tasks may still
+ * use that role; the refresh failure ends the run and a new revoke finishes the job.
+ */
+async function revokePrevious<S extends RoleSession, C>(
+  run: Run,
+  strategy: StrategySteps<S, C>,
+  report: RefreshReport,
+): Promise<void> {
+  if (run.lease.held?.revokePrevious !== true || strategy.revokePrevious === undefined) return;
+  if (refreshFailure(report) !== undefined) {
+    run.logger.error("the previously published role keeps its password: the refresh failed", {
+      step: "revoke-previous",
+      outcome: "not-revoked",
+      action: 'fix the refresh, then invoke {"action":"revoke"} again',
+    });
+    return;
+  }
+  const revoke = strategy.revokePrevious.bind(strategy);
+  await run.step("revoke-previous", () => revoke(run));
 }
 
 /** The error a refresh report ends the run with; undefined when every service was refreshed. */
@@ -101,19 +142,52 @@ export function refreshFailure(
 async function stage(run: Run, role: string): Promise<PendingRecord> {
   const password = generatePassword(run.config.passwordPolicy);
   run.secrets.remember(password);
-  const record = newPendingRecord(password, role, run.invocation, run.now());
+  const revoke = run.invocation.action === "revoke";
+  const record = newPendingRecord(password, role, run.invocation, run.now(), revoke);
   const { pending, kmsKeyId, password: passwordName } = run.config.parameters;
   const keyId = kmsKeyId ?? (await run.deps.store.keyIdOf(passwordName));
   const created = await run.deps.store.createPending(pending, serializePending(record), keyId);
   if (created === "already-exists") {
     const holder = await currentPending(run, "stage");
-    throw new RotationInProgress(
-      holder?.invocationId ?? "another invocation",
-      holder?.leaseExpiresAt ?? "its lease ends",
-    );
+    if (!isOurs(holder, record)) {
+      throw new RotationInProgress(
+        holder?.invocationId ?? "another invocation",
+        holder?.leaseExpiresAt ?? "its lease ends",
+      );
+    }
+    // The SDK retried a create whose response was lost: the first attempt wrote our record.
+    run.logger.info("the pending parameter already holds this run's record", {
+      step: "stage",
+      outcome: "own-write",
+    });
   }
   run.lease.hold(record);
   return record;
+}
+
+/**
+ * Whether `found` is the record this run just tried to create: same invocation and same
+ * freshly generated password, which no other writer can know.
+ */
+function isOurs(found: PendingRecord | undefined, ours: PendingRecord): boolean {
+  return found?.invocationId === ours.invocationId && found.password === ours.password;
+}
+
+/**
+ * Recovery's stage, before a re-apply. Assumes: this run holds the lease, and the database
+ * rejects the staged password (the interrupted apply never committed), so no one uses it.
+ * Changes: the pending parameter, to a password this run generated for the same role. A
+ * stored record's password is never applied: whoever can write the pending parameter could
+ * have chosen it. Raises: parameter-store (the lease is then released as on any failure).
+ */
+async function restage(run: Run): Promise<void> {
+  const password = generatePassword(run.config.passwordPolicy);
+  run.secrets.remember(password);
+  const revoke = run.lease.held?.revokePrevious === true;
+  const record = newPendingRecord(password, run.lease.role(), run.invocation, run.now(), revoke);
+  const { pending, kmsKeyId } = run.config.parameters;
+  await run.deps.store.putSecureString(pending, serializePending(record), kmsKeyId);
+  run.lease.hold(record);
 }
 
 /**
@@ -154,59 +228,6 @@ async function confirmLease(run: Run, ours: PendingRecord): Promise<void> {
 /** The pending parameter as this run sees it, its secrets remembered for redaction. */
 export function currentPending(run: Run, step: StepName): Promise<PendingRecord | undefined> {
   return readPendingRecord(run.deps.store, run.config.parameters.pending, step, run.secrets);
-}
-
-/**
- * Step 5a, publish the password. Assumes: the database accepts the staged password.
- * Changes: the password parameter (Overwrite; the KMS key is kept unless one is configured).
- * Confirms a decrypted read returns the new value. Raises: parameter-store, publish-not-readable.
- */
-async function publishPassword(run: Run): Promise<void> {
-  const { password: name, kmsKeyId } = run.config.parameters;
-  await run.deps.store.putSecureString(name, run.lease.password(), kmsKeyId);
-  await confirmReadable(run, "publish-password", name, run.lease.password());
-}
-
-/**
- * Step 5b, publish the username (only when configured). Assumes: 5a done.
- * Changes: the username parameter (a String) to the staged role: DB_USER, or with
- * alternating-users the role whose password was just changed. Raises: parameter-store,
- * publish-not-readable.
- */
-async function publishUsername(run: Run): Promise<void> {
-  const name = run.config.parameters.username;
-  if (name === undefined) return;
-  await run.deps.store.putString(name, run.lease.role());
-  await confirmReadable(run, "publish-username", name, run.lease.role());
-}
-
-/**
- * Step 5c, publish DATABASE_URL (only when configured). Assumes: 5a done.
- * Changes: the DATABASE_URL parameter, rendered from the template with URL-encoded values.
- * Raises: parameter-store, publish-not-readable.
- */
-async function publishDatabaseUrl(run: Run): Promise<void> {
-  const { databaseUrl, databaseUrlTemplate, kmsKeyId } = run.config.parameters;
-  if (databaseUrl === undefined) return;
-  const { host, port, database } = run.config.db;
-  const url = buildDatabaseUrl(databaseUrlTemplate, {
-    username: run.lease.role(),
-    password: run.lease.password(),
-    host,
-    port,
-    database,
-  });
-  await run.deps.store.putSecureString(databaseUrl, url, kmsKeyId);
-  await confirmReadable(run, "publish-url", databaseUrl, url);
-}
-
-/** SSM reads are not guaranteed to see a write at once; poll briefly before declaring failure. */
-async function confirmReadable(run: Run, step: StepName, name: string, value: string) {
-  for (const delay of [0, 25, 50, 100, 200, 400, 800]) {
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    if (await run.deps.store.readable(name, value)) return;
-  }
-  throw run.fail("publish-not-readable", step, { parameter: name });
 }
 
 /**

@@ -41,8 +41,16 @@ export interface RotationDeps {
   readonly hooks?: RotationHooks;
 }
 
+/** What the invocation asked for (see ../event.ts); the dry run never gets this far. */
+export type RunAction = "rotate" | "resume" | "revoke";
+
 export interface Invocation {
   readonly invocationId: string;
+  /**
+   * "rotate" when absent. "resume" finishes an interrupted rotation and never starts one.
+   * "revoke" rotates, then replaces the previously published role's password too.
+   */
+  readonly action?: RunAction;
   /** Epoch milliseconds when the Lambda will be stopped: the end of this run's lease. */
   readonly deadline: number;
 }

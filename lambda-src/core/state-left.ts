@@ -41,11 +41,18 @@ export function describeStateLeft(step: StepName | "finished", facts: StateFacts
     case "publish-password":
     case "publish-username":
     case "publish-url":
-      return published(facts);
+      return published(step, facts);
     case "refresh":
       return (
         `the password of ${staged} is rotated and published; ${pending} still exists; ` +
         retry(facts)
+      );
+    case "revoke-previous":
+      return (
+        `the password of ${staged} is rotated and published, and services were refreshed; ` +
+        `${facts.roles.published ?? "the previously published role"} may still accept its ` +
+        `previous password; ${pending} still exists, so the next run (the resume schedule's) ` +
+        "refreshes again and finishes the revoke"
       );
     case "finish":
       return (
@@ -74,18 +81,47 @@ function previous({ parameters, roles }: StateFacts): string {
   );
 }
 
-function published(facts: StateFacts): string {
-  const { password, pending, username, databaseUrl } = facts.parameters;
+/** The parameters in the order they are published (protocol.ts): DATABASE_URL first. */
+const PUBLISH_ORDER = [
+  ["publish-url", "databaseUrl"],
+  ["publish-password", "password"],
+  ["publish-username", "username"],
+] as const;
+
+/**
+ * After a failure while publishing: which parameters already hold the new value (each write
+ * was confirmed readable before the next began), which may not, and what that means for each
+ * reader: DATABASE_URL holds a whole pair, the password and username parameters one half each.
+ */
+function published(step: StepName, facts: StateFacts): string {
+  const { parameters } = facts;
   const { staged, published: other } = facts.roles;
-  const written = [password, username, databaseUrl].filter((p) => p !== undefined);
+  const at = PUBLISH_ORDER.findIndex(([s]) => s === step);
+  const names = (part: ReadonlyArray<(typeof PUBLISH_ORDER)[number]>) =>
+    part.map(([, key]) => parameters[key]).filter((p): p is string => p !== undefined);
+  const done = names(PUBLISH_ORDER.slice(0, at));
+  const notYet = names(PUBLISH_ORDER.slice(at));
   const old =
     other === undefined
-      ? "the previous value"
+      ? "the previous password, which the database no longer accepts"
       : `the previous values (${other}, whose password keeps working)`;
-  return (
-    `the database accepts the staged password for ${staged} held in ${pending}; ` +
-    `${written.join(", ")} may still hold ${old}; ${retry(facts)}`
+  const parts = [
+    `the database accepts the staged password for ${staged} held in ${parameters.pending}`,
+  ];
+  if (done.length > 0) parts.push(`${done.join(", ")} hold the new value`);
+  parts.push(`${notYet.join(", ")} may still hold ${old}`);
+  const { password, username } = parameters;
+  if (username !== undefined && (step === "publish-username" || step === "publish-password")) {
+    parts.push(
+      `a reader of both ${password} and ${username} may get the new password with the ` +
+        "previous username, which the database rejects, until a re-run publishes again",
+    );
+  }
+  parts.push(
+    "the next run (the resume schedule's, within one interval) publishes the staged " +
+      `password again; ${retry(facts)}`,
   );
+  return parts.join("; ");
 }
 
 function finished({ roles }: StateFacts): string {

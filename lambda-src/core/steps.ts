@@ -8,10 +8,11 @@ export const STEP_NAMES = [
   "stage",
   "apply",
   "verify",
+  "publish-url",
   "publish-password",
   "publish-username",
-  "publish-url",
   "refresh",
+  "revoke-previous",
   "finish",
 ] as const;
 

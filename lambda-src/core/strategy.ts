@@ -41,6 +41,11 @@ export interface StrategySteps<S extends RoleSession, C> {
   apply(run: Run, session: S): Promise<void>;
   /** Step 4: a fresh login with the staged password lands as the staged role. */
   verify(run: Run): Promise<void>;
+  /**
+   * Revoke only, after a completed refresh: give the role that was published before this
+   * rotation a password no one sees. Absent when the rotation itself already replaced it.
+   */
+  revokePrevious?(run: Run): Promise<void>;
 }
 
 /** The ports a dry run reads through; it changes nothing. */

@@ -60,7 +60,8 @@ async function read(run: Run, user: string): Promise<ReadState<RoleSession, stri
  * Recovery, after the lease takeover. Assumes: the password parameter holds the password
  * used before the interrupted run. Changes nothing.
  * Decides (see `decideRecovery`): the staged password logs in → publish it; else the
- * current one logs in → re-apply the staged password (the first apply never committed).
+ * current one logs in → re-apply (the first apply never committed; the protocol stages a
+ * password of its own first).
  * Raises: credential-drift when the database rejects both; database-unreachable when either
  * login failed for another reason (a network or TLS failure says nothing about a password).
  */

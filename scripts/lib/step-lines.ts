@@ -12,10 +12,11 @@ export const STEP_PURPOSE: Readonly<Record<StepName, string>> = {
   stage: "stage a new password as the pending parameter (Overwrite=false: the lock)",
   apply: "ALTER ROLE … PASSWORD '<SCRAM-SHA-256 verifier>'",
   verify: "log in over a fresh verify-full TLS connection with the new password",
+  "publish-url": "write the DATABASE_URL parameter (username and password in one value)",
   "publish-password": "write the password parameter",
   "publish-username": "write the username parameter (the role now holding the new password)",
-  "publish-url": "write the DATABASE_URL parameter",
   refresh: "restart each ECS service that reads the secret; wait until each is verified",
+  "revoke-previous": "revoke only: set an unseen password on the previously published role",
   finish: "delete the pending parameter and report",
 };
 

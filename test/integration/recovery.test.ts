@@ -1,7 +1,8 @@
 /**
  * A pending parameter left by a run whose lease expired (docs/design.md §Invariants 2): the next run
- * publishes it if it logs in, applies it if the current password still logs in, and stops
- * with credential drift, changing nothing, if neither does. Exactly one password change in all.
+ * publishes it if it logs in, applies a password of its own if the current password still logs
+ * in, and stops with credential drift, changing nothing, if neither does. Exactly one password
+ * change in all. A record planted with a lease no run could hold is reported and taken over.
  */
 import { CredentialDriftError } from "../../lambda-src/errors";
 import { createHandler } from "../../lambda-src/handler";
@@ -9,13 +10,13 @@ import { lambdaContext } from "./support/context";
 import { expectRotated } from "./support/expectations";
 import { expectRotationError, rotateExpectingFailure } from "./support/failures";
 import { useCapturedOutput } from "./support/output";
-import { readPending, seedExpiredPending } from "./support/pending";
+import { readPending, seedExpiredPending, seedPending } from "./support/pending";
 import { createScenario, snapshot, testPassword } from "./support/scenario";
 import { markServerLog, passwordChanges } from "./support/server-log";
 
 jest.setTimeout(60_000);
 
-useCapturedOutput();
+const output = useCapturedOutput();
 
 describe("a pending parameter left by a run whose lease expired", () => {
   test("whose password logs in: the run publishes it without changing the password again", async () => {
@@ -34,7 +35,7 @@ describe("a pending parameter left by a run whose lease expired", () => {
     expect(passwordChanges(s.h.readServerLog(mark), s.role)).toEqual([]);
   });
 
-  test("whose password does not log in: the run applies it, exactly one change", async () => {
+  test("whose password does not log in: the run applies one of its own, exactly one change", async () => {
     const s = await createScenario();
     const before = await snapshot(s);
     // The crashed run died before its ALTER ROLE committed.
@@ -45,7 +46,9 @@ describe("a pending parameter left by a run whose lease expired", () => {
     const result = await createHandler({ env: s.env })({ action: "rotate" }, lambdaContext());
 
     expect(result).toMatchObject({ outcome: "recovered" });
-    expect(await expectRotated(s, s.initialPassword, before)).toBe(staged);
+    // A stored record's password is never applied: whoever can write the parameter chose it.
+    expect(await expectRotated(s, s.initialPassword, before)).not.toBe(staged);
+    expect(await s.h.canLogin(s.role, staged)).toBe(false);
     expect(passwordChanges(s.h.readServerLog(mark), s.role)).toHaveLength(1);
   });
 
@@ -80,4 +83,26 @@ describe("a pending parameter left by a run whose lease expired", () => {
     });
     expect(Date.parse(pending?.leaseExpiresAt ?? "")).toBeLessThanOrEqual(Date.now());
   });
+});
+
+test("a planted record leasing the rotation for a year is reported, taken over, and its password never applied", async () => {
+  const s = await createScenario();
+  const before = await snapshot(s);
+  const chosen = testPassword();
+  const year = 365 * 24 * 3600 * 1000;
+  await seedPending(
+    s,
+    chosen,
+    { invocationId: "planted", deadline: Date.now() + year },
+    Date.now(),
+  );
+  const mark = markServerLog(s.h);
+
+  const result = await createHandler({ env: s.env })({ action: "rotate" }, lambdaContext());
+
+  expect(result).toMatchObject({ outcome: "recovered" });
+  expect(await expectRotated(s, s.initialPassword, before)).not.toBe(chosen);
+  expect(await s.h.canLogin(s.role, chosen)).toBe(false);
+  expect(passwordChanges(s.h.readServerLog(mark), s.role)).toHaveLength(1);
+  expect(output.text()).toContain('"outcome":"lease-out-of-reach"');
 });

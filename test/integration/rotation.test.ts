@@ -62,7 +62,7 @@ test("without a DATABASE_URL parameter or ECS services, the password alone is ro
   const s = await createScenario({ services: 0, databaseUrl: false });
   const before = await snapshot(s);
 
-  const result = await createHandler({ env: s.env })(undefined, lambdaContext());
+  const result = await createHandler({ env: s.env })({ action: "rotate" }, lambdaContext());
 
   expect(result).toMatchObject({ outcome: "rotated", services: [] });
   await expectRotated(s, s.initialPassword, before);

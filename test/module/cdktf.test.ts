@@ -137,10 +137,14 @@ describe.each(tfvarsFiles)("examples/complete with env/%s", (tfvarsFile) => {
       ECS_SERVICES: "app",
     });
     expect(one("aws_lambda_function_event_invoke_config").maximum_retry_attempts).toBe(0);
-    expect(one("aws_cloudwatch_event_rule")).toMatchObject({
+    const rules = resources.filter((r) => r.type === "aws_cloudwatch_event_rule");
+    const rule = (name: string) => rules.find((r) => r.address.endsWith(`.${name}[0]`))?.values;
+    expect(rules).toHaveLength(2);
+    expect(rule("this")).toMatchObject({
       schedule_expression: values.rotation_schedule_expression,
       state: values.rotation_schedule_enabled ? "ENABLED" : "DISABLED",
     });
+    expect(rule("resume")).toMatchObject({ schedule_expression: "rate(1 hour)", state: "ENABLED" });
     expect(one("aws_cloudwatch_log_group").retention_in_days).toBe(values.log_retention_in_days);
     expect(resources.filter((r) => r.type === "aws_vpc_endpoint")).toHaveLength(
       values.create_vpc_endpoints ? 4 : 0,

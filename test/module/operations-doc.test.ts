@@ -8,6 +8,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import * as ts from "typescript";
+import { ACTIONS } from "../../lambda-src/event";
 import { PROJECT_ROOT, parseHcl } from "./module-files";
 
 const DOC = readFileSync(join(PROJECT_ROOT, "docs", "operations.md"), "utf8");
@@ -116,25 +117,29 @@ describe("sample events", () => {
       ]),
   );
 
-  test("rotate, dry-run and a scheduled EventBridge event parse, and the doc links each", () => {
-    expect(Object.keys(events).sort()).toEqual(["dry-run.json", "rotate.json", "scheduled.json"]);
-    expect(events["rotate.json"]).toEqual({ action: "rotate" });
-    expect(events["dry-run.json"]).toEqual({ action: "dry-run" });
-    const scheduled = events["scheduled.json"] ?? {};
+  test("one sample per action and a scheduled EventBridge event; the doc links each", () => {
+    const actions = [...ACTIONS].sort();
+    expect(Object.keys(events).sort()).toEqual(
+      [...actions.map((action) => `${action}.json`), "scheduled-event.json"].sort(),
+    );
+    for (const action of actions) expect(events[`${action}.json`]).toEqual({ action });
+    const scheduled = events["scheduled-event.json"] ?? {};
     expect(scheduled).not.toHaveProperty("action");
     expect(scheduled).toMatchObject({ "detail-type": "Scheduled Event", source: "aws.events" });
     for (const file of Object.keys(events)) expect(DOC).toContain(`(../events/${file})`);
   });
 
-  test("their actions are the ones the function reads and the module's schedule and commands send", async () => {
-    for (const action of ["rotate", "dry-run"]) expect(LAMBDA_TEXT).toContain(`"${action}"`);
+  test("the module's schedules send sample files, and the doc says which", async () => {
     const sent = new Set<string>();
     for (const file of readdirSync(PROJECT_ROOT).filter((f) => f.endsWith(".tf"))) {
       const text = JSON.stringify(await parseHcl(file));
-      for (const m of text.matchAll(/action = \\"([a-z-]+)\\"/g)) sent.add(m[1] as string);
+      for (const m of text.matchAll(/events\/([a-z-]+\.json)/g)) sent.add(m[1] as string);
     }
-    expect(sent.has("rotate")).toBe(true);
-    expect([...sent].every((action) => ["rotate", "dry-run"].includes(action))).toBe(true);
+    expect([...sent].sort()).toEqual(["resume.json", "rotate.json"]);
+    for (const file of sent) {
+      expect(events).toHaveProperty([file]);
+      expect(section("Event contract")).toContain(`events/${file}`);
+    }
   });
 });
 

@@ -7,7 +7,7 @@
  * exactly those responses into that shape and forwards everything else byte for byte.
  * The request (including its Host header, part of the SigV4 signature) is forwarded as is.
  */
-import { createServer, request, type IncomingMessage } from "node:http";
+import { createServer, request, type ClientRequest, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** Query-protocol error codes and the names JSON-protocol services use for them. */
@@ -21,7 +21,7 @@ export interface JsonErrorProxy {
   stop(): Promise<void>;
 }
 
-const readAll = async (stream: IncomingMessage): Promise<Buffer> => {
+export const readAll = async (stream: IncomingMessage): Promise<Buffer> => {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
@@ -35,18 +35,28 @@ function asJsonError(xml: string): { type: string; body: string } | undefined {
   return { type, body: JSON.stringify({ __type: type, message }) };
 }
 
+/** Sends `clientRequest` (already read into `body`) on to `upstream` unchanged, headers and all. */
+export function forward(
+  upstream: URL,
+  clientRequest: IncomingMessage,
+  body: Buffer,
+): ClientRequest {
+  const forwarded = request({
+    host: upstream.hostname,
+    port: upstream.port,
+    method: clientRequest.method,
+    path: clientRequest.url,
+    headers: clientRequest.headers,
+  });
+  forwarded.end(body);
+  return forwarded;
+}
+
 export async function startJsonErrorProxy(target: string): Promise<JsonErrorProxy> {
   const upstream = new URL(target);
   const server = createServer((clientRequest, clientResponse) => {
     void (async () => {
-      const body = await readAll(clientRequest);
-      const forwarded = request({
-        host: upstream.hostname,
-        port: upstream.port,
-        method: clientRequest.method,
-        path: clientRequest.url,
-        headers: clientRequest.headers,
-      });
+      const forwarded = forward(upstream, clientRequest, await readAll(clientRequest));
       forwarded.on("response", (response) => {
         void (async () => {
           const payload = await readAll(response);
@@ -72,7 +82,6 @@ export async function startJsonErrorProxy(target: string): Promise<JsonErrorProx
         clientResponse.writeHead(502, { "content-type": "text/plain" });
         clientResponse.end(`proxy: ${error.message}`);
       });
-      forwarded.end(body);
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -7,9 +7,12 @@ import { STEP_NAMES, type StepName } from "../../lambda-src/core/steps";
 /** The publish steps a run skips when their parameter is not configured. */
 export type OptionalStep = "publish-username" | "publish-url";
 
+/** Steps only a recovery or a revoke takes. */
+const NOT_IN_A_FRESH_ROTATION: readonly StepName[] = ["recover", "revoke-previous"];
+
 /** The steps of a fresh rotation, in order, minus those of parameters not configured. */
 export function freshRotationSteps(notConfigured: readonly OptionalStep[] = []): StepName[] {
-  const skipped: readonly StepName[] = ["recover", ...notConfigured];
+  const skipped: readonly StepName[] = [...NOT_IN_A_FRESH_ROTATION, ...notConfigured];
   return STEP_NAMES.filter((step) => !skipped.includes(step));
 }
 

@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { ConfigError } from "../../lambda-src/config";
 import { RotationError } from "../../lambda-src/errors";
-import { createHandler, parseAction } from "../../lambda-src/handler";
+import { createHandler } from "../../lambda-src/handler";
 import type { DryRunReport } from "../../lambda-src/dry-run";
 import type { RotationResult } from "../../lambda-src/rotation";
 import type { StepName } from "../../lambda-src/core/steps";
@@ -61,7 +63,9 @@ describe("createHandler", () => {
     const { handler, database, store } = setup();
     const result = (await handler({ action: "rotate" }, context())) as RotationResult;
     expect(result.outcome).toBe("rotated");
-    const scheduled = { "detail-type": "Scheduled Event", source: "aws.events", detail: {} };
+    const scheduled: unknown = JSON.parse(
+      readFileSync(join(__dirname, "../../events/scheduled-event.json"), "utf8"),
+    );
     expect(((await handler(scheduled, context())) as RotationResult).outcome).toBe("rotated");
     expect(database.passwordChanges).toBe(2);
     expect(database.accepts(store.value("/app/db/password") ?? "")).toBe(true);
@@ -74,7 +78,7 @@ describe("createHandler", () => {
         if (step === "stage") throw crash;
       },
     });
-    await expect(handler({}, context(42_000))).rejects.toBe(crash);
+    await expect(handler({ action: "rotate" }, context(42_000))).rejects.toBe(crash);
     const pending = JSON.parse(store.value("/app/db/password-pending") ?? "{}") as Record<
       string,
       string
@@ -154,11 +158,26 @@ describe("createHandler", () => {
     const { handler, store, database } = setup();
     const before = new Map(store.values);
     await expect(handler({ action: "rotate-now" }, context())).rejects.toThrow(
-      /unknown action "rotate-now".*\{"action":"rotate"\} or \{"action":"dry-run"\}/,
+      /it got an object with keys "action" \(action "rotate-now"\).*\{"action":"rotate"\}/,
     );
     expect(store.values).toEqual(before);
     expect(database.passwordChanges).toBe(0);
   });
+
+  // Before the event schema, each of these performed a production rotation.
+  it.each([["dry-run"], [7], [null], [[]], [{}], [{ Action: "dry-run" }]])(
+    "%p fails with invalid-event and changes nothing",
+    async (event) => {
+      const { handler, store, database, refresher } = setup();
+      const before = new Map(store.values);
+      const error = await handler(event, context()).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RotationError);
+      expect((error as RotationError).kind).toBe("invalid-event");
+      expect(store.values).toEqual(before);
+      expect(database.passwordChanges).toBe(0);
+      expect(refresher.calls).toEqual([]);
+    },
+  );
 
   it("flushes metrics as EMF on every invocation, and ColdStart on the first only", async () => {
     const { handler } = setup();
@@ -167,20 +186,20 @@ describe("createHandler", () => {
         .map(([chunk]) => String(chunk))
         .filter((c) => c.includes("_aws"))
         .map((c) => JSON.parse(c) as Record<string, unknown>);
-    await handler({}, context());
+    await handler({ action: "rotate" }, context());
     expect(emf()).toEqual([
       expect.objectContaining({ ColdStart: 1 }),
       expect.objectContaining({ RotationSucceeded: 1 }),
     ]);
     stdout.mockClear();
-    await handler({}, context());
+    await handler({ action: "rotate" }, context());
     expect(emf()).toEqual([expect.objectContaining({ RotationSucceeded: 1 })]);
   });
 
   it("puts the invocation's request ID and cold start into every log line", async () => {
     const { handler } = fakeHandler({ ...ENV, POWERTOOLS_LOG_LEVEL: "INFO" });
     jest.spyOn(process.stderr, "write").mockImplementation(() => true);
-    await handler({}, context());
+    await handler({ action: "rotate" }, context());
     const lines = stdout.mock.calls
       .map(([chunk]) => String(chunk))
       .filter((c) => c.includes('"step"'))
@@ -190,15 +209,6 @@ describe("createHandler", () => {
       expect(line).toMatchObject({ function_request_id: "req-handler", cold_start: true });
     }
   });
-});
-
-describe("parseAction", () => {
-  it.each([undefined, null, {}, { action: "rotate" }])("%p means rotate", (event) => {
-    expect(parseAction(event)).toBe("rotate");
-  });
-  it("accepts dry-run", () => expect(parseAction({ action: "dry-run" })).toBe("dry-run"));
-  it("rejects anything else", () =>
-    expect(() => parseAction({ action: 7 })).toThrow(/unknown action number/));
 });
 
 describe("the exported handler", () => {
@@ -212,7 +222,9 @@ describe("the exported handler", () => {
           "../../lambda-src/handler",
         );
       });
-      await expect(module?.handler({}, context())).rejects.toThrow(/DB_HOST is required/);
+      await expect(module?.handler({ action: "rotate" }, context())).rejects.toThrow(
+        /DB_HOST is required/,
+      );
     } finally {
       process.env = saved;
     }

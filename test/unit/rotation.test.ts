@@ -1,5 +1,6 @@
 import type { LoginOutcome } from "../../lambda-src/core/ports";
 import { decideRecovery } from "../../lambda-src/core/recovery";
+import { SecretStoreError } from "../../lambda-src/core/ports";
 import { CredentialDriftError, RotationError } from "../../lambda-src/errors";
 import { strictUriEncode } from "../../lambda-src/redact";
 import { ParameterStoreError } from "../../lambda-src/secrets/parameter-store";
@@ -262,10 +263,10 @@ describe("rotate: a crash at any step boundary, then a re-run", () => {
     },
   );
 
-  it("after stage the re-run re-applies the staged password; after apply it publishes it", async () => {
+  it("after stage the re-run stages a password of its own and applies it; after apply it publishes the staged one", async () => {
     for (const [boundary, path] of [
-      ["stage", ["recover", "apply", "verify"]],
-      ["apply", ["recover", "publish-password"]],
+      ["stage", ["recover", "stage", "apply", "verify"]],
+      ["apply", ["recover", "publish-url", "publish-password"]],
     ] as const) {
       const world = createWorld();
       const first = invocation(world, "req-crashed", 1000);
@@ -277,8 +278,58 @@ describe("rotate: a crash at any step boundary, then a re-run", () => {
       const result = await rotate(world.config, world.deps(), invocation(world, "req-rerun"));
       const steps = result.steps.map((s) => s.step);
       expect(steps.slice(1, 1 + path.length)).toEqual(path);
-      expect(world.store.value(world.config.parameters.password)).toBe(staged);
+      const published = world.store.value(world.config.parameters.password);
+      if (boundary === "apply") expect(published).toBe(staged);
+      else expect(published).not.toBe(staged);
+      expect(world.database.accepts(published ?? "")).toBe(true);
+      expect(world.database.passwordChanges).toBe(1);
     }
+  });
+});
+
+describe("rotate: a pending parameter someone else wrote (docs/design.md §Invariants 2)", () => {
+  const PLANTED = "Chosen-By-Someone-Else-1!";
+  function plant(world: World, leaseExpiresAt: Date): void {
+    const record = {
+      version: 1,
+      password: PLANTED,
+      username: ROLE,
+      stagedAt: new Date(world.clock.now).toISOString(),
+      leaseExpiresAt: leaseExpiresAt.toISOString(),
+      invocationId: "planted",
+    };
+    world.store.values.set(world.config.parameters.pending, {
+      value: JSON.stringify(record),
+      keyId: "alias/app",
+    });
+  }
+
+  it("a lease a year ahead is reported and treated as expired, not skipped forever", async () => {
+    const world = createWorld();
+    plant(world, new Date(world.clock.now + 365 * 24 * 3600 * 1000));
+    const result = await rotate(world.config, world.deps(), invocation(world));
+    expect(result.outcome).toBe("recovered");
+    expect(world.metrics.names()).not.toContain("RotationSkipped");
+    expect(world.logger.text()).toContain("lease-out-of-reach");
+    expectRotatedTo(world, result);
+  });
+
+  it("a lease within the function's timeout is still honoured", async () => {
+    const world = createWorld();
+    plant(world, new Date(world.clock.now + FIFTEEN_MINUTES - 1000));
+    const result = await rotate(world.config, world.deps(), invocation(world));
+    expect(result.outcome).toBe("skipped");
+  });
+
+  it("the planted password is never applied nor published; one of the run's own is", async () => {
+    const world = createWorld();
+    plant(world, new Date(world.clock.now - 1000));
+    const result = await rotate(world.config, world.deps(), invocation(world));
+    expect(result.outcome).toBe("recovered");
+    const published = expectRotatedTo(world, result);
+    expect(published).not.toBe(PLANTED);
+    expect(world.database.accepts(PLANTED)).toBe(false);
+    expect(world.database.passwordChanges).toBe(1);
   });
 });
 
@@ -422,4 +473,43 @@ describe("decideRecovery: docs/design.md §Invariants 2 as a table", () => {
     expect(decideRecovery(rejected, unreachable)).not.toBe("drift");
     expect(decideRecovery(unreachable, rejected)).not.toBe("drift");
   });
+});
+
+describe("rotate: publishing (docs/design.md §Data flow, step 5)", () => {
+  const USERNAME = "/app/db/username";
+  const throttled = () => new SecretStoreError("PutParameter throttled (ThrottlingException)");
+
+  it("writes DATABASE_URL, the single value with both halves, before its mirrors", async () => {
+    const world = createWorld({ USERNAME_PARAMETER: USERNAME });
+    await rotate(world.config, world.deps(), invocation(world));
+    const published = world.store.writes.filter((w) => w !== world.config.parameters.pending);
+    expect(published).toEqual(["/app/db/url", "/app/db/password", USERNAME]);
+  });
+
+  it("retries a failing write within the run, so no reader is left with a mismatched pair", async () => {
+    const world = createWorld({ USERNAME_PARAMETER: USERNAME });
+    let failures = 2;
+    world.store.failOn = (operation, name) =>
+      operation === "put" && name === USERNAME && failures-- > 0 ? throttled() : undefined;
+    const result = await rotate(world.config, world.deps(), invocation(world));
+    expect(result.outcome).toBe("rotated");
+    expect(world.store.value(USERNAME)).toBe(ROLE);
+    expect(world.logger.text()).toContain('"outcome":"retry"');
+  }, 15_000);
+
+  it("a write that keeps failing says what each reader gets", async () => {
+    const world = createWorld({ USERNAME_PARAMETER: USERNAME });
+    world.store.failOn = (operation, name) =>
+      operation === "put" && name === USERNAME ? throttled() : undefined;
+    const error = await rotate(world.config, world.deps(), invocation(world)).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(RotationError);
+    const { step, stateLeft } = error as RotationError;
+    expect(step).toBe("publish-username");
+    expect(stateLeft).toContain("/app/db/url, /app/db/password hold the new value");
+    expect(stateLeft).toContain(`${USERNAME} may still hold the previous password`);
+    expect(stateLeft).toContain(`a reader of both /app/db/password and ${USERNAME}`);
+    expect(stateLeft).toContain("resume schedule");
+  }, 15_000);
 });

@@ -30,6 +30,7 @@ import type { StepName } from "../../core/steps";
 import type { ReadState, RecoveryDecision, Strategy } from "../../core/strategy";
 import * as kit from "../../core/strategy-kit";
 import { scramSha256Verifier } from "../../core/scram";
+import { generatePassword } from "../../password";
 import { parseAdminCredentials, type AdminCredentials } from "./admin-credentials";
 import { adminLogin, publishedRoleLogin } from "./dry-run";
 import { findPublishedRole, otherRole } from "./published-role";
@@ -47,6 +48,7 @@ export function alternatingUsers(roles: Roles): Strategy {
       recover(run, roles, ours, admin),
     apply: (run: Run, session: AdminSession) => apply(run, roles, session),
     verify: (run: Run) => verify(run, roles),
+    revokePrevious: (run: Run) => revokePrevious(run, roles),
   };
   return {
     name: "alternating-users",
@@ -215,6 +217,29 @@ async function verify(run: Run, roles: Roles): Promise<void> {
   throw run.fail("verify-failed", "verify", { problem: run.secrets.sanitize(problem), check });
 }
 
+/**
+ * Step 6b, revoke only. Assumes: the staged role is published and every service refreshed.
+ * Changes, as the administrative role: the other role's password, to one stored nowhere (the
+ * next rotation sets it again through the administrative login). Raises as `apply` does.
+ */
+async function revokePrevious(run: Run, roles: Roles): Promise<void> {
+  const previous = otherRole(roles, run.lease.role());
+  const admin = await readAdminCredentials(run, roles);
+  const session = await openAdminSession(run, roles, admin, "revoke-previous");
+  const unseen = generatePassword(run.config.passwordPolicy);
+  run.secrets.remember(unseen);
+  try {
+    await session.setPassword(previous, scramSha256Verifier(unseen));
+  } catch (error) {
+    if (error instanceof AdminPrivilegeError) {
+      throw privilegesMissing(run, roles, error, "revoke-previous");
+    }
+    throw error;
+  } finally {
+    await run.sessions.close(session);
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------
@@ -259,12 +284,10 @@ function openAdminSession(
 }
 
 /**
- * The administrative role logged in but may not manage the two roles. On PostgreSQL 15 and
- * before, CREATEROLE is enough; from 16, CREATEROLE manages only roles it holds ADMIN OPTION
- * on (automatic for roles it created, such as the twin, but not for the primary).
- */
-function privilegesMissing(run: Run, roles: Roles, error: AdminPrivilegeError) {
-  return run.fail("admin-privileges-missing", "apply", {
+ * The administrative role logged in but may not manage the two roles. From PostgreSQL 16,
+ * CREATEROLE manages only roles it holds ADMIN OPTION on (the twin it created, not the primary). */
+function privilegesMissing(run: Run, roles: Roles, error: AdminPrivilegeError, step?: StepName) {
+  return run.fail("admin-privileges-missing", step ?? "apply", {
     admin: error.adminRole,
     attempted: error.attempted,
     detail: run.secrets.sanitize(error.detail),

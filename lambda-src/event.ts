@@ -1,0 +1,84 @@
+/**
+ * The event contract (docs/operations.md §Events): which payloads the function accepts and
+ * what each one does. Anything else fails with `invalid-event` before any client is used,
+ * so a typo (`"dry-run"` as a bare string, `{"Action": "dry-run"}`) never rotates.
+ *
+ * - `{"action": "rotate"}`: rotate, or finish an interrupted rotation. The module's schedule
+ *   sends exactly this; an EventBridge "Scheduled Event" (a target without input) also rotates.
+ * - `{"action": "dry-run"}`: read and log in, change nothing.
+ * - `{"action": "resume"}`: finish an interrupted rotation; never start one. The resume
+ *   schedule sends this.
+ * - `{"action": "revoke"}`: after a leak, every managed role ends with a password no one has
+ *   seen (docs/operations.md §Emergency revoke).
+ */
+// Namespace import so esbuild can tree-shake zod (see config/schema.ts).
+import * as z from "zod";
+import { rotationError } from "./errors";
+
+export const ACTIONS = ["rotate", "dry-run", "resume", "revoke"] as const;
+export type RotationAction = (typeof ACTIONS)[number];
+
+/** `{"action": "<one of ACTIONS>"}` and nothing else: an extra key is more likely a typo. */
+const actionEvent = z.strictObject({ action: z.enum(ACTIONS) });
+
+/**
+ * The envelope EventBridge delivers for a schedule rule whose target sets no input. Every
+ * field it always carries is required, so an object that merely mentions `source` is refused.
+ */
+const scheduledEvent = z.looseObject({
+  version: z.string(),
+  id: z.string().min(1),
+  "detail-type": z.literal("Scheduled Event"),
+  source: z.literal("aws.events"),
+  account: z.string().regex(/^[0-9]{12}$/),
+  time: z.iso.datetime(),
+  region: z.string().min(1),
+  resources: z.array(z.string()),
+  detail: z.object({}).loose(),
+});
+
+export const ACCEPTED_EVENTS =
+  ACTIONS.map((action) => JSON.stringify({ action })).join(", ") +
+  ', or an EventBridge "Scheduled Event" (source "aws.events"), which rotates';
+
+/** The action `event` asks for; raises invalid-event (at step "handler") for anything else. */
+export function parseAction(event: unknown): RotationAction {
+  const asAction = actionEvent.safeParse(event);
+  if (asAction.success) return asAction.data.action;
+  if (scheduledEvent.safeParse(event).success) return "rotate";
+  throw rotationError(
+    "invalid-event",
+    { step: "handler" },
+    {
+      shown: describeEvent(event),
+      accepted: ACCEPTED_EVENTS,
+    },
+  );
+}
+
+/**
+ * A short, value-free description of a refused event: its type, or its keys and, when it
+ * has one, its action. Other values are not quoted: an event may carry anything.
+ */
+export function describeEvent(event: unknown): string {
+  if (event === null) return "null";
+  if (event === undefined) return "no event";
+  if (Array.isArray(event)) return "an array";
+  if (typeof event !== "object") {
+    if (typeof event === "string" && event.length <= 40)
+      return `the string ${JSON.stringify(event)}`;
+    return `a ${typeof event}`;
+  }
+  const record = event as Record<string, unknown>;
+  const keys = Object.keys(record)
+    .slice(0, 10)
+    .map((k) => JSON.stringify(k.slice(0, 40)));
+  const action = record.action;
+  const shownAction =
+    typeof action === "string" && action.length <= 40
+      ? `action ${JSON.stringify(action)}`
+      : action === undefined
+        ? "no action key"
+        : `an action of type ${typeof action}`;
+  return `an object with ${keys.length === 0 ? "no keys" : `keys ${keys.join(", ")}`} (${shownAction})`;
+}

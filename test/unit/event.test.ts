@@ -1,0 +1,63 @@
+/**
+ * The event contract (lambda-src/event.ts, docs/operations.md §Events): the shipped sample
+ * events parse to their actions through the real schema, and everything else is refused with
+ * invalid-event naming what was received and the accepted shapes.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { RotationError } from "../../lambda-src/errors";
+import { ACTIONS, parseAction } from "../../lambda-src/event";
+
+const EVENTS = join(__dirname, "../../events");
+const sample = (file: string): unknown => JSON.parse(readFileSync(join(EVENTS, file), "utf8"));
+
+describe("the sample events in events/", () => {
+  const files = readdirSync(EVENTS).filter((f) => f.endsWith(".json"));
+
+  it("include one per action and the scheduled event", () => {
+    expect(files.sort()).toEqual(
+      [...ACTIONS.map((a) => `${a}.json`), "scheduled-event.json"].sort(),
+    );
+  });
+
+  it.each(ACTIONS)("%s.json asks for that action", (action) => {
+    expect(parseAction(sample(`${action}.json`))).toBe(action);
+  });
+
+  it("scheduled-event.json (a schedule target without input) rotates", () => {
+    expect(parseAction(sample("scheduled-event.json"))).toBe("rotate");
+  });
+});
+
+describe("parseAction refuses every other payload", () => {
+  const scheduled = sample("scheduled-event.json") as Record<string, unknown>;
+  it.each([
+    ["a bare string", "dry-run", 'the string "dry-run"'],
+    ["a number", 7, "a number"],
+    ["null", null, "null"],
+    ["no event", undefined, "no event"],
+    ["an array", [], "an array"],
+    ["an empty object", {}, "no keys"],
+    ["a capitalised key", { Action: "dry-run" }, 'keys "Action" (no action key)'],
+    ["an unknown action", { action: "rotate-now" }, 'action "rotate-now"'],
+    ["a non-string action", { action: 7 }, "an action of type number"],
+    ["an extra key", { action: "rotate", force: true }, 'keys "action", "force"'],
+    ["a half scheduled event", { source: "aws.events", "detail-type": "Scheduled Event" }, "keys"],
+    ["another source", { ...scheduled, source: "my.app" }, '"source"'],
+  ])("%s", (_what, event, shown) => {
+    let error: unknown;
+    try {
+      parseAction(event);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RotationError);
+    const failure = error as RotationError;
+    expect(failure.kind).toBe("invalid-event");
+    expect(failure.step).toBe("handler");
+    expect(failure.stateLeft).toBe("nothing changed");
+    expect(failure.problem).toContain(shown);
+    for (const action of ACTIONS) expect(failure.action).toContain(`{"action":"${action}"}`);
+    expect(failure.action).toContain('"Scheduled Event"');
+  });
+});
