@@ -20,7 +20,7 @@ import { join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { terraformEnv } from "../support/terraform";
 import { tools } from "../support/tools";
-import { PROJECT_ROOT, parseHcl } from "./module-files";
+import { PROJECT_ROOT, copyModule, parseHcl } from "./module-files";
 
 const EXAMPLE = join(PROJECT_ROOT, "examples", "complete");
 const TARGETS = ["help", "init", "validate", "fmt", "plan", "apply", "destroy", "output"];
@@ -48,13 +48,10 @@ function make(args: readonly string[], cwd = EXAMPLE, env: NodeJS.ProcessEnv = c
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** The module (root *.tf and the bundle) and this example, at the same relative paths. */
+/** The module (as the registry ships it) and this example, at the same relative paths. */
 function copyCheckout(): { root: string; example: string } {
   const root = mkdtempSync(join(tmpdir(), "complete-"));
-  for (const file of readdirSync(PROJECT_ROOT).filter((f) => f.endsWith(".tf"))) {
-    cpSync(join(PROJECT_ROOT, file), join(root, file));
-  }
-  cpSync(join(PROJECT_ROOT, "dist"), join(root, "dist"), { recursive: true });
+  copyModule(root);
   const example = join(root, "examples", "complete");
   cpSync(EXAMPLE, example, {
     recursive: true,

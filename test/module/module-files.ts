@@ -4,7 +4,7 @@
  * checkout.
  */
 import { parse } from "@cdktf/hcl2json";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PROJECT_ROOT } from "../support/tools";
@@ -20,6 +20,19 @@ export function exampleDirs(): string[] {
     .filter((entry) => entry.isDirectory())
     .map((entry) => join(EXAMPLES_DIR, entry.name))
     .filter((dir) => readdirSync(dir).some((file) => file.endsWith(".tf")));
+}
+
+/**
+ * Copies what a module user downloads from the registry and the HCL reads at plan time: the root
+ * *.tf files, the bundle (dist/) and the events the schedules send (events/).
+ */
+export function copyModule(destination: string): void {
+  for (const file of readdirSync(PROJECT_ROOT).filter((f) => f.endsWith(".tf"))) {
+    cpSync(join(PROJECT_ROOT, file), join(destination, file));
+  }
+  for (const dir of ["dist", "events"]) {
+    cpSync(join(PROJECT_ROOT, dir), join(destination, dir), { recursive: true });
+  }
 }
 
 /** An HCL file as hcl2json reads it (blocks become arrays); `file` may be relative to the root. */

@@ -7,7 +7,6 @@
 import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
-  cpSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -18,7 +17,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { PROJECT_ROOT, expectSuccess, initWorkdir, parseHcl } from "./module-files";
+import { PROJECT_ROOT, copyModule, expectSuccess, initWorkdir, parseHcl } from "./module-files";
 
 const GENERATOR = join(PROJECT_ROOT, "scripts", "readme-tables.mjs");
 const README = join(PROJECT_ROOT, "README.md");
@@ -127,11 +126,7 @@ function localModuleBlock(heading: string, label: string): string {
 test("both usage blocks plan (mocked AWS provider): every precondition holds", () => {
   const dir = mkdtempSync(join(tmpdir(), "readme-usage-"));
   try {
-    mkdirSync(join(dir, "module"));
-    for (const file of readdirSync(PROJECT_ROOT).filter((f) => f.endsWith(".tf"))) {
-      copyFileSync(join(PROJECT_ROOT, file), join(dir, "module", file));
-    }
-    cpSync(join(PROJECT_ROOT, "dist"), join(dir, "module", "dist"), { recursive: true });
+    copyModule(join(dir, "module"));
     writeFileSync(
       join(dir, "main.tf"),
       `${localModuleBlock("## Usage", "usage")}\n\n${localModuleBlock("## Usage in full", "usage_full")}\n`,
