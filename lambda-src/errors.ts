@@ -6,6 +6,7 @@
  */
 import type { ServiceRefresh } from "./core/ports";
 import type { StepName } from "./core/steps";
+import * as about from "./errors-database";
 
 /** Secret-free account of a run that failed: set by the run, read by notifications. */
 export interface RunReport {
@@ -46,6 +47,12 @@ export interface FailureFields {
   "invalid-event": { shown: string };
   "dry-run-failed": { failed: ReadonlyArray<{ readonly check: string; readonly detail: string }> };
   unexpected: Record<string, never>;
+  "insecure-authentication": about.DatabaseFields;
+  "login-not-permitted": about.DatabaseFields;
+  "database-missing": about.DatabaseFields;
+  "parameter-not-secure": about.NotSecureFields;
+  "twin-not-adoptable": about.TwinFields;
+  "config-invalid": { problems: readonly string[] };
 }
 
 /** Machine-readable reason, so alarms, tests and runbooks need not parse messages. */
@@ -139,6 +146,16 @@ const CATALOGUE: { readonly [K in RotationErrorKind]: (f: FailureFields[K]) => T
   unexpected: () => ({
     problem: "unexpected error",
     action: "read the cause, fix it, then re-run; recovery completes an interrupted rotation",
+  }),
+  "insecure-authentication": about.insecureAuthentication,
+  "login-not-permitted": about.loginNotPermitted,
+  "database-missing": about.databaseMissing,
+  "parameter-not-secure": about.parameterNotSecure,
+  "twin-not-adoptable": about.twinNotAdoptable,
+  "config-invalid": (f) => ({
+    problem: `invalid Lambda configuration: ${f.problems.join("; ")}`,
+    action: "set each module variable named, apply, then invoke again",
+    stateLeft: `${UNCHANGED} (the function stops before any client exists)`,
   }),
 };
 

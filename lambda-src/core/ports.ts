@@ -39,14 +39,24 @@ export class SecretStoreError extends Error {}
 // ---------------------------------------------------------------------------------------
 
 /**
- * Outcome of a login attempt. Recovery treats only "rejected" as evidence that a password
- * is wrong; "unreachable" (network, TLS, timeout, server not accepting connections) says
- * nothing about the password and must never drive a decision.
+ * Why a login that says nothing about the password failed, when the network is not the
+ * reason: the server asked for the password in a form that would expose it (cleartext, MD5,
+ * SCRAM without a verified server signature, or no channel binding where it is required),
+ * the role may not log in at all (SQLSTATE 28000: NOLOGIN, pg_hba.conf), or the database
+ * does not exist (3D000). Each has its own error kind and fix.
+ */
+export type LoginProblem = "insecure-authentication" | "login-not-permitted" | "database-missing";
+
+/**
+ * Outcome of a login attempt. Recovery treats only "rejected" (SQLSTATE 28P01, a wrong
+ * password) as evidence that a password is wrong; "unreachable" (network, TLS, timeout,
+ * server not accepting connections, or one of the `problem`s) says nothing about the
+ * password and must never drive a decision.
  */
 export type LoginOutcome =
   | { readonly kind: "accepted"; readonly currentUser: string }
   | { readonly kind: "rejected"; readonly sqlState: string; readonly detail: string }
-  | { readonly kind: "unreachable"; readonly detail: string };
+  | { readonly kind: "unreachable"; readonly detail: string; readonly problem?: LoginProblem };
 
 export type LoginFailure = Exclude<LoginOutcome, { kind: "accepted" }>;
 

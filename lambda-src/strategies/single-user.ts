@@ -104,7 +104,7 @@ async function apply(run: Run, user: string, session: RoleSession): Promise<void
  */
 async function verify(run: Run, user: string): Promise<void> {
   const login = await run.deps.database.canLogin(user, run.lease.password());
-  if (login.kind === "unreachable") throw kit.unreachable(run, "verify", login.detail);
+  if (login.kind === "unreachable") throw kit.unreachable(run, "verify", login);
   if (login.kind === "accepted" && login.currentUser === user) return;
   const problem =
     login.kind === "rejected"

@@ -102,7 +102,7 @@ async function publishedRole(run: Run, roles: Roles, current: string): Promise<s
     case "found":
       return found.role;
     case "unreachable":
-      throw kit.unreachable(run, "read", found.detail);
+      throw kit.unreachable(run, "read", found);
     case "unknown-name":
       throw run.fail("parameter-malformed", "read", {
         about: "username",
@@ -198,7 +198,7 @@ async function apply(run: Run, roles: Roles, session: AdminSession): Promise<voi
 async function verify(run: Run, roles: Roles): Promise<void> {
   const role = run.lease.role();
   const login = await run.deps.roles.identify(role, run.lease.password());
-  if (login.kind === "unreachable") throw kit.unreachable(run, "verify", login.detail);
+  if (login.kind === "unreachable") throw kit.unreachable(run, "verify", login);
   const { primaryUser: primary, twinUser: twin } = roles;
   let problem: string | undefined;
   if (login.kind === "rejected") {

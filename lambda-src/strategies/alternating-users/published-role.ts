@@ -12,7 +12,7 @@ export type PublishedRole =
   /** The username parameter names neither role (its value is not returned: it may be anything). */
   | { readonly kind: "unknown-name" }
   | { readonly kind: "rejected"; readonly tried: readonly string[]; readonly detail: string }
-  | { readonly kind: "unreachable"; readonly detail: string };
+  | Extract<LoginFailure, { kind: "unreachable" }>;
 
 export async function findPublishedRole(
   roles: AlternatingUsersConfig,
