@@ -64,7 +64,6 @@ export function parameterNotSecure(f: NotSecureFields): Text {
       `re-create ${f.parameter} as a SecureString with the same value (aws ssm put-parameter ` +
       `--name ${f.parameter} --type SecureString --overwrite ...; a type change needs ` +
       "delete-parameter first), then re-run",
-    stateLeft: "nothing changed",
   };
 }
 

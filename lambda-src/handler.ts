@@ -9,7 +9,7 @@
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import type { Context } from "aws-lambda";
-import { loadConfig } from "./config";
+import { ConfigError, loadConfig, type Config } from "./config";
 import type { RoleAdministration, RoleDatabase, SecretStore, ServiceRefresher } from "./core/ports";
 import { createPostgres } from "./db/postgres";
 import { createRoleAdministration } from "./db/roles";
@@ -59,7 +59,7 @@ const SDK_CLIENT_OPTIONS = { requestHandler: { connectionTimeout: 3000, requestT
 
 /** Build a handler. Throws ConfigError, before any client is built, for an invalid environment. */
 export function createHandler(overrides: HandlerOverrides = {}): RotationHandler {
-  const config = loadConfig(overrides.env ?? process.env);
+  const config = loadConfigOrLog(overrides.env ?? process.env);
   const logger = createLogger(config.observability);
   const metrics = createMetrics(config.observability);
   const clients = overrides.clients ?? {};
@@ -121,6 +121,32 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
       metrics.flush();
     }
   };
+}
+
+/**
+ * loadConfig, and for a ConfigError one JSON log line with its kind before it is thrown: the
+ * logger needs the configuration, so the line is written by hand in Powertools' shape, so
+ * that alarms and queries on `kind` see configuration errors too.
+ */
+function loadConfigOrLog(env: NodeJS.ProcessEnv): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      const text = rotationError("config-invalid", { step: "handler" }, error);
+      const line = {
+        level: "ERROR",
+        message: text.message,
+        timestamp: new Date().toISOString(),
+        service: env.POWERTOOLS_SERVICE_NAME || "rds-secret-rotation",
+        step: "handler",
+        outcome: "failed",
+        kind: text.kind,
+      };
+      process.stdout.write(`${JSON.stringify(line)}\n`);
+    }
+    throw error;
+  }
 }
 
 export function parseAction(event: unknown): RotationAction {

@@ -11,8 +11,14 @@ import type { RestartMethod } from "../config";
 // ---------------------------------------------------------------------------------------
 
 export interface SecretStore {
-  /** The decrypted value, or undefined when the parameter does not exist. */
+  /**
+   * The decrypted value, or undefined when the parameter does not exist. Throws
+   * ParameterTypeError when it is not a SecureString: a secret stored unencrypted is refused,
+   * never rotated (which would silently convert it).
+   */
   getSecureString(name: string): Promise<string | undefined>;
+  /** The value of a parameter that holds no secret (the username), whatever its type. */
+  getValue(name: string): Promise<string | undefined>;
   /** Create `name` only if absent (Overwrite=false): the rotation lock. */
   createPending(
     name: string,
@@ -33,6 +39,17 @@ export interface SecretStore {
 
 /** A store call the service refused; its message names the call, the parameter and the fix. */
 export class SecretStoreError extends Error {}
+
+/** A parameter that must hold a secret is a String or StringList, not a SecureString. */
+export class ParameterTypeError extends SecretStoreError {
+  override readonly name = "ParameterTypeError";
+  constructor(
+    readonly parameter: string,
+    readonly type: string,
+  ) {
+    super(`${parameter} is a ${type} parameter, not a SecureString`);
+  }
+}
 
 // ---------------------------------------------------------------------------------------
 // Database (PostgreSQL)

@@ -22,9 +22,7 @@ export async function findPublishedRole(
 ): Promise<PublishedRole> {
   const { primaryUser, twinUser } = roles;
   const named =
-    usernameParameter === undefined
-      ? undefined
-      : await deps.store.getSecureString(usernameParameter);
+    usernameParameter === undefined ? undefined : await deps.store.getValue(usernameParameter);
   if (named !== undefined && named !== primaryUser && named !== twinUser) {
     return { kind: "unknown-name" };
   }
