@@ -111,7 +111,9 @@ export interface AdminSession extends RoleSession {
   /**
    * Make `twin` a login role that acts as `primary`, in one transaction: create it when
    * missing, GRANT primary TO twin, ALTER ROLE twin SET role = primary. Idempotent; throws
-   * AdminPrivilegeError (and changes nothing) when the session may not do all that.
+   * AdminPrivilegeError (and changes nothing) when the session may not do all that, and
+   * TwinNotAdoptableError when an existing `twin` has other members or admins, or powers
+   * the application must not have.
    */
   ensureTwin(primary: string, twin: string): Promise<"created" | "exists">;
 }
@@ -122,6 +124,24 @@ export interface RoleAdministration {
   openAdminSession(user: string, password: string): Promise<AdminSession>;
   /** Opens and closes a fresh connection; never throws for a failed login. */
   identify(user: string, password: string): Promise<IdentifiedLogin>;
+}
+
+/**
+ * The twin role exists but may not be adopted: other roles are its members or admins (they
+ * would act as the application, or set its password), or it has SUPERUSER, CREATEROLE,
+ * BYPASSRLS or REPLICATION. Nothing was changed.
+ */
+export class TwinNotAdoptableError extends Error {
+  override readonly name = "TwinNotAdoptableError";
+  constructor(
+    readonly twin: string,
+    /** One clause per problem, e.g. "it has SUPERUSER". */
+    readonly reasons: readonly string[],
+    /** The statements that make it adoptable. */
+    readonly statements: readonly string[],
+  ) {
+    super(`${twin} may not be adopted as the twin: ${reasons.join("; ")}`);
+  }
 }
 
 /** The administrative role logged in, but the server refused a statement for lack of privilege. */

@@ -23,7 +23,12 @@
 import { escapeIdentifier } from "pg";
 import type { AlternatingUsersConfig } from "../../config";
 import type { PendingRecord } from "../../core/pending";
-import { AdminPrivilegeError, type AdminSession, type LoginOutcome } from "../../core/ports";
+import {
+  AdminPrivilegeError,
+  TwinNotAdoptableError,
+  type AdminSession,
+  type LoginOutcome,
+} from "../../core/ports";
 import { runProtocol } from "../../core/protocol";
 import type { Run } from "../../core/run";
 import type { StepName } from "../../core/steps";
@@ -167,7 +172,9 @@ async function recover(
  * then sets the staged role's password by `ALTER ROLE … PASSWORD '<SCRAM verifier>'`; the
  * plaintext never reaches the server. The published role is not touched.
  * Raises: admin-privileges-missing when the administrative role may not create, grant or
- * alter the roles (no CREATEROLE, or on PostgreSQL 16+ no ADMIN OPTION).
+ * alter the roles (no CREATEROLE, or on PostgreSQL 16+ no ADMIN OPTION); twin-not-adoptable
+ * when an existing twin has other members or admins, or SUPERUSER, CREATEROLE, BYPASSRLS or
+ * REPLICATION (the transaction is rolled back: nothing changed in the database).
  */
 async function apply(run: Run, roles: Roles, session: AdminSession): Promise<void> {
   try {
@@ -185,6 +192,15 @@ async function apply(run: Run, roles: Roles, session: AdminSession): Promise<voi
     });
   } catch (error) {
     if (error instanceof AdminPrivilegeError) throw privilegesMissing(run, roles, error);
+    if (error instanceof TwinNotAdoptableError) {
+      const { twin, reasons, statements } = error;
+      throw run.fail("twin-not-adoptable", "apply", {
+        twin,
+        primary: roles.primaryUser,
+        reasons,
+        statements,
+      });
+    }
     throw error;
   }
 }
