@@ -295,7 +295,7 @@ variable "db_username" {
 }
 
 variable "db_tls_mode" {
-  description = "TLS mode: \"verify-full\" checks the server certificate and host name; \"require\" encrypts without checking them. Plaintext is not supported."
+  description = "TLS mode: \"verify-full\" checks the server certificate and host name; \"require\" encrypts without checking them and therefore demands SCRAM channel binding (SCRAM-SHA-256-PLUS) from the server. Either way only SCRAM-SHA-256 sees the password. Plaintext is not supported."
   type        = string
   default     = "verify-full"
   nullable    = false

@@ -14,9 +14,10 @@ import type { ConfigKey } from "./keys";
 /**
  * Characters excluded from generated passwords unless PASSWORD_EXCLUDE_CHARACTERS says
  * otherwise: `/ @ :` (URL delimiters, for tools that do not percent-encode), quotes,
- * backslash, backtick and space (shells, SQL literals), `$` (interpolation in `.env` files,
- * docker compose and shells) and `#` (a comment in `.env` files). 85 characters remain:
- * 32 of them give 205 bits.
+ * backslash, backtick and space (they end or escape a quoted string in shells and SQL),
+ * `$` (interpolation in `.env` files, docker compose and double-quoted shell strings) and `#`
+ * (a comment in `.env` files). Other shell metacharacters stay: a password belongs in double
+ * quotes. 85 characters remain: 32 of them give 205 bits.
  */
 export const DEFAULT_EXCLUDED_CHARACTERS = "/@\"'\\:` $#";
 
