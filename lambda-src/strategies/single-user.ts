@@ -144,7 +144,9 @@ function currentPasswordLogin(user: string): DryRunCheck {
       if (current === undefined) throw new Error("skipped: no current password");
       const login = await deps.database.canLogin(user, current);
       if (login.kind === "rejected") throw new Error(`credential drift: ${login.detail}`);
-      if (login.kind === "unreachable") throw new Error(`unreachable: ${login.detail}`);
+      if (login.kind === "unreachable") {
+        throw new Error(`${login.problem ?? "unreachable"}: ${login.detail}`);
+      }
       return `logged in to ${config.db.host}:${config.db.port} as ${login.currentUser}`;
     },
   };

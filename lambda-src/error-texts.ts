@@ -4,6 +4,9 @@
  * that each stays short. Every text names what the server or SSM did and the fix.
  */
 
+const ADMIN_SHAPE = '{"username": "<role with CREATEROLE>", "password": "<its password>"}';
+const UNCHANGED = "nothing changed";
+
 type Text = { readonly problem: string; readonly action: string; readonly stateLeft?: string };
 
 /** Where the login went, and the server's (or the guard's) reason. */
@@ -85,4 +88,63 @@ export function twinNotAdoptable(f: TwinFields): Text {
       `as a superuser, run ${f.statements.join(" ")} (or choose another name with ` +
       `db_twin_username), then re-run; ${f.primary} was not touched`,
   };
+}
+
+export type MalformedFields =
+  | { about: "password-value"; parameter: string }
+  | { about: "pending"; parameter: string; detail: string }
+  | { about: "pending-role"; parameter: string; stagedRole: string; rotated: readonly string[] }
+  | { about: "admin"; parameter: string; detail: string }
+  | { about: "admin-is-rotated"; parameter: string; role: string }
+  | { about: "username"; parameter: string; password: string; roles: readonly string[] };
+
+export function malformed(f: MalformedFields): Text {
+  const then = "then re-run";
+  switch (f.about) {
+    case "password-value":
+      return {
+        problem:
+          `the password parameter ${f.parameter} is empty or contains control characters ` +
+          "(a trailing newline?)",
+        action: `put the role's exact current password in ${f.parameter}, ${then}`,
+      };
+    case "pending":
+      return {
+        problem: `the pending parameter ${f.parameter} is malformed: ${f.detail}`,
+        action:
+          "find which password the role accepts, put it in the password parameter, delete " +
+          `${f.parameter}, ${then}`,
+        stateLeft: `${UNCHANGED}; ${f.parameter} was not written by this rotation, or was edited`,
+      };
+    case "pending-role":
+      return {
+        problem:
+          `the pending parameter ${f.parameter} was staged for role ${f.stagedRole}, but this ` +
+          `function rotates ${f.rotated.join(" and ")}`,
+        action:
+          `find which password role ${f.stagedRole} accepts, store it where its applications ` +
+          `read it, delete ${f.parameter}, ${then}`,
+      };
+    case "admin":
+      return {
+        problem: `the administrative credentials in ${f.parameter} are malformed: ${f.detail}`,
+        action: `put ${ADMIN_SHAPE} in ${f.parameter} (SecureString), ${then}`,
+      };
+    case "admin-is-rotated":
+      return {
+        problem:
+          `the administrative credentials in ${f.parameter} are those of ${f.role}, one of ` +
+          "the two rotated roles",
+        action:
+          "put the credentials of a separate role with CREATEROLE (e.g. the RDS master user) " +
+          `in ${f.parameter}, ${then}`,
+      };
+    case "username":
+      return {
+        problem: `the username parameter ${f.parameter} names neither ${f.roles.join(" nor ")}`,
+        action:
+          `put the role the password in ${f.password} belongs to ` +
+          `(${f.roles.join(" or ")}) in ${f.parameter}, ${then}`,
+      };
+  }
 }
