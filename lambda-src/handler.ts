@@ -9,7 +9,7 @@
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import type { Context } from "aws-lambda";
-import { ConfigError, loadConfig, type Config } from "./config";
+import { ConfigError, loadConfig } from "./config";
 import type { RoleAdministration, RoleDatabase, SecretStore, ServiceRefresher } from "./core/ports";
 import { createPostgres } from "./db/postgres";
 import { createRoleAdministration } from "./db/roles";
@@ -59,7 +59,7 @@ const SDK_CLIENT_OPTIONS = { requestHandler: { connectionTimeout: 3000, requestT
 
 /** Build a handler. Throws ConfigError, before any client is built, for an invalid environment. */
 export function createHandler(overrides: HandlerOverrides = {}): RotationHandler {
-  const config = loadConfigOrLog(overrides.env ?? process.env);
+  const config = loadConfig(overrides.env ?? process.env);
   const logger = createLogger(config.observability);
   const metrics = createMetrics(config.observability);
   const clients = overrides.clients ?? {};
@@ -123,32 +123,6 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
   };
 }
 
-/**
- * loadConfig, and for a ConfigError one JSON log line with its kind before it is thrown: the
- * logger needs the configuration, so the line is written by hand in Powertools' shape, so
- * that alarms and queries on `kind` see configuration errors too.
- */
-function loadConfigOrLog(env: NodeJS.ProcessEnv): Config {
-  try {
-    return loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      const text = rotationError("config-invalid", { step: "handler" }, error);
-      const line = {
-        level: "ERROR",
-        message: text.message,
-        timestamp: new Date().toISOString(),
-        service: env.POWERTOOLS_SERVICE_NAME || "rds-secret-rotation",
-        step: "handler",
-        outcome: "failed",
-        kind: text.kind,
-      };
-      process.stdout.write(`${JSON.stringify(line)}\n`);
-    }
-    throw error;
-  }
-}
-
 export function parseAction(event: unknown): RotationAction {
   // A schedule target without input delivers the whole EventBridge event: that means rotate.
   const action = (event as { action?: unknown } | null | undefined)?.action;
@@ -164,13 +138,32 @@ function dryRunFailed(report: DryRunReport): RotationError {
 }
 
 /**
- * The function Lambda calls. A configuration error is kept and thrown on every invocation,
- * so importing this module never throws and the error reaches the invoker and the logs.
+ * createHandler as Lambda needs it: importing never throws. A configuration error is kept and
+ * thrown by every invocation, each time with one JSON log line carrying its kind (the logger
+ * needs the configuration, so the line is written in Powertools' shape by hand), so that
+ * alarms and log queries on `kind` see it too.
  */
-export const handler: RotationHandler = (() => {
+export function lambdaHandler(overrides: HandlerOverrides = {}): RotationHandler {
   try {
-    return createHandler();
+    return createHandler(overrides);
   } catch (error) {
-    return () => Promise.reject(error);
+    if (!(error instanceof ConfigError)) throw error;
+    const env = overrides.env ?? process.env;
+    const text = rotationError("config-invalid", { step: "handler" }, error);
+    const line = JSON.stringify({
+      level: "ERROR",
+      message: text.message,
+      service: env.POWERTOOLS_SERVICE_NAME || "rds-secret-rotation",
+      step: "handler",
+      outcome: "failed",
+      kind: text.kind,
+    });
+    return () => {
+      process.stdout.write(`${line}\n`);
+      return Promise.reject(error);
+    };
   }
-})();
+}
+
+/** The function Lambda calls. */
+export const handler: RotationHandler = lambdaHandler();

@@ -7,7 +7,7 @@
  */
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { ConfigError } from "../../lambda-src/config";
-import { createHandler } from "../../lambda-src/handler";
+import { createHandler, lambdaHandler } from "../../lambda-src/handler";
 import { keyIdOf, readParameter, ssm } from "./support/aws";
 import { lambdaContext } from "./support/context";
 import {
@@ -70,10 +70,12 @@ test("a password parameter of type String is refused with parameter-not-secure, 
   expect(await s.h.canLogin(s.role, s.initialPassword)).toBe(true);
 });
 
-test("a configuration error writes one JSON log line with kind config-invalid", () => {
-  const build = () => createHandler({ env: { DB_HOST: "db", PASSWORD_PARAMETER: "/p" } });
+test("a configuration error fails each invocation with one JSON log line of kind config-invalid", async () => {
+  const env = { DB_HOST: "db", PASSWORD_PARAMETER: "/p" };
+  expect(() => createHandler({ env })).toThrow(ConfigError);
 
-  expect(build).toThrow(ConfigError);
+  await expect(lambdaHandler({ env })({}, lambdaContext())).rejects.toThrow(ConfigError);
+
   const lines = output
     .text()
     .split("\n")
