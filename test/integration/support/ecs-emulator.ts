@@ -32,9 +32,9 @@ export async function holdTasksRunning(endpoint: string): Promise<void> {
 
 /**
  * moto's whole state as JSON (its /moto-api/data.json), e.g. SNS sent_notifications. moto
- * builds it by iterating its live model registries without a lock, so a test writing to the
- * shared server at the same moment makes it answer 500 ("changed size during iteration");
- * such an answer is asked again, a few times.
+ * builds it from its live model registries, without a lock, while other tests write to the
+ * shared server: an error answer is asked again a few times, then reported with its status
+ * and body (not as a JSON parse error of an HTML page).
  */
 export async function motoState(
   endpoint: string,
