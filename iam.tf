@@ -60,12 +60,17 @@ data "aws_iam_policy_document" "this" {
     resources = [local.parameter_arns.pending]
   }
 
-  # Read-only and without resource-level permissions in IAM: the Lambda reads the KMS key the
-  # password parameter already uses, so that the pending and URL parameters use the same one.
-  statement {
-    sid       = "FindParameterKey"
-    actions   = ["ssm:DescribeParameters"]
-    resources = ["*"]
+  # Without parameter_kms_key_arn the Lambda looks up the KMS key the password parameter uses
+  # (SSM DescribeParameters, which has no resource-level permission in IAM and lists every
+  # parameter's metadata), so that the pending and a new DATABASE_URL parameter get the same
+  # key and an overwrite keeps it. With a key configured it passes that key and never looks.
+  dynamic "statement" {
+    for_each = var.use_parameter_kms_key ? [] : [1]
+    content {
+      sid       = "FindParameterKey"
+      actions   = ["ssm:DescribeParameters"]
+      resources = ["*"]
+    }
   }
 
   dynamic "statement" {
@@ -122,6 +127,28 @@ data "aws_iam_policy_document" "this" {
       "ec2:UnassignPrivateIpAddresses",
     ]
     resources = ["${local.arn_prefix.ec2}:network-interface/*"]
+  }
+
+  # Lambda needs the grants above, but the function's own code must not use them on other
+  # network interfaces of the account. Calls made with the function's runtime credentials
+  # carry lambda:SourceFunctionArn; Lambda's own calls with this role do not (AWS Lambda
+  # Developer Guide, "Giving Lambda functions access to resources in an Amazon VPC").
+  statement {
+    sid    = "DenyNetworkInterfaceChangesFromFunctionCode"
+    effect = "Deny"
+    actions = [
+      "ec2:CreateNetworkInterface",
+      "ec2:DeleteNetworkInterface",
+      "ec2:AssignPrivateIpAddresses",
+      "ec2:UnassignPrivateIpAddresses",
+    ]
+    resources = ["${local.arn_prefix.ec2}:network-interface/*"]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "lambda:SourceFunctionArn"
+      values   = ["arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${var.name}"]
+    }
   }
 
   # Logs only into the module's own group (created in main.tf, so no logs:CreateLogGroup).

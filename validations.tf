@@ -62,5 +62,25 @@ resource "terraform_data" "validations" {
       condition     = length(var.ecs_service_names) == 0 || var.ecs_cluster_name != null
       error_message = "ecs_service_names is set but ecs_cluster_name is null: set the cluster that runs these services."
     }
+
+    # Password policy: the Lambda refuses the same policies at load time (lambda-src/password.ts).
+    precondition {
+      condition     = local.password_entropy_bits >= 128
+      error_message = "password_length ${var.password_length} over ${local.password_alphabet_size} allowed characters gives ${floor(local.password_entropy_bits)} bits of entropy, under the minimum of 128: set password_length to at least ${local.password_length_for_128_bits}, or exclude fewer characters (password_exclude_characters)."
+    }
   }
+}
+
+locals {
+  # Generated passwords draw uniformly from printable ASCII minus the excluded characters, so
+  # a policy gives password_length × log2(alphabet size) bits. Null exclusions mean the
+  # Lambda's default, DEFAULT_EXCLUDED_CHARACTERS in lambda-src/config/schema.ts (a test keeps
+  # the two equal): URL delimiters, quotes, backslash, backtick, space, and $ and # for .env files.
+  password_default_excluded_characters = "/@\"'\\:` $#"
+  password_printable_ascii             = "!\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"
+  password_excluded                    = split("", coalesce(var.password_exclude_characters, local.password_default_excluded_characters))
+  password_alphabet_size               = length([for c in split("", local.password_printable_ascii) : c if !contains(local.password_excluded, c)])
+  password_bits_per_character          = log(max(local.password_alphabet_size, 2), 2)
+  password_entropy_bits                = local.password_alphabet_size < 2 ? 0 : var.password_length * local.password_bits_per_character
+  password_length_for_128_bits         = ceil(128 / local.password_bits_per_character)
 }

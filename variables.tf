@@ -295,7 +295,7 @@ variable "db_username" {
 }
 
 variable "db_tls_mode" {
-  description = "TLS mode: \"verify-full\" checks the server certificate and host name; \"require\" encrypts without checking them. Plaintext is not supported."
+  description = "TLS mode: \"verify-full\" checks the server certificate and host name; \"require\" encrypts without checking them and therefore demands SCRAM channel binding (SCRAM-SHA-256-PLUS) from the server. Either way only SCRAM-SHA-256 sees the password. Plaintext is not supported."
   type        = string
   default     = "verify-full"
   nullable    = false
@@ -424,7 +424,7 @@ variable "use_parameter_kms_key" {
 }
 
 variable "password_length" {
-  description = "Length of generated passwords."
+  description = "Length of generated passwords. With the alphabet left by password_exclude_characters it must give at least 128 bits (length × log2(alphabet size)): at least 20 with the default exclusions."
   type        = number
   default     = 32
   nullable    = false
@@ -436,7 +436,7 @@ variable "password_length" {
 }
 
 variable "password_exclude_characters" {
-  description = "Characters never used in passwords. Null uses the Lambda's default: / @ \" ' \\ : backtick and space (they break URLs, shells and .env files)."
+  description = "Characters never used in passwords. Null uses the Lambda's default: / @ \" ' \\ : backtick, space, $ and # (they break URLs, shells, SQL literals and .env interpolation and comments), leaving 85 characters."
   type        = string
   default     = null
 
@@ -549,7 +549,7 @@ variable "ecs_service_names" {
 }
 
 variable "ecs_discovery_cluster_names" {
-  description = "Clusters searched at each rotation for services whose task definition reads the password, DATABASE_URL or username parameter. Grants update and stop on all their services."
+  description = "Clusters searched at each rotation for services whose task definition reads the password, DATABASE_URL or username parameter. Grants update and stop on all their services, and ecs:DescribeTaskDefinition on every task definition of the region (IAM cannot narrow it), which shows their plaintext environment variables."
   type        = list(string)
   default     = []
   nullable    = false
@@ -561,7 +561,7 @@ variable "ecs_discovery_cluster_names" {
 }
 
 variable "ecs_restart_method" {
-  description = "How services restart: \"rolling\" (new deployment), \"stop-tasks\" (one task at a time), or \"auto\" (rolling, stop-tasks for CODE_DEPLOY and EXTERNAL services)."
+  description = "How services restart: \"rolling\" (new deployment), \"stop-tasks\" (one task at a time), or \"auto\" (rolling, stop-tasks for CODE_DEPLOY and EXTERNAL services). stop-tasks and auto grant ecs:DescribeTaskDefinition on every task definition of the region (to find health checks; IAM cannot narrow it), which shows their plaintext environment variables: \"rolling\" (without discovery or a stop-tasks entry in ecs_service_restart_methods) does not."
   type        = string
   default     = "auto"
   nullable    = false

@@ -6,6 +6,7 @@
  */
 import type { ServiceRefresh } from "./core/ports";
 import type { StepName } from "./core/steps";
+import * as about from "./error-texts";
 
 /** Secret-free account of a run that failed: set by the run, read by notifications. */
 export interface RunReport {
@@ -32,13 +33,7 @@ export interface FailureFields {
     sql: { readonly admin: string; readonly primary: string; readonly twin: string };
   };
   "parameter-missing": { parameter: string; what: string; holding: string };
-  "parameter-malformed":
-    | { about: "password-value"; parameter: string }
-    | { about: "pending"; parameter: string; detail: string }
-    | { about: "pending-role"; parameter: string; stagedRole: string; rotated: readonly string[] }
-    | { about: "admin"; parameter: string; detail: string }
-    | { about: "admin-is-rotated"; parameter: string; role: string }
-    | { about: "username"; parameter: string; password: string; roles: readonly string[] };
+  "parameter-malformed": about.MalformedFields;
   "parameter-store": Record<string, never>; // the cause carries the SSM error and its fix
   "verify-failed": { problem: string; check: string };
   "publish-not-readable": { parameter: string };
@@ -46,6 +41,12 @@ export interface FailureFields {
   "invalid-event": { shown: string; accepted: string };
   "dry-run-failed": { failed: ReadonlyArray<{ readonly check: string; readonly detail: string }> };
   unexpected: Record<string, never>;
+  "insecure-authentication": about.DatabaseFields;
+  "login-not-permitted": about.DatabaseFields;
+  "database-missing": about.DatabaseFields;
+  "parameter-not-secure": about.NotSecureFields;
+  "twin-not-adoptable": about.TwinFields;
+  "config-invalid": { problems: readonly string[] };
 }
 
 /** Machine-readable reason, so alarms, tests and runbooks need not parse messages. */
@@ -54,7 +55,6 @@ export type RotationErrorKind = keyof FailureFields;
 /** `stateLeft` only when the kind itself says what is left; otherwise the run says. */
 type Text = { readonly problem: string; readonly action: string; readonly stateLeft?: string };
 
-const ADMIN_SHAPE = '{"username": "<role with CREATEROLE>", "password": "<its password>"}';
 const UNCHANGED = "nothing changed";
 
 const CATALOGUE: { readonly [K in RotationErrorKind]: (f: FailureFields[K]) => Text } = {
@@ -108,7 +108,7 @@ const CATALOGUE: { readonly [K in RotationErrorKind]: (f: FailureFields[K]) => T
     action: `create ${f.parameter} as a SecureString ${f.holding}, then re-run`,
     stateLeft: UNCHANGED,
   }),
-  "parameter-malformed": (f) => ({ ...malformed(f), stateLeft: UNCHANGED }),
+  "parameter-malformed": (f) => ({ ...about.malformed(f), stateLeft: UNCHANGED }),
   "parameter-store": () => ({
     problem: "SSM refused the request",
     action: "apply the fix above, then re-run",
@@ -140,58 +140,17 @@ const CATALOGUE: { readonly [K in RotationErrorKind]: (f: FailureFields[K]) => T
     problem: "unexpected error",
     action: "read the cause, fix it, then re-run; recovery completes an interrupted rotation",
   }),
+  "insecure-authentication": about.insecureAuthentication,
+  "login-not-permitted": about.loginNotPermitted,
+  "database-missing": about.databaseMissing,
+  "parameter-not-secure": about.parameterNotSecure,
+  "twin-not-adoptable": about.twinNotAdoptable,
+  "config-invalid": (f) => ({
+    problem: `invalid Lambda configuration: ${f.problems.join("; ")}`,
+    action: "set each module variable named, apply, then invoke again",
+    stateLeft: `${UNCHANGED} (the function stops before any client exists)`,
+  }),
 };
-
-function malformed(f: FailureFields["parameter-malformed"]): Text {
-  const then = "then re-run";
-  switch (f.about) {
-    case "password-value":
-      return {
-        problem:
-          `the password parameter ${f.parameter} is empty or contains control characters ` +
-          "(a trailing newline?)",
-        action: `put the role's exact current password in ${f.parameter}, ${then}`,
-      };
-    case "pending":
-      return {
-        problem: `the pending parameter ${f.parameter} is malformed: ${f.detail}`,
-        action:
-          "find which password the role accepts, put it in the password parameter, delete " +
-          `${f.parameter}, ${then}`,
-        stateLeft: `${UNCHANGED}; ${f.parameter} was not written by this rotation, or was edited`,
-      };
-    case "pending-role":
-      return {
-        problem:
-          `the pending parameter ${f.parameter} was staged for role ${f.stagedRole}, but this ` +
-          `function rotates ${f.rotated.join(" and ")}`,
-        action:
-          `find which password role ${f.stagedRole} accepts, store it where its applications ` +
-          `read it, delete ${f.parameter}, ${then}`,
-      };
-    case "admin":
-      return {
-        problem: `the administrative credentials in ${f.parameter} are malformed: ${f.detail}`,
-        action: `put ${ADMIN_SHAPE} in ${f.parameter} (SecureString), ${then}`,
-      };
-    case "admin-is-rotated":
-      return {
-        problem:
-          `the administrative credentials in ${f.parameter} are those of ${f.role}, one of ` +
-          "the two rotated roles",
-        action:
-          "put the credentials of a separate role with CREATEROLE (e.g. the RDS master user) " +
-          `in ${f.parameter}, ${then}`,
-      };
-    case "username":
-      return {
-        problem: `the username parameter ${f.parameter} names neither ${f.roles.join(" nor ")}`,
-        action:
-          `put the role the password in ${f.password} belongs to ` +
-          `(${f.roles.join(" or ")}) in ${f.parameter}, ${then}`,
-      };
-  }
-}
 
 /** Each service that was not refreshed, with the command that finishes it. */
 function refreshFailed(f: FailureFields["refresh-failed"]): Text {

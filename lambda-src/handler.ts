@@ -8,7 +8,7 @@
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import type { Context } from "aws-lambda";
-import { loadConfig } from "./config";
+import { ConfigError, loadConfig } from "./config";
 import type { RoleAdministration, RoleDatabase, SecretStore, ServiceRefresher } from "./core/ports";
 import { createPostgres } from "./db/postgres";
 import { createRoleAdministration } from "./db/roles";
@@ -129,13 +129,32 @@ function dryRunFailed(report: DryRunReport): RotationError {
 }
 
 /**
- * The function Lambda calls. A configuration error is kept and thrown on every invocation,
- * so importing this module never throws and the error reaches the invoker and the logs.
+ * createHandler as Lambda needs it: importing never throws. A configuration error is kept and
+ * thrown by every invocation, each time with one JSON log line carrying its kind (the logger
+ * needs the configuration, so the line is written in Powertools' shape by hand), so that
+ * alarms and log queries on `kind` see it too.
  */
-export const handler: RotationHandler = (() => {
+export function lambdaHandler(overrides: HandlerOverrides = {}): RotationHandler {
   try {
-    return createHandler();
+    return createHandler(overrides);
   } catch (error) {
-    return () => Promise.reject(error);
+    if (!(error instanceof ConfigError)) throw error;
+    const env = overrides.env ?? process.env;
+    const text = rotationError("config-invalid", { step: "handler" }, error);
+    const line = JSON.stringify({
+      level: "ERROR",
+      message: text.message,
+      service: env.POWERTOOLS_SERVICE_NAME || "rds-secret-rotation",
+      step: "handler",
+      outcome: "failed",
+      kind: text.kind,
+    });
+    return () => {
+      process.stdout.write(`${line}\n`);
+      return Promise.reject(error);
+    };
   }
-})();
+}
+
+/** The function Lambda calls. */
+export const handler: RotationHandler = lambdaHandler();

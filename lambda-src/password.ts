@@ -8,6 +8,11 @@ import { randomInt } from "node:crypto";
 
 export const PASSWORD_LENGTH_MIN = 16;
 export const PASSWORD_LENGTH_MAX = 128;
+/**
+ * The least a policy may give: length × log2(alphabet size after the exclusions), in bits.
+ * The same rule is a precondition in the module (validations.tf).
+ */
+export const MIN_ENTROPY_BITS = 128;
 
 /** The four classes a password must contain. Printable ASCII only: SCRAM's SASLprep leaves
  * it unchanged, so every client derives the same key from it. */
@@ -22,6 +27,12 @@ export interface PasswordPolicy {
   readonly length: number;
   /** Characters that must never appear (e.g. ones that break URLs, shells or `.env` files). */
   readonly excludeCharacters: string;
+}
+
+/** One thing wrong with a policy, and the setting whose change fixes it. */
+export interface PolicyProblem {
+  readonly setting: "length" | "excludeCharacters";
+  readonly message: string;
 }
 
 export class PasswordPolicyError extends Error {
@@ -44,26 +55,53 @@ function allowedClasses(policy: PasswordPolicy): Record<ClassName, string> {
   };
 }
 
-/** Everything wrong with `policy`, each with its fix; empty when the policy is usable. */
-export function passwordPolicyProblems(policy: PasswordPolicy): string[] {
-  const problems: string[] = [];
-  if (
-    !Number.isInteger(policy.length) ||
-    policy.length < PASSWORD_LENGTH_MIN ||
-    policy.length > PASSWORD_LENGTH_MAX
-  ) {
-    problems.push(
-      `length must be a whole number from ${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX} ` +
+/** How many characters the policy draws from. */
+export function alphabetSize(policy: PasswordPolicy): number {
+  return Object.values(allowedClasses(policy)).join("").length;
+}
+
+/** length × log2(alphabet size): the entropy of a uniformly drawn password, in bits. */
+export function entropyBits(policy: PasswordPolicy): number {
+  const size = alphabetSize(policy);
+  return size < 2 ? 0 : policy.length * Math.log2(size);
+}
+
+/** Everything wrong with `policy`, each with the setting that fixes it; empty when usable. */
+export function passwordPolicyProblems(policy: PasswordPolicy): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  const lengthInRange =
+    Number.isInteger(policy.length) &&
+    policy.length >= PASSWORD_LENGTH_MIN &&
+    policy.length <= PASSWORD_LENGTH_MAX;
+  if (!lengthInRange) {
+    problems.push({
+      setting: "length",
+      message:
+        `length must be a whole number from ${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX} ` +
         `(got ${policy.length})`,
-    );
+    });
   }
   for (const [name, chars] of Object.entries(allowedClasses(policy))) {
     if (chars.length === 0) {
-      problems.push(
-        `the excluded characters remove every ${name} character; every class is required, ` +
+      problems.push({
+        setting: "excludeCharacters",
+        message:
+          `the excluded characters remove every ${name} character; every class is required, ` +
           "so allow at least one",
-      );
+      });
     }
+  }
+  const bits = entropyBits(policy);
+  if (lengthInRange && problems.length === 0 && bits < MIN_ENTROPY_BITS) {
+    const size = alphabetSize(policy);
+    const needed = Math.ceil(MIN_ENTROPY_BITS / Math.log2(size));
+    problems.push({
+      setting: "length",
+      message:
+        `gives ${bits.toFixed(1)} bits of entropy (length ${policy.length} × log2 of ` +
+        `${size} allowed characters), under the minimum of ${MIN_ENTROPY_BITS}; set the ` +
+        `length to at least ${needed}, or exclude fewer characters`,
+    });
   }
   return problems;
 }
@@ -71,7 +109,7 @@ export function passwordPolicyProblems(policy: PasswordPolicy): string[] {
 /** Throws PasswordPolicyError when the policy cannot produce a password. */
 export function validatePasswordPolicy(policy: PasswordPolicy): void {
   const problems = passwordPolicyProblems(policy);
-  if (problems.length > 0) throw new PasswordPolicyError(problems);
+  if (problems.length > 0) throw new PasswordPolicyError(problems.map((p) => p.message));
 }
 
 /**

@@ -434,3 +434,36 @@ run "an_event_bus_switch_needs_its_bus" {
 
   expect_failures = [terraform_data.validations]
 }
+
+# The password policy must give 128 bits (length × log2(alphabet size)), like the Lambda checks.
+run "password_policy_under_128_bits_is_refused" {
+  command = plan
+
+  variables {
+    # 19 × log2(85) = 121.8 bits with the default exclusions.
+    password_length = 19
+  }
+
+  expect_failures = [terraform_data.validations]
+}
+
+run "password_policy_narrowed_by_exclusions_is_refused" {
+  command = plan
+
+  variables {
+    # 24 × log2(38) = 125.9 bits: the lowercase letters, the digits, "A" and "!".
+    password_length             = 24
+    password_exclude_characters = "BCDEFGHIJKLMNOPQRSTUVWXYZ\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+  }
+
+  expect_failures = [terraform_data.validations]
+}
+
+run "password_policy_of_128_bits_plans" {
+  command = plan
+
+  variables {
+    # 20 × log2(85) = 128.2 bits.
+    password_length = 20
+  }
+}

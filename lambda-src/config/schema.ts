@@ -11,9 +11,15 @@ import { passwordPolicyProblems } from "../password";
 import { parameterClashes, pendingParameterName, twinUserName } from "./derived";
 import type { ConfigKey } from "./keys";
 
-/** Characters excluded from generated passwords unless PASSWORD_EXCLUDE_CHARACTERS says
- * otherwise: the ones that break URLs, shells, SQL literals and `.env` files. */
-export const DEFAULT_EXCLUDED_CHARACTERS = "/@\"'\\:` ";
+/**
+ * Characters excluded from generated passwords unless PASSWORD_EXCLUDE_CHARACTERS says
+ * otherwise: `/ @ :` (URL delimiters, for tools that do not percent-encode), quotes,
+ * backslash, backtick and space (they end or escape a quoted string in shells and SQL),
+ * `$` (interpolation in `.env` files, docker compose and double-quoted shell strings) and `#`
+ * (a comment in `.env` files). Other shell metacharacters stay: a password belongs in double
+ * quotes. 85 characters remain: 32 of them give 205 bits.
+ */
+export const DEFAULT_EXCLUDED_CHARACTERS = "/@\"'\\:` $#";
 
 export const STRATEGIES = ["single-user", "alternating-users"] as const;
 
@@ -235,8 +241,9 @@ function valueIssues(env: Env): Issue[] {
     length: env.PASSWORD_LENGTH,
     excludeCharacters: env.PASSWORD_EXCLUDE_CHARACTERS,
   };
-  for (const message of passwordPolicyProblems(policy)) {
-    issues.push({ path: ["PASSWORD_EXCLUDE_CHARACTERS"], message });
+  for (const { setting, message } of passwordPolicyProblems(policy)) {
+    const key = setting === "length" ? "PASSWORD_LENGTH" : "PASSWORD_EXCLUDE_CHARACTERS";
+    issues.push({ path: [key], message });
   }
   const unknown = env.DATABASE_URL_TEMPLATE ? unknownPlaceholders(env.DATABASE_URL_TEMPLATE) : [];
   if (unknown.length > 0) {

@@ -10,7 +10,7 @@ import {
   type RotationInProgress,
 } from "../errors";
 import { releaseLease, serializePending } from "./pending";
-import { SecretStoreError, type ServiceRefresh } from "./ports";
+import { ParameterTypeError, SecretStoreError, type ServiceRefresh } from "./ports";
 import type { Run } from "./run";
 import type { StepTiming } from "./step-timer";
 
@@ -116,8 +116,12 @@ function asRotationError(run: Run, error: unknown): RotationError {
     return error;
   }
   const step = run.steps.current;
+  const site = { step, stateLeft: run.stateLeft(step), cause: run.secrets.describe(error) };
+  if (error instanceof ParameterTypeError) {
+    const { parameter, type } = error;
+    return rotationError("parameter-not-secure", site, { parameter, type });
+  }
   const kind: RotationErrorKind =
     error instanceof SecretStoreError ? "parameter-store" : "unexpected";
-  const site = { step, stateLeft: run.stateLeft(step), cause: run.secrets.describe(error) };
   return rotationError(kind, site, {});
 }

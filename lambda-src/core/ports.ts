@@ -11,8 +11,14 @@ import type { RestartMethod } from "../config";
 // ---------------------------------------------------------------------------------------
 
 export interface SecretStore {
-  /** The decrypted value, or undefined when the parameter does not exist. */
+  /**
+   * The decrypted value, or undefined when the parameter does not exist. Throws
+   * ParameterTypeError when it is not a SecureString: a secret stored unencrypted is refused,
+   * never rotated (which would silently convert it).
+   */
   getSecureString(name: string): Promise<string | undefined>;
+  /** The value of a parameter that holds no secret (the username), whatever its type. */
+  getValue(name: string): Promise<string | undefined>;
   /** Create `name` only if absent (Overwrite=false): the rotation lock. */
   createPending(
     name: string,
@@ -34,19 +40,40 @@ export interface SecretStore {
 /** A store call the service refused; its message names the call, the parameter and the fix. */
 export class SecretStoreError extends Error {}
 
+/** A parameter that must hold a secret is a String or StringList, not a SecureString. */
+export class ParameterTypeError extends SecretStoreError {
+  override readonly name = "ParameterTypeError";
+  constructor(
+    readonly parameter: string,
+    readonly type: string,
+  ) {
+    super(`${parameter} is a ${type} parameter, not a SecureString`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Database (PostgreSQL)
 // ---------------------------------------------------------------------------------------
 
 /**
- * Outcome of a login attempt. Recovery treats only "rejected" as evidence that a password
- * is wrong; "unreachable" (network, TLS, timeout, server not accepting connections) says
- * nothing about the password and must never drive a decision.
+ * Why a login that says nothing about the password failed, when the network is not the
+ * reason: the server asked for the password in a form that would expose it (cleartext, MD5,
+ * SCRAM without a verified server signature, or no channel binding where it is required),
+ * the role may not log in at all (SQLSTATE 28000: NOLOGIN, pg_hba.conf), or the database
+ * does not exist (3D000). Each has its own error kind and fix.
+ */
+export type LoginProblem = "insecure-authentication" | "login-not-permitted" | "database-missing";
+
+/**
+ * Outcome of a login attempt. Recovery treats only "rejected" (SQLSTATE 28P01, a wrong
+ * password) as evidence that a password is wrong; "unreachable" (network, TLS, timeout,
+ * server not accepting connections, or one of the `problem`s) says nothing about the
+ * password and must never drive a decision.
  */
 export type LoginOutcome =
   | { readonly kind: "accepted"; readonly currentUser: string }
   | { readonly kind: "rejected"; readonly sqlState: string; readonly detail: string }
-  | { readonly kind: "unreachable"; readonly detail: string };
+  | { readonly kind: "unreachable"; readonly detail: string; readonly problem?: LoginProblem };
 
 export type LoginFailure = Exclude<LoginOutcome, { kind: "accepted" }>;
 
@@ -84,7 +111,9 @@ export interface AdminSession extends RoleSession {
   /**
    * Make `twin` a login role that acts as `primary`, in one transaction: create it when
    * missing, GRANT primary TO twin, ALTER ROLE twin SET role = primary. Idempotent; throws
-   * AdminPrivilegeError (and changes nothing) when the session may not do all that.
+   * AdminPrivilegeError (and changes nothing) when the session may not do all that, and
+   * TwinNotAdoptableError when an existing `twin` has other members or admins, or powers
+   * the application must not have.
    */
   ensureTwin(primary: string, twin: string): Promise<"created" | "exists">;
 }
@@ -95,6 +124,24 @@ export interface RoleAdministration {
   openAdminSession(user: string, password: string): Promise<AdminSession>;
   /** Opens and closes a fresh connection; never throws for a failed login. */
   identify(user: string, password: string): Promise<IdentifiedLogin>;
+}
+
+/**
+ * The twin role exists but may not be adopted: other roles are its members or admins (they
+ * would act as the application, or set its password), or it has SUPERUSER, CREATEROLE,
+ * BYPASSRLS or REPLICATION. Nothing was changed.
+ */
+export class TwinNotAdoptableError extends Error {
+  override readonly name = "TwinNotAdoptableError";
+  constructor(
+    readonly twin: string,
+    /** One clause per problem, e.g. "it has SUPERUSER". */
+    readonly reasons: readonly string[],
+    /** The statements that make it adoptable. */
+    readonly statements: readonly string[],
+  ) {
+    super(`${twin} may not be adopted as the twin: ${reasons.join("; ")}`);
+  }
 }
 
 /** The administrative role logged in, but the server refused a statement for lack of privilege. */

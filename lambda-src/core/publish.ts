@@ -50,7 +50,8 @@ async function publishUsername(run: Run): Promise<void> {
 /**
  * Step 5a, publish DATABASE_URL (only when configured), the single value holding both
  * the username and the password. Assumes: the database accepts the staged password.
- * Changes: the DATABASE_URL parameter, rendered from the template with URL-encoded values.
+ * Changes: the DATABASE_URL parameter, rendered from the template with URL-encoded values,
+ * with its own KMS key (the configured one, or for a new parameter the password parameter's).
  * Raises: parameter-store, publish-not-readable.
  */
 async function publishDatabaseUrl(run: Run): Promise<void> {
@@ -64,7 +65,13 @@ async function publishDatabaseUrl(run: Run): Promise<void> {
     port,
     database,
   });
-  await run.deps.store.putSecureString(databaseUrl, url, kmsKeyId);
+  // A URL parameter the function creates gets the password parameter's key, not aws/ssm.
+  const { store } = run.deps;
+  const keyId =
+    kmsKeyId ??
+    (await store.keyIdOf(databaseUrl)) ??
+    (await store.keyIdOf(run.config.parameters.password));
+  await store.putSecureString(databaseUrl, url, keyId);
   await confirmReadable(run, "publish-url", databaseUrl, url);
 }
 

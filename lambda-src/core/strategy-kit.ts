@@ -5,7 +5,7 @@
  */
 import { RotationInProgress, type RotationError } from "../errors";
 import type { PendingRecord } from "./pending";
-import { LoginFailedError, type LoginOutcome, type RoleSession } from "./ports";
+import { LoginFailedError, type LoginOutcome, type LoginProblem, type RoleSession } from "./ports";
 import { currentPending } from "./protocol";
 import { decideRecovery } from "./recovery";
 import type { Run } from "./run";
@@ -89,7 +89,7 @@ export async function openTracked<S extends RoleSession>(
 ): Promise<S> {
   const attempt = await tryOpen(run, open);
   if (attempt.session !== undefined) return attempt.session;
-  if (attempt.login.kind === "unreachable") throw unreachable(run, step, attempt.login.detail);
+  if (attempt.login.kind === "unreachable") throw unreachable(run, step, attempt.login);
   throw rejected(attempt.login.kind === "rejected" ? attempt.login.detail : "");
 }
 
@@ -145,14 +145,25 @@ export function recoveryDecision<S extends RoleSession>(
       throw drift();
     case "unreachable": {
       const failure = [staged, fallback?.login].find((o) => o?.kind === "unreachable");
-      throw unreachable(run, "recover", failure?.kind === "unreachable" ? failure.detail : "");
+      throw unreachable(run, "recover", failure?.kind === "unreachable" ? failure : { detail: "" });
     }
   }
 }
 
-/** database-unreachable at `step`; `detail` is the driver's reason, redacted. */
-export function unreachable(run: Run, step: StepName, detail: string): RotationError {
-  const { host, port, tlsMode } = run.config.db;
-  const fields = { host, port, tlsMode, detail: run.secrets.sanitize(detail) };
-  return run.fail("database-unreachable", step, fields);
+/**
+ * A login that says nothing about the password, at `step`: database-unreachable, or the kind
+ * of its `problem` (insecure-authentication, login-not-permitted, database-missing), each
+ * with its own fix. `detail` is the driver's (or the guard's) reason, redacted.
+ */
+export function unreachable(
+  run: Run,
+  step: StepName,
+  failure: { readonly detail: string; readonly problem?: LoginProblem | undefined },
+): RotationError {
+  const { host, port, tlsMode, database } = run.config.db;
+  const detail = run.secrets.sanitize(failure.detail);
+  if (failure.problem !== undefined) {
+    return run.fail(failure.problem, step, { host, port, tlsMode, database, detail });
+  }
+  return run.fail("database-unreachable", step, { host, port, tlsMode, detail });
 }

@@ -5,17 +5,27 @@
  * TLS is always on: `verify-full` checks the certificate chain and the host name (Node's
  * default checkServerIdentity; pg sets SNI for host names), `require` encrypts without
  * verifying and is used only when configured. There is no plaintext mode to fall back to:
- * a server without TLS fails the connection.
+ * a server without TLS fails the connection. Whatever the mode, only SCRAM-SHA-256 may see
+ * the password, with channel binding where the server offers it (and always in `require`
+ * mode): auth-guard.ts refuses anything else before the client answers.
  */
 import { Client, escapeIdentifier, escapeLiteral, type ClientConfig } from "pg";
 import type { ConnectionOptions } from "node:tls";
 import type { Config } from "../config";
 import { LoginFailedError, type LoginFailure, type RoleDatabase } from "../core/ports";
+import { authenticationGuard } from "./auth-guard";
 
 export type DbConfig = Config["db"];
 
-/** SQLSTATEs PostgreSQL sends when it refuses the credentials themselves. */
-const AUTH_REJECTED = new Set(["28P01", "28000"]);
+/**
+ * SQLSTATE invalid_password: the only answer that says a password is wrong. (PostgreSQL sends
+ * it for an unknown role too, so that role names cannot be probed.)
+ */
+const INVALID_PASSWORD = "28P01";
+/** invalid_authorization_specification: NOLOGIN, pg_hba.conf, not the password. */
+const LOGIN_NOT_PERMITTED = "28000";
+/** invalid_catalog_name: the database (DB_NAME) does not exist. */
+const DATABASE_MISSING = "3D000";
 
 export interface Credentials {
   readonly user: string;
@@ -42,31 +52,52 @@ export function clientConfig(db: DbConfig, credentials: Credentials): ClientConf
     // Client-side guard for when the server stops answering altogether.
     query_timeout: db.statementTimeoutMs + 1000,
     application_name: "rds-secret-rotation",
+    // SCRAM-SHA-256-PLUS whenever the server offers it: binds the login to this TLS session.
+    enableChannelBinding: true,
   };
 }
 
 export function classifyConnectError(error: unknown): LoginFailure {
   const sqlState = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
-  if (typeof sqlState === "string" && AUTH_REJECTED.has(sqlState)) {
+  if (sqlState === INVALID_PASSWORD) {
     return { kind: "rejected", sqlState, detail: `${sqlState} ${message}` };
   }
   const code = typeof sqlState === "string" ? `${sqlState} ` : "";
-  return { kind: "unreachable", detail: `${code}${message}` };
+  const detail = `${code}${message}`;
+  if (sqlState === LOGIN_NOT_PERMITTED) {
+    return { kind: "unreachable", problem: "login-not-permitted", detail };
+  }
+  if (sqlState === DATABASE_MISSING) {
+    return { kind: "unreachable", problem: "database-missing", detail };
+  }
+  // pg's SCRAM checks: a wrong server signature or nonce means the server does not know the
+  // role's verifier, i.e. it is not the database.
+  if (message.startsWith("SASL: ")) {
+    return { kind: "unreachable", problem: "insecure-authentication", detail };
+  }
+  return { kind: "unreachable", detail };
 }
 
 /** Connect as `credentials.user`; throws LoginFailedError classifying the failure. */
 export async function connect(db: DbConfig, credentials: Credentials): Promise<Client> {
-  const client = new Client(clientConfig(db, credentials));
+  const guard = authenticationGuard(credentials.password, db.tlsMode);
+  const client = new Client({ ...clientConfig(db, credentials), password: guard.password });
+  guard.attach(client);
   // A dropped idle connection emits "error"; unhandled, it would crash the process.
   client.on("error", () => undefined);
-  try {
-    await client.connect();
-    return client;
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    throw new LoginFailedError(classifyConnectError(error));
-  }
+  let failure: unknown;
+  // A refusal may land with the messages after it in one read (pg then still sees
+  // ReadyForQuery and resolves), so the guard is asked whether connect() succeeded or not.
+  await client.connect().catch((error: unknown) => (failure = error ?? "failed"));
+  const refusal = guard.refusal();
+  if (refusal === undefined && failure === undefined) return client;
+  await client.end().catch(() => undefined);
+  throw new LoginFailedError(
+    refusal === undefined
+      ? classifyConnectError(failure)
+      : { kind: "unreachable", problem: "insecure-authentication", detail: refusal.message },
+  );
 }
 
 /**

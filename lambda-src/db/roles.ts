@@ -7,7 +7,7 @@
  * refuses anything else), identifiers and literals escaped with the driver's functions.
  */
 import { escapeIdentifier, escapeLiteral, type Client } from "pg";
-import { AdminPrivilegeError, type RoleAdministration } from "../core/ports";
+import { AdminPrivilegeError, TwinNotAdoptableError, type RoleAdministration } from "../core/ports";
 import { connectAndProbe, probeLogin, setPassword, type DbConfig } from "./postgres";
 
 /** SQLSTATE insufficient_privilege: no CREATEROLE, or no ADMIN OPTION on PostgreSQL 16+. */
@@ -43,6 +43,50 @@ async function privileged<T>(
   }
 }
 
+/** Role attributes no application role needs, each with the keyword that removes it. */
+const POWERS = [
+  ["rolsuper", "SUPERUSER", "NOSUPERUSER"],
+  ["rolcreaterole", "CREATEROLE", "NOCREATEROLE"],
+  ["rolbypassrls", "BYPASSRLS", "NOBYPASSRLS"],
+  ["rolreplication", "REPLICATION", "NOREPLICATION"],
+] as const;
+
+type PowerColumn = (typeof POWERS)[number][0];
+type TwinRow = Record<PowerColumn, boolean> & { members: string[]; admins: string[] };
+
+/**
+ * Refuse to adopt an existing `twin` that others could use or that is more powerful than an
+ * application role: its password would then be set, and published, by this rotation. The
+ * administrative role's own membership (PostgreSQL 16 gives the creator ADMIN OPTION) is
+ * expected. Throws TwinNotAdoptableError with the statements that fix it.
+ */
+async function checkAdoptable(client: Client, admin: string, twin: string): Promise<void> {
+  const result = await client.query<TwinRow>(
+    `SELECT r.rolsuper, r.rolcreaterole, r.rolbypassrls, r.rolreplication,
+       ARRAY(SELECT m.rolname::text FROM pg_auth_members a JOIN pg_roles m ON m.oid = a.member
+             WHERE a.roleid = r.oid AND m.rolname <> $2 AND NOT a.admin_option ORDER BY 1) AS members,
+       ARRAY(SELECT m.rolname::text FROM pg_auth_members a JOIN pg_roles m ON m.oid = a.member
+             WHERE a.roleid = r.oid AND m.rolname <> $2 AND a.admin_option ORDER BY 1) AS admins
+     FROM pg_roles r WHERE r.rolname = $1`,
+    [twin, admin],
+  );
+  const row = result.rows[0];
+  if (row === undefined) return;
+  const t = escapeIdentifier(twin);
+  const powers = POWERS.filter(([column]) => row[column]);
+  const reasons = [
+    ...powers.map(([, power]) => `it has ${power}`),
+    ...(row.members.length > 0 ? [`${row.members.join(", ")} are members of it`] : []),
+    ...(row.admins.length > 0 ? [`${row.admins.join(", ")} hold ADMIN OPTION on it`] : []),
+  ];
+  if (reasons.length === 0) return;
+  const statements = [
+    ...(powers.length > 0 ? [`ALTER ROLE ${t} ${powers.map(([, , off]) => off).join(" ")};`] : []),
+    ...[...row.members, ...row.admins].map((m) => `REVOKE ${t} FROM ${escapeIdentifier(m)};`),
+  ];
+  throw new TwinNotAdoptableError(twin, reasons, statements);
+}
+
 async function ensureTwin(
   client: Client,
   admin: string,
@@ -55,6 +99,7 @@ async function ensureTwin(
   try {
     const found = await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [twin]);
     const outcome = found.rowCount === 0 ? "created" : "exists";
+    if (outcome === "exists") await checkAdoptable(client, admin, twin);
     // No PASSWORD here: the caller sets it through a SCRAM verifier, like every password.
     if (outcome === "created") {
       await privileged(admin, `create role ${twin}`, () =>

@@ -12,7 +12,7 @@ import {
   PutParameterCommand,
   type SSMClient,
 } from "@aws-sdk/client-ssm";
-import { SecretStoreError, type SecretStore } from "../core/ports";
+import { ParameterTypeError, SecretStoreError, type SecretStore } from "../core/ports";
 import { redact } from "../redact";
 
 type Operation = "GetParameter" | "PutParameter" | "DescribeParameters" | "DeleteParameter";
@@ -58,14 +58,23 @@ function wrap(
 }
 
 export function createParameterStore(ssm: SSMClient): SecretStore {
-  async function getSecureString(name: string): Promise<string | undefined> {
+  async function get(name: string) {
     try {
       const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
-      return out.Parameter?.Value;
+      return out.Parameter;
     } catch (error) {
       if (errorName(error) === "ParameterNotFound") return undefined;
       throw wrap(error, "GetParameter", name);
     }
+  }
+
+  async function getSecureString(name: string): Promise<string | undefined> {
+    const parameter = await get(name);
+    if (parameter === undefined) return undefined;
+    if (parameter.Type !== "SecureString") {
+      throw new ParameterTypeError(name, parameter.Type ?? "untyped");
+    }
+    return parameter.Value;
   }
 
   async function keyIdOf(name: string): Promise<string | undefined> {
@@ -105,6 +114,7 @@ export function createParameterStore(ssm: SSMClient): SecretStore {
 
   return {
     getSecureString,
+    getValue: async (name) => (await get(name))?.Value,
     keyIdOf,
     putString,
 
@@ -138,7 +148,8 @@ export function createParameterStore(ssm: SSMClient): SecretStore {
     },
 
     async readable(name, value) {
-      return (await getSecureString(name)) === value;
+      // Also for the username parameter, a String: any type compares.
+      return (await get(name))?.Value === value;
     },
   };
 }

@@ -105,7 +105,7 @@ async function apply(run: Run, user: string, session: RoleSession): Promise<void
  */
 async function verify(run: Run, user: string): Promise<void> {
   const login = await run.deps.database.canLogin(user, run.lease.password());
-  if (login.kind === "unreachable") throw kit.unreachable(run, "verify", login.detail);
+  if (login.kind === "unreachable") throw kit.unreachable(run, "verify", login);
   if (login.kind === "accepted" && login.currentUser === user) return;
   const problem =
     login.kind === "rejected"
@@ -145,7 +145,9 @@ function currentPasswordLogin(user: string): DryRunCheck {
       if (current === undefined) throw new Error("skipped: no current password");
       const login = await deps.database.canLogin(user, current);
       if (login.kind === "rejected") throw new Error(`credential drift: ${login.detail}`);
-      if (login.kind === "unreachable") throw new Error(`unreachable: ${login.detail}`);
+      if (login.kind === "unreachable") {
+        throw new Error(`${login.problem ?? "unreachable"}: ${login.detail}`);
+      }
       return `logged in to ${config.db.host}:${config.db.port} as ${login.currentUser}`;
     },
   };

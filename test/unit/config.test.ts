@@ -33,7 +33,7 @@ describe("loadConfig", () => {
   });
 
   it("excludes by default the characters that break URLs, shells and .env files", () => {
-    for (const c of ["/", "@", '"', "'", "\\", ":", "`", " "]) {
+    for (const c of ["/", "@", '"', "'", "\\", ":", "`", " ", "$", "#"]) {
       expect(DEFAULT_EXCLUDED_CHARACTERS).toContain(c);
     }
   });
@@ -79,6 +79,19 @@ describe("loadConfig", () => {
     expect(problemsOf({ ...MINIMAL, PASSWORD_LENGTH: "8" })[0]).toMatch(
       /^PASSWORD_LENGTH must be at least 16/,
     );
+  });
+
+  it("names PASSWORD_LENGTH (password_length) for a policy under 128 bits", () => {
+    const problems = problemsOf({
+      ...MINIMAL,
+      PASSWORD_LENGTH: "16",
+      PASSWORD_EXCLUDE_CHARACTERS: "~",
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^PASSWORD_LENGTH gives 104\.6 bits of entropy/),
+    ]);
+    expect(problems[0]).toContain("`password_length`");
+    expect(problems[0]).not.toContain("password_exclude_characters");
   });
 
   it("rejects a role name longer than PostgreSQL's 63-byte identifier limit", () => {

@@ -57,6 +57,9 @@ export class FakeStore implements SecretStore {
     this.maybeFail("get", name);
     return this.values.get(name)?.value;
   }
+  async getValue(name: string) {
+    return this.getSecureString(name);
+  }
   async createPending(name: string, value: string, kmsKeyId: string | undefined) {
     this.maybeFail("create", name);
     if (this.values.has(name)) return "already-exists" as const;

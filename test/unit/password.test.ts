@@ -1,6 +1,7 @@
 import {
   CHARACTER_CLASSES,
   PasswordPolicyError,
+  entropyBits,
   generatePassword,
   passwordPolicyProblems,
 } from "../../lambda-src/password";
@@ -23,14 +24,14 @@ describe("generatePassword", () => {
   it("keeps a class present when the exclusions leave it a single character", () => {
     const onlyBang = CHARACTER_CLASSES.punctuation.replace("!", "");
     for (let i = 0; i < 200; i++) {
-      const password = generatePassword({ length: 16, excludeCharacters: onlyBang });
+      const password = generatePassword({ length: 22, excludeCharacters: onlyBang });
       expect(password).toContain("!");
-      expect(password).toMatch(/^[a-zA-Z0-9!]{16}$/);
+      expect(password).toMatch(/^[a-zA-Z0-9!]{22}$/);
     }
   });
 
   it("is unbiased: every allowed character appears about equally often", () => {
-    const alphabet = classes.join("").replace(/[/@"'\\:` ]/g, "");
+    const alphabet = classes.join("").replace(/[/@"'\\:` $#]/g, "");
     const counts = new Map<string, number>();
     const samples = 2000;
     for (let i = 0; i < samples; i++) {
@@ -55,7 +56,7 @@ describe("generatePassword", () => {
 describe("password policy validation", () => {
   it.each([15, 129, 20.5, Number.NaN])("rejects length %p with the allowed range", (length) => {
     expect(passwordPolicyProblems({ length, excludeCharacters: "" })).toEqual([
-      expect.stringContaining("length must be a whole number from 16 to 128"),
+      { setting: "length", message: expect.stringContaining("whole number from 16 to 128") },
     ]);
   });
 
@@ -65,8 +66,10 @@ describe("password policy validation", () => {
       excludeCharacters: CHARACTER_CLASSES.digits + CHARACTER_CLASSES.uppercase,
     });
     expect(problems).toHaveLength(2);
-    expect(problems.join("\n")).toContain("every uppercase character");
-    expect(problems.join("\n")).toContain("every digits character");
+    expect(problems.every((p) => p.setting === "excludeCharacters")).toBe(true);
+    const messages = problems.map((p) => p.message).join("\n");
+    expect(messages).toContain("every uppercase character");
+    expect(messages).toContain("every digits character");
   });
 
   it("generatePassword throws PasswordPolicyError for an unusable policy", () => {
@@ -75,7 +78,34 @@ describe("password policy validation", () => {
     expect(() => generatePassword(policy)).toThrow(/every punctuation character/);
   });
 
-  it("accepts the default policy", () => {
+  it("accepts the default policy: 32 of 85 characters, 205 bits", () => {
     expect(passwordPolicyProblems(DEFAULT_POLICY)).toEqual([]);
+    expect(entropyBits(DEFAULT_POLICY)).toBeCloseTo(205.1, 1);
+  });
+
+  it("refuses a policy under 128 bits, naming the length that reaches it", () => {
+    // 16 characters of all 94: 104.9 bits.
+    expect(passwordPolicyProblems({ length: 16, excludeCharacters: "" })).toEqual([
+      {
+        setting: "length",
+        message: expect.stringMatching(/104\.9 bits .* under the minimum of 128; .* at least 20/),
+      },
+    ]);
+    // 32 characters of 10 digits plus one of each other class: 13 characters, 118.4 bits.
+    const narrow = {
+      length: 32,
+      excludeCharacters:
+        CHARACTER_CLASSES.lowercase.slice(1) +
+        CHARACTER_CLASSES.uppercase.slice(1) +
+        CHARACTER_CLASSES.punctuation.slice(1),
+    };
+    expect(passwordPolicyProblems(narrow)[0]?.message).toMatch(/118\.4 bits/);
+    expect(entropyBits({ length: 20, excludeCharacters: "" })).toBeGreaterThanOrEqual(128);
+  });
+
+  it("the default exclusions keep passwords safe in URLs, shells and .env files", () => {
+    for (const c of ["$", "#", '"', "'", "\\", "`", " ", "/", "@", ":"]) {
+      expect(DEFAULT_EXCLUDED_CHARACTERS).toContain(c);
+    }
   });
 });

@@ -27,7 +27,7 @@ export function publishedRoleLogin(roles: AlternatingUsersConfig): DryRunCheck {
           );
         }
         case "unreachable":
-          throw new Error(`unreachable: ${found.detail}`);
+          throw new Error(`${found.problem ?? "unreachable"}: ${found.detail}`);
         case "unknown-name":
           throw new Error(
             `${username ?? ""} names neither ${primaryUser} nor ${twinUser}; put the published ` +

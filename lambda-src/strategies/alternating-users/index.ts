@@ -23,7 +23,12 @@
 import { escapeIdentifier } from "pg";
 import type { AlternatingUsersConfig } from "../../config";
 import type { PendingRecord } from "../../core/pending";
-import { AdminPrivilegeError, type AdminSession, type LoginOutcome } from "../../core/ports";
+import {
+  AdminPrivilegeError,
+  TwinNotAdoptableError,
+  type AdminSession,
+  type LoginOutcome,
+} from "../../core/ports";
 import { runProtocol } from "../../core/protocol";
 import type { Run } from "../../core/run";
 import type { StepName } from "../../core/steps";
@@ -104,7 +109,7 @@ async function publishedRole(run: Run, roles: Roles, current: string): Promise<s
     case "found":
       return found.role;
     case "unreachable":
-      throw kit.unreachable(run, "read", found.detail);
+      throw kit.unreachable(run, "read", found);
     case "unknown-name":
       throw run.fail("parameter-malformed", "read", {
         about: "username",
@@ -169,7 +174,9 @@ async function recover(
  * then sets the staged role's password by `ALTER ROLE … PASSWORD '<SCRAM verifier>'`; the
  * plaintext never reaches the server. The published role is not touched.
  * Raises: admin-privileges-missing when the administrative role may not create, grant or
- * alter the roles (no CREATEROLE, or on PostgreSQL 16+ no ADMIN OPTION).
+ * alter the roles (no CREATEROLE, or on PostgreSQL 16+ no ADMIN OPTION); twin-not-adoptable
+ * when an existing twin has other members or admins, or SUPERUSER, CREATEROLE, BYPASSRLS or
+ * REPLICATION (the transaction is rolled back: nothing changed in the database).
  */
 async function apply(run: Run, roles: Roles, session: AdminSession): Promise<void> {
   try {
@@ -187,6 +194,15 @@ async function apply(run: Run, roles: Roles, session: AdminSession): Promise<voi
     });
   } catch (error) {
     if (error instanceof AdminPrivilegeError) throw privilegesMissing(run, roles, error);
+    if (error instanceof TwinNotAdoptableError) {
+      const { twin, reasons, statements } = error;
+      throw run.fail("twin-not-adoptable", "apply", {
+        twin,
+        primary: roles.primaryUser,
+        reasons,
+        statements,
+      });
+    }
     throw error;
   }
 }
@@ -200,7 +216,7 @@ async function apply(run: Run, roles: Roles, session: AdminSession): Promise<voi
 async function verify(run: Run, roles: Roles): Promise<void> {
   const role = run.lease.role();
   const login = await run.deps.roles.identify(role, run.lease.password());
-  if (login.kind === "unreachable") throw kit.unreachable(run, "verify", login.detail);
+  if (login.kind === "unreachable") throw kit.unreachable(run, "verify", login);
   const { primaryUser: primary, twinUser: twin } = roles;
   let problem: string | undefined;
   if (login.kind === "rejected") {

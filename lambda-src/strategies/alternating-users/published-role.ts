@@ -12,7 +12,7 @@ export type PublishedRole =
   /** The username parameter names neither role (its value is not returned: it may be anything). */
   | { readonly kind: "unknown-name" }
   | { readonly kind: "rejected"; readonly tried: readonly string[]; readonly detail: string }
-  | { readonly kind: "unreachable"; readonly detail: string };
+  | Extract<LoginFailure, { kind: "unreachable" }>;
 
 export async function findPublishedRole(
   roles: AlternatingUsersConfig,
@@ -22,9 +22,7 @@ export async function findPublishedRole(
 ): Promise<PublishedRole> {
   const { primaryUser, twinUser } = roles;
   const named =
-    usernameParameter === undefined
-      ? undefined
-      : await deps.store.getSecureString(usernameParameter);
+    usernameParameter === undefined ? undefined : await deps.store.getValue(usernameParameter);
   if (named !== undefined && named !== primaryUser && named !== twinUser) {
     return { kind: "unknown-name" };
   }

@@ -30,12 +30,23 @@ export async function holdTasksRunning(endpoint: string): Promise<void> {
   if (!response.ok) throw new Error(`moto set-transition answered ${response.status}`);
 }
 
-/** moto's whole state as JSON (its /moto-api/data.json), e.g. SNS sent_notifications. */
+/**
+ * moto's whole state as JSON (its /moto-api/data.json), e.g. SNS sent_notifications. moto
+ * builds it from its live model registries, without a lock, while other tests write to the
+ * shared server: an error answer is asked again a few times, then reported with its status
+ * and body (not as a JSON parse error of an HTML page).
+ */
 export async function motoState(
   endpoint: string,
 ): Promise<Record<string, Record<string, unknown[]>>> {
-  const response = await fetch(`${endpoint}/moto-api/data.json`);
-  return (await response.json()) as Record<string, Record<string, unknown[]>>;
+  let last = "";
+  for (const delay of [0, 50, 100, 200, 400]) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    const response = await fetch(`${endpoint}/moto-api/data.json`);
+    if (response.ok) return (await response.json()) as Record<string, Record<string, unknown[]>>;
+    last = `${response.status} ${(await response.text()).slice(0, 200)}`;
+  }
+  throw new Error(`moto /moto-api/data.json kept failing: ${last}`);
 }
 
 export async function registerTaskDefinition(

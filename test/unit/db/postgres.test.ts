@@ -33,15 +33,35 @@ describe("TLS options", () => {
     expect(config.connectionTimeoutMillis).toBe(5000);
     expect(config.statement_timeout).toBe(10000);
   });
+
+  it("asks for channel binding (SCRAM-SHA-256-PLUS) whenever the server offers it", () => {
+    expect(clientConfig(db, { user: "app", password: "pw" }).enableChannelBinding).toBe(true);
+  });
 });
 
 describe("classifyConnectError", () => {
   const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
 
-  it.each(["28P01", "28000"])("SQLSTATE %s is an authentication rejection", (code) => {
-    expect(classifyConnectError(pgError(code, "password authentication failed")).kind).toBe(
-      "rejected",
-    );
+  it("SQLSTATE 28P01 (invalid_password) is the one rejection of a password", () => {
+    expect(classifyConnectError(pgError("28P01", "password authentication failed"))).toEqual({
+      kind: "rejected",
+      sqlState: "28P01",
+      detail: "28P01 password authentication failed",
+    });
+  });
+
+  it.each([
+    ["28000", 'role "app" is not permitted to log in', "login-not-permitted"],
+    ["28000", 'pg_hba.conf rejects connection for host "10.0.0.9"', "login-not-permitted"],
+    ["3D000", 'database "appdb" does not exist', "database-missing"],
+    [
+      "",
+      "SASL: SCRAM-SERVER-FINAL-MESSAGE: server signature does not match",
+      "insecure-authentication",
+    ],
+  ])("SQLSTATE %s (%s) says nothing about the password: %s", (code, message, problem) => {
+    const error = code ? pgError(code, message) : new Error(message);
+    expect(classifyConnectError(error)).toMatchObject({ kind: "unreachable", problem });
   });
 
   it.each([

@@ -5,10 +5,12 @@ import {
   ParameterAlreadyExists,
   ParameterNotFound,
   PutParameterCommand,
+  type ParameterType,
   SSMClient,
   SSMServiceException,
 } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
+import { ParameterTypeError } from "../../../lambda-src/core/ports";
 import {
   ParameterStoreError,
   createParameterStore,
@@ -26,12 +28,28 @@ beforeEach(() => ssm.reset());
 
 describe("getSecureString", () => {
   it("reads with decryption", async () => {
-    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: "v" } });
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: "v", Type: "SecureString" } });
     expect(await store.getSecureString("/p")).toBe("v");
     expect(ssm.commandCalls(GetParameterCommand)[0]?.args[0].input).toEqual({
       Name: "/p",
       WithDecryption: true,
     });
+  });
+
+  it.each<ParameterType>(["String", "StringList"])(
+    "refuses a %s parameter: a secret stored unencrypted is never rotated",
+    async (type) => {
+      ssm.on(GetParameterCommand).resolves({ Parameter: { Value: "v", Type: type } });
+      const error = await store.getSecureString("/p").catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ParameterTypeError);
+      expect(error).toMatchObject({ parameter: "/p", type });
+      expect(String(error)).not.toContain('"v"');
+    },
+  );
+
+  it("getValue reads a parameter that holds no secret whatever its type", async () => {
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: "app", Type: "String" } });
+    expect(await store.getValue("/username")).toBe("app");
   });
 
   it("returns undefined for a parameter that does not exist", async () => {
