@@ -21,6 +21,8 @@ import {
   EventBridgeClient,
   ListRuleNamesByTargetCommand,
   ListTargetsByRuleCommand,
+  type DescribeRuleCommandOutput,
+  type Target,
 } from "@aws-sdk/client-eventbridge";
 import {
   GetRoleCommand,
@@ -105,6 +107,28 @@ afterAll(async () => {
   await emulator?.stop();
 });
 
+/** The EventBridge rules that target the deployed function, by name, with their targets. */
+async function scheduleRules(): Promise<
+  Record<string, { rule: DescribeRuleCommandOutput; targets: Target[] }>
+> {
+  const events = new EventBridgeClient({});
+  try {
+    const { RuleNames = [] } = await events.send(
+      new ListRuleNamesByTargetCommand({ TargetArn: deployed.FunctionArn }),
+    );
+    const entries = await Promise.all(
+      RuleNames.map(async (name) => {
+        const rule = await events.send(new DescribeRuleCommand({ Name: name }));
+        const { Targets = [] } = await events.send(new ListTargetsByRuleCommand({ Rule: name }));
+        return [name, { rule, targets: Targets }] as const;
+      }),
+    );
+    return Object.fromEntries(entries);
+  } finally {
+    events.destroy();
+  }
+}
+
 describe("the deployed function, read back through the AWS API", () => {
   test("runtime, handler, limits, concurrency 1 and no async retries", async () => {
     expect(deployed).toMatchObject({
@@ -161,37 +185,42 @@ describe("the deployed function, read back through the AWS API", () => {
     });
   });
 
-  test("the schedule targets the function with a rotate event, and may invoke it", async () => {
-    const events = new EventBridgeClient({});
-    const { RuleNames = [] } = await events.send(
-      new ListRuleNamesByTargetCommand({ TargetArn: deployed.FunctionArn }),
-    );
-    expect(RuleNames).toHaveLength(1);
-    const rule = await events.send(new DescribeRuleCommand({ Name: RuleNames[0] }));
-    expect(rule.State).toBe("ENABLED");
-    expect(rule.ScheduleExpression).toMatch(/^(rate|cron)\(/);
-    const { Targets = [] } = await events.send(
-      new ListTargetsByRuleCommand({ Rule: RuleNames[0] }),
-    );
-    events.destroy();
-    expect(Targets).toHaveLength(1);
-    expect(Targets[0]?.Arn).toBe(deployed.FunctionArn);
-    expect(JSON.parse(Targets[0]?.Input ?? "null")).toEqual({ action: "rotate" });
+  test("two schedules target the function, rotate and resume, and each may invoke it", async () => {
+    const rules = await scheduleRules();
+    expect(Object.keys(rules).sort()).toEqual([
+      `${FUNCTION_NAME}-resume`,
+      `${FUNCTION_NAME}-schedule`,
+    ]);
+    const rotate = rules[`${FUNCTION_NAME}-schedule`];
+    const resume = rules[`${FUNCTION_NAME}-resume`];
+    for (const schedule of [rotate, resume]) {
+      expect(schedule?.rule.State).toBe("ENABLED");
+      expect(schedule?.targets.map((target) => target.Arn)).toEqual([deployed.FunctionArn]);
+    }
+    expect(rotate?.rule.ScheduleExpression).toMatch(/^(rate|cron)\(/);
+    expect(JSON.parse(rotate?.targets[0]?.Input ?? "null")).toEqual({ action: "rotate" });
+    expect(resume?.rule.ScheduleExpression).toBe("rate(1 hour)");
+    expect(JSON.parse(resume?.targets[0]?.Input ?? "null")).toEqual({ action: "resume" });
 
     const { Policy = "{}" } = await lambda.send(
       new GetPolicyCommand({ FunctionName: FUNCTION_NAME }),
     );
     const statements = (JSON.parse(Policy) as { Statement: Record<string, unknown>[] }).Statement;
-    expect(statements).toEqual([
-      expect.objectContaining({
-        Action: "lambda:InvokeFunction",
-        Principal: { Service: "events.amazonaws.com" },
-        Condition: { ArnLike: { "AWS:SourceArn": rule.Arn } },
-      }),
-    ]);
+    expect(statements).toHaveLength(2);
+    expect(statements).toEqual(
+      expect.arrayContaining(
+        [rotate, resume].map((schedule) =>
+          expect.objectContaining({
+            Action: "lambda:InvokeFunction",
+            Principal: { Service: "events.amazonaws.com" },
+            Condition: { ArnLike: { "AWS:SourceArn": schedule?.rule.Arn } },
+          }),
+        ),
+      ),
+    );
   });
 
-  test("its log group and the two alarms, which notify the given topic", async () => {
+  test("its log group and the three alarms, which notify the given topic", async () => {
     const logs = new CloudWatchLogsClient({});
     const { logGroups = [] } = await logs.send(
       new DescribeLogGroupsCommand({ logGroupNamePrefix: `/aws/lambda/${FUNCTION_NAME}` }),
@@ -207,13 +236,14 @@ describe("the deployed function, read back through the AWS API", () => {
     cloudwatch.destroy();
     const byMetric = (metric: string): MetricAlarm | undefined =>
       MetricAlarms.find((alarm) => alarm.MetricName === metric);
-    expect(MetricAlarms).toHaveLength(2);
+    expect(MetricAlarms).toHaveLength(3);
     expect(byMetric("Errors")).toMatchObject({
       Namespace: "AWS/Lambda",
       Dimensions: [{ Name: "FunctionName", Value: FUNCTION_NAME }],
       AlarmActions: [infra.alarmTopicArn],
     });
     expect(byMetric("RotationFailed")).toMatchObject({ AlarmActions: [infra.alarmTopicArn] });
+    expect(byMetric("RotationSkipped")).toMatchObject({ AlarmActions: [infra.alarmTopicArn] });
   });
 
   test("IAM: Lambda may assume the role; its one policy grants exactly these statements", async () => {
@@ -346,17 +376,10 @@ describe("the deployed code, run with the deployed environment", () => {
   });
 
   test("the schedule's event rotates to completion", async () => {
-    const events = new EventBridgeClient({});
-    const { RuleNames = [] } = await events.send(
-      new ListRuleNamesByTargetCommand({ TargetArn: deployed.FunctionArn }),
-    );
-    const { Targets = [] } = await events.send(
-      new ListTargetsByRuleCommand({ Rule: RuleNames[0] }),
-    );
-    events.destroy();
+    const { targets } = (await scheduleRules())[`${FUNCTION_NAME}-schedule`] ?? { targets: [] };
     const before = await deploymentIds(infra.cluster, [infra.service]);
 
-    const run = await invokeDeployed(deployed.Runtime ?? "", JSON.parse(Targets[0]?.Input ?? "{}"));
+    const run = await invokeDeployed(deployed.Runtime ?? "", JSON.parse(targets[0]?.Input ?? "{}"));
     expect(run.outcome).toMatchObject({ ok: true, result: { outcome: "rotated" } });
 
     const password = await readParameter(infra.passwordParameter);

@@ -20,7 +20,6 @@
  * no task still uses the role about to change. The refresh step waits for that, and the
  * schedule is days apart.
  */
-import { escapeIdentifier } from "pg";
 import type { AlternatingUsersConfig } from "../../config";
 import type { PendingRecord } from "../../core/pending";
 import {
@@ -31,12 +30,12 @@ import {
 } from "../../core/ports";
 import { runProtocol } from "../../core/protocol";
 import type { Run } from "../../core/run";
-import type { StepName } from "../../core/steps";
 import type { ReadState, RecoveryDecision, Strategy } from "../../core/strategy";
 import * as kit from "../../core/strategy-kit";
 import { scramSha256Verifier } from "../../core/scram";
 import { generatePassword } from "../../password";
-import { parseAdminCredentials, type AdminCredentials } from "./admin-credentials";
+import type { AdminCredentials } from "./admin-credentials";
+import { openAdminSession, privilegesMissing, readAdminCredentials } from "./admin-session";
 import { adminLogin, publishedRoleLogin } from "./dry-run";
 import { findPublishedRole, otherRole } from "./published-role";
 
@@ -254,63 +253,4 @@ async function revokePrevious(run: Run, roles: Roles): Promise<void> {
   } finally {
     await run.sessions.close(session);
   }
-}
-
-// ---------------------------------------------------------------------------------------
-// Helpers
-// ---------------------------------------------------------------------------------------
-
-async function readAdminCredentials(run: Run, roles: Roles): Promise<AdminCredentials> {
-  const name = roles.adminParameter;
-  const text = await kit.requireSecureString(
-    run,
-    name,
-    "the administrative credentials parameter",
-    'holding {"username": "<role with CREATEROLE>", "password": "<its password>"}',
-  );
-  const admin = parseAdminCredentials(name, text);
-  run.secrets.remember(admin.password);
-  if (admin.username === roles.primaryUser || admin.username === roles.twinUser) {
-    throw run.fail("parameter-malformed", "read", {
-      about: "admin-is-rotated",
-      parameter: name,
-      role: admin.username,
-    });
-  }
-  return admin;
-}
-
-function openAdminSession(
-  run: Run,
-  roles: Roles,
-  admin: AdminCredentials,
-  step: StepName,
-): Promise<AdminSession> {
-  return kit.openTracked(
-    run,
-    step,
-    () => run.deps.roles.openAdminSession(admin.username, admin.password),
-    (detail) =>
-      run.fail("admin-credentials-rejected", step, {
-        found: "admin-rejected",
-        parameter: roles.adminParameter,
-        detail: run.secrets.sanitize(detail),
-      }),
-  );
-}
-
-/**
- * The administrative role logged in but may not manage the two roles. From PostgreSQL 16,
- * CREATEROLE manages only roles it holds ADMIN OPTION on (the twin it created, not the primary). */
-function privilegesMissing(run: Run, roles: Roles, error: AdminPrivilegeError, step?: StepName) {
-  return run.fail("admin-privileges-missing", step ?? "apply", {
-    admin: error.adminRole,
-    attempted: error.attempted,
-    detail: run.secrets.sanitize(error.detail),
-    sql: {
-      admin: escapeIdentifier(error.adminRole),
-      primary: escapeIdentifier(roles.primaryUser),
-      twin: escapeIdentifier(roles.twinUser),
-    },
-  });
 }
