@@ -78,6 +78,7 @@ locals {
     POWERTOOLS_SERVICE_NAME      = var.name
     POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
     POWERTOOLS_LOG_LEVEL         = var.log_level
+    POWERTOOLS_TRACE_ENABLED     = var.tracing_enabled
 
     # Rotation strategy (strategy.tf).
     ROTATION_STRATEGY  = var.rotation_strategy

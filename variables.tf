@@ -117,7 +117,7 @@ variable "code_signing_config_arn" {
 }
 
 variable "tracing_enabled" {
-  description = "Enable active AWS X-Ray tracing. The subnets then also need a route to X-Ray."
+  description = "Enable active AWS X-Ray tracing: the Lambda then loads the Powertools Tracer, traces its AWS SDK calls and annotates each run (action, outcome, error kind; never a password or error text). The subnets then also need a route to X-Ray."
   type        = bool
   default     = false
   nullable    = false

@@ -20,6 +20,7 @@ import { createNotifier, rotateAndNotify, type Notifier } from "./notify";
 import { createLogger, createMetrics, type LambdaContextFields } from "./observability";
 import { rotate, type RotationDeps, type RotationHooks, type RotationResult } from "./rotation";
 import { createParameterStore } from "./secrets/parameter-store";
+import type { RunTracer } from "./tracing";
 
 export { parseAction, type RotationAction } from "./event";
 
@@ -57,6 +58,15 @@ export interface HandlerOverrides {
  */
 const SDK_CLIENT_OPTIONS = { requestHandler: { connectionTimeout: 3000, requestTimeout: 5000 } };
 
+/**
+ * The Tracer, loaded only when tracing is on: a dynamic import (a deferred require in the
+ * bundle), so without tracing neither Powertools' Tracer nor the X-Ray SDK runs at init.
+ */
+async function loadTracer(serviceName: string): Promise<RunTracer> {
+  const { createRunTracer } = await import("./tracing");
+  return createRunTracer(serviceName);
+}
+
 /** Build a handler. Throws ConfigError, before any client is built, for an invalid environment. */
 export function createHandler(overrides: HandlerOverrides = {}): RotationHandler {
   const config = loadConfig(overrides.env ?? process.env);
@@ -66,13 +76,22 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
   // One clock for the run, its lease and the ECS waits; read at each call (not bound once) so
   // that tests replacing Date.now with a virtual clock move all of them.
   const clock = overrides.clock ?? (() => Date.now());
+  const { serviceName, tracingEnabled } = config.observability;
+  const tracing = tracingEnabled ? loadTracer(serviceName) : undefined;
+  // Each invocation awaits `tracing` first, so every client is wrapped before its first call.
+  const traced = <T>(client: T): T => {
+    void tracing?.then((tracer) => tracer.captureClient(client));
+    return client;
+  };
   const deps: RotationDeps = {
-    store: clients.store ?? createParameterStore(clients.ssm ?? new SSMClient(SDK_CLIENT_OPTIONS)),
+    store:
+      clients.store ??
+      createParameterStore(traced(clients.ssm ?? new SSMClient(SDK_CLIENT_OPTIONS))),
     database: clients.database ?? createPostgres(config.db),
     ecs:
       clients.refresher ??
       createServiceRefresher(
-        clients.ecs ?? new ECSClient(SDK_CLIENT_OPTIONS),
+        traced(clients.ecs ?? new ECSClient(SDK_CLIENT_OPTIONS)),
         refreshSettings(config),
         {
           logger,
@@ -88,29 +107,19 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
 
   const notifier =
     clients.notifier ??
-    createNotifier(config.notifications, { logger, clientOptions: SDK_CLIENT_OPTIONS });
+    createNotifier(config.notifications, {
+      logger,
+      clientOptions: SDK_CLIENT_OPTIONS,
+      captureClient: traced,
+    });
 
   return async (event, context) => {
     logger.addContext(context);
     metrics.captureColdStart(context);
+    const tracer = await tracing;
+    const invoke = () => invokeOnce(event, context, tracer);
     try {
-      const action = parseAction(event);
-      logger.info(`invoked: ${action}`, { step: "handler", outcome: "started", action });
-      if (action === "dry-run") {
-        const remainingMs = context.getRemainingTimeInMillis();
-        const report = await dryRun(config, deps, { remainingMs });
-        if (!report.ok) throw dryRunFailed(report);
-        return report;
-      }
-      const deadline = clock() + context.getRemainingTimeInMillis();
-      const invocation = { invocationId: context.awsRequestId, deadline, action };
-      return await rotateAndNotify(
-        () => rotate(config, deps, invocation),
-        notifier,
-        config,
-        context.awsRequestId,
-        clock,
-      );
+      return await (tracer ? tracer.traceRun(invoke) : invoke());
     } catch (error) {
       // rotate() logs its own failures; these two are the handler's.
       if (error instanceof RotationError && error.step === "handler") {
@@ -121,6 +130,27 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
       metrics.flush();
     }
   };
+
+  async function invokeOnce(event: unknown, context: InvocationContext, tracer?: RunTracer) {
+    const action = parseAction(event);
+    tracer?.annotate("action", action);
+    logger.info(`invoked: ${action}`, { step: "handler", outcome: "started", action });
+    if (action === "dry-run") {
+      const remainingMs = context.getRemainingTimeInMillis();
+      const report = await dryRun(config, deps, { remainingMs });
+      if (!report.ok) throw dryRunFailed(report);
+      return report;
+    }
+    const deadline = clock() + context.getRemainingTimeInMillis();
+    const invocation = { invocationId: context.awsRequestId, deadline, action };
+    return await rotateAndNotify(
+      () => rotate(config, deps, invocation),
+      notifier,
+      config,
+      context.awsRequestId,
+      clock,
+    );
+  }
 }
 
 function dryRunFailed(report: DryRunReport): RotationError {

@@ -129,6 +129,8 @@ export interface NotifierOptions {
   readonly events?: EventBridgeClient;
   /** SDK client options for the clients built here (timeouts). */
   readonly clientOptions?: SNSClientConfig & EventBridgeClientConfig;
+  /** Applied to each client used here, e.g. to trace its calls (lambda-src/tracing.ts). */
+  readonly captureClient?: <T>(client: T) => T;
 }
 
 /** Clients are built only for the configured channels, so an unused one costs no init time. */
@@ -136,9 +138,12 @@ export function createNotifier(settings: Notifications, options: NotifierOptions
   const { logger } = options;
   const topic = settings.snsTopicArn;
   const bus = settings.eventBus;
-  const sns = topic ? (options.sns ?? new SNSClient(options.clientOptions ?? {})) : undefined;
+  const capture = options.captureClient ?? ((client) => client);
+  const sns = topic
+    ? capture(options.sns ?? new SNSClient(options.clientOptions ?? {}))
+    : undefined;
   const events = bus
-    ? (options.events ?? new EventBridgeClient(options.clientOptions ?? {}))
+    ? capture(options.events ?? new EventBridgeClient(options.clientOptions ?? {}))
     : undefined;
 
   async function toSns(notice: RotationNotice): Promise<NotificationDelivery> {

@@ -60,6 +60,8 @@ export interface Config {
     readonly serviceName: string;
     readonly metricsNamespace: string;
     readonly logLevel: string;
+    /** X-Ray tracing through the Powertools Tracer (lambda-src/tracing.ts). */
+    readonly tracingEnabled: boolean;
   };
   /** The rotation strategy (lambda-src/strategies/). */
   readonly strategy: StrategyConfig;
@@ -187,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       serviceName: e.POWERTOOLS_SERVICE_NAME,
       metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
       logLevel: e.POWERTOOLS_LOG_LEVEL,
+      tracingEnabled: e.POWERTOOLS_TRACE_ENABLED === "true",
     },
     strategy: strategyOf(e),
     refresh: {

@@ -25,6 +25,7 @@ export const CONFIG_KEYS = {
   POWERTOOLS_SERVICE_NAME: "name",
   POWERTOOLS_METRICS_NAMESPACE: "metrics_namespace",
   POWERTOOLS_LOG_LEVEL: "log_level",
+  POWERTOOLS_TRACE_ENABLED: "tracing_enabled",
   // Rotation strategy (lambda-src/strategies/).
   ROTATION_STRATEGY: "rotation_strategy",
   ADMIN_PARAMETER: "admin_parameter_name",

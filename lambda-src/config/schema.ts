@@ -114,6 +114,11 @@ const keyFormats = z.object({
     }),
     "INFO",
   ),
+  // Powertools' own switch; the Tracer reads it too, so it keeps Powertools' name and values.
+  POWERTOOLS_TRACE_ENABLED: withDefault(
+    z.enum(["true", "false"], { error: 'must be "true" or "false"' }),
+    "false",
+  ),
   ROTATION_STRATEGY: withDefault(
     z.enum(STRATEGIES, { error: 'must be "single-user" (default) or "alternating-users"' }),
     "single-user",

@@ -3,6 +3,7 @@
  * and loaded by plain node (no TypeScript, no node_modules next to it), rotates like the
  * sources do.
  */
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { listZipEntries } from "../support/unzip";
 import { harness } from "../support/harness";
@@ -70,4 +71,44 @@ test("a bad configuration makes the bundle's handler fail with ConfigError, noth
   expect(run.outcome?.ok === false && run.outcome.error.message).toMatch(/DB_TLS_MODE/);
   expect(await snapshot(s)).toEqual(before);
   expect(await s.h.canLogin(s.role, s.initialPassword)).toBe(true);
+});
+
+/**
+ * Loads the bundle in a fresh node with tracing set to `traced`, invokes it once with an
+ * event it rejects before any call, and reports whether the X-Ray SDK had been evaluated
+ * (it registers its context namespace on `process.namespaces` when loaded).
+ */
+function xraySdkLoaded(traced: "true" | "false"): { atInit: boolean; afterInvoke: boolean } {
+  const probe = `
+    const m = require(${JSON.stringify(bundle.indexPath)});
+    const atInit = process.namespaces !== undefined;
+    m.handler({ action: "none" }, { awsRequestId: "probe", getRemainingTimeInMillis: () => 1000 })
+      .catch(() => undefined)
+      .then(() => process.stdout.write("\\n" + JSON.stringify({ atInit, afterInvoke: process.namespaces !== undefined })));
+  `;
+  const out = execFileSync(process.execPath, ["-e", probe], {
+    encoding: "utf8",
+    // Outside Lambda, Powertools warns on stderr that there is no segment; only stdout counts.
+    stdio: ["ignore", "pipe", "ignore"],
+    env: {
+      PATH: process.env.PATH,
+      AWS_REGION: "us-east-1",
+      AWS_EXECUTION_ENV: "AWS_Lambda_nodejs20.x",
+      AWS_XRAY_CONTEXT_MISSING: "IGNORE_ERROR",
+      DB_HOST: "db.example",
+      DB_USER: "app_user",
+      PASSWORD_PARAMETER: "/app/db/password",
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+      POWERTOOLS_TRACE_ENABLED: traced,
+    },
+  });
+  return JSON.parse(out.trim().split("\n").pop() ?? "") as {
+    atInit: boolean;
+    afterInvoke: boolean;
+  };
+}
+
+test("without tracing the bundle never evaluates the Tracer; with it, only once invoked", () => {
+  expect(xraySdkLoaded("false")).toEqual({ atInit: false, afterInvoke: false });
+  expect(xraySdkLoaded("true")).toEqual({ atInit: false, afterInvoke: true });
 });

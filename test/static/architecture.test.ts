@@ -14,7 +14,15 @@ const MAX_FILE_LINES = 300;
 const MAX_FUNCTION_LINES = 60;
 
 /** Adapters: where the outside world is spoken to. Everything else in lambda-src is core. */
-const ADAPTERS = ["db/", "ecs/", "secrets/", "notify.ts", "observability.ts", "handler.ts"];
+const ADAPTERS = [
+  "db/",
+  "ecs/",
+  "secrets/",
+  "notify.ts",
+  "observability.ts",
+  "tracing.ts",
+  "handler.ts",
+];
 /** Client libraries only adapters may use. */
 const ADAPTER_PACKAGES = [/^@aws-sdk\//, /^@aws-lambda-powertools\//];
 

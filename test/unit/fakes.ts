@@ -343,6 +343,16 @@ export function someParameterLogsIn(world: World): boolean {
   return [current, staged].some((p) => p !== undefined && world.database.accepts(p));
 }
 
+/** A valid handler environment: one role, its password parameter and one ECS service. */
+export const HANDLER_ENV = {
+  DB_HOST: "db.example",
+  DB_USER: ROLE,
+  PASSWORD_PARAMETER: "/app/db/password",
+  ECS_CLUSTER: "main",
+  ECS_SERVICES: "web",
+  POWERTOOLS_LOG_LEVEL: "SILENT",
+};
+
 /**
  * A handler over fresh fakes, on its own clock: the password parameter /app/db/password
  * holds what the database accepts, and the refresher reports every service refreshed.

@@ -12,20 +12,14 @@ import { FakeEcs } from "../support/fake-ecs";
 import {
   FakeDatabase,
   FakeStore,
+  HANDLER_ENV,
   INITIAL_PASSWORD,
   ROLE,
   asOnDemandLambda,
   fakeHandler,
 } from "./fakes";
 
-const ENV = {
-  DB_HOST: "db.example",
-  DB_USER: ROLE,
-  PASSWORD_PARAMETER: "/app/db/password",
-  ECS_CLUSTER: "main",
-  ECS_SERVICES: "web",
-  POWERTOOLS_LOG_LEVEL: "SILENT",
-};
+const ENV = HANDLER_ENV;
 
 // Count client constructions; the handler tests inject fakes, so no real client is needed.
 jest.mock("@aws-sdk/client-ssm", () => {

@@ -5,6 +5,7 @@ const settings = {
   serviceName: "rotator-test",
   metricsNamespace: "Test/Rotation",
   logLevel: "INFO",
+  tracingEnabled: false,
 };
 
 /** Powertools writes INFO to stdout and WARN/ERROR to stderr; collect both, in order. */
