@@ -588,14 +588,14 @@ variable "ecs_service_restart_methods" {
 }
 
 variable "ecs_refresh_concurrency" {
-  description = "How many services are refreshed at the same time. Lower it when restarts compete for cluster capacity or database connections."
+  description = "Cap on services deployed at the same time (1-500). The default deploys up to 100 services in one wave, so a refresh takes about as long as its slowest deployment (the waits share their DescribeServices calls). Lower it to protect what many tasks starting at once strain: the database's connection limit (each new task opens its pool before the task it replaces closes its own), cluster capacity (a rolling deployment runs old and new tasks side by side), and the account's ECS API rate limits shared with your deploy pipelines. See docs/operations.md, Refreshing many services."
   type        = number
-  default     = 5
+  default     = 100
   nullable    = false
 
   validation {
-    condition     = var.ecs_refresh_concurrency >= 1 && var.ecs_refresh_concurrency <= 50 && floor(var.ecs_refresh_concurrency) == var.ecs_refresh_concurrency
-    error_message = "ecs_refresh_concurrency must be a whole number from 1 to 50."
+    condition     = var.ecs_refresh_concurrency >= 1 && var.ecs_refresh_concurrency <= 500 && floor(var.ecs_refresh_concurrency) == var.ecs_refresh_concurrency
+    error_message = "ecs_refresh_concurrency must be a whole number from 1 to 500."
   }
 }
 

@@ -112,7 +112,7 @@ run "environment_matches_the_lambda_config" {
       ECS_DISCOVERY_CLUSTERS       = ""
       ECS_RESTART_METHOD           = "auto"
       ECS_SERVICE_RESTART_METHODS  = ""
-      ECS_REFRESH_CONCURRENCY      = "5"
+      ECS_REFRESH_CONCURRENCY      = "100"
       ECS_WAIT_TIMEOUT_SECONDS     = "600"
       ECS_STOP_TASK_PACING_SECONDS = "10"
       NOTIFY_SNS_TOPIC_ARN         = ""

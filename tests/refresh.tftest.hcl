@@ -311,6 +311,16 @@ run "refresh_numbers_must_be_whole" {
   ]
 }
 
+run "refresh_concurrency_has_a_ceiling" {
+  command = plan
+
+  variables {
+    ecs_refresh_concurrency = 501
+  }
+
+  expect_failures = [var.ecs_refresh_concurrency]
+}
+
 run "notification_inputs_are_checked" {
   command = plan
 

@@ -23,6 +23,15 @@ export const DEFAULT_EXCLUDED_CHARACTERS = "/@\"'\\:` $#";
 
 export const STRATEGIES = ["single-user", "alternating-users"] as const;
 
+/**
+ * Parallel service deployments: the default starts a fleet of up to 100 services in one wave
+ * (their waits share the DescribeServices calls, lambda-src/ecs/poller.ts), so a refresh takes
+ * about as long as its slowest deployment. The cap bounds how many services start new tasks
+ * at once (database connections, cluster capacity, the ECS API's rate limits).
+ */
+export const DEFAULT_REFRESH_CONCURRENCY = 100;
+export const MAX_REFRESH_CONCURRENCY = 500;
+
 /** How a service's tasks are restarted: `auto` chooses from its deployment controller. */
 export const RESTART_METHOD_SETTINGS = ["auto", "rolling", "stop-tasks"] as const;
 export type RestartMethodSetting = (typeof RESTART_METHOD_SETTINGS)[number];
@@ -134,7 +143,10 @@ const keyFormats = z.object({
     "auto",
   ),
   ECS_SERVICE_RESTART_METHODS: withDefault(z.string(), ""),
-  ECS_REFRESH_CONCURRENCY: withDefault(integer(1, 50), 5),
+  ECS_REFRESH_CONCURRENCY: withDefault(
+    integer(1, MAX_REFRESH_CONCURRENCY),
+    DEFAULT_REFRESH_CONCURRENCY,
+  ),
   ECS_WAIT_TIMEOUT_SECONDS: withDefault(integer(1, 900), 600),
   ECS_STOP_TASK_PACING_SECONDS: withDefault(integer(0, 600), 10),
   NOTIFY_SNS_TOPIC_ARN: optional(matching(SNS_TOPIC_ARN, "must be an SNS topic ARN")),

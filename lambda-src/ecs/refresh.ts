@@ -6,7 +6,8 @@
  * `concurrency` others, and is waited for until it is verified, failed, rolled back, or out of
  * time. Time is bounded twice: by the configured wait timeout per service, and by the
  * Lambda's remaining time minus a margin that leaves room to delete the pending parameter,
- * notify and flush metrics. A failing service never stops the others: every one is attempted
+ * notify and flush metrics. The waits of one refresh share its pollers (poller.ts), so services
+ * in flight together are described together. A failing service never stops the others: every one is attempted
  * and reported.
  */
 import type { ECSClient } from "@aws-sdk/client-ecs";
@@ -25,8 +26,10 @@ import { describeError } from "../redact";
 import { planRefresh, type RefreshSettings } from "./plan";
 import { mapWithConcurrency } from "./pool";
 import { rollService } from "./rolling";
-import { replaceTasks } from "./stop-tasks";
+import { createServicePoller, type ServicePoller } from "./services";
+import { replaceTasks, type StopTasksShared } from "./stop-tasks";
 import { taskDefinitionReader } from "./task-definitions";
+import { createTaskPoller } from "./tasks";
 import { DEFAULT_TIMING, type Timing } from "./wait";
 
 export type { RefreshSettings } from "./plan";
@@ -65,15 +68,21 @@ export function createServiceRefresher(
   const logger = options.logger ?? silent;
   const margin = options.safetyMarginMs ?? REFRESH_SAFETY_MARGIN_MS;
   const hasTargets = hasRefreshTargets(settings);
+  const stopTasks = { pacingMs: settings.pacingMs, reason: STOP_REASON };
 
   /** `taskDefinitions` caches each task definition read, for the refresh that follows. */
   const plan = async (taskDefinitions = taskDefinitionReader(ecs)) =>
     hasTargets ? planRefresh(ecs, taskDefinitions, settings) : NOTHING_TO_REFRESH;
 
+  /** What the services of one refresh share: task definitions read, and the pollers. */
+  interface RefreshShared extends StopTasksShared {
+    readonly services: ServicePoller;
+  }
+
   async function refreshOne(
     target: PlannedService,
     end: number,
-    taskDefinitions: ReturnType<typeof taskDefinitionReader>,
+    shared: RefreshShared,
   ): Promise<ServiceRefresh> {
     const started = timing.clock();
     const base = {
@@ -102,11 +111,8 @@ export function createServiceRefresher(
       try {
         const r =
           target.restartMethod === "rolling"
-            ? await rollService(ecs, target, deadline, timing)
-            : await replaceTasks(ecs, taskDefinitions, target, deadline, timing, {
-                pacingMs: settings.pacingMs,
-                reason: STOP_REASON,
-              });
+            ? await rollService(ecs, shared.services, target, deadline)
+            : await replaceTasks(ecs, shared, target, deadline, timing, stopTasks);
         result = {
           ...base,
           ...r,
@@ -139,8 +145,13 @@ export function createServiceRefresher(
         logger.error(problem, { step: "refresh", outcome: "discovery-failed" });
       }
       const end = request.deadline - margin;
+      const shared: RefreshShared = {
+        taskDefinitions,
+        services: createServicePoller(ecs, timing),
+        tasks: createTaskPoller(ecs, timing),
+      };
       const services = await mapWithConcurrency(planned.services, settings.concurrency, (target) =>
-        refreshOne(target, end, taskDefinitions),
+        refreshOne(target, end, shared),
       );
       return { services, problems: planned.problems };
     },

@@ -1,13 +1,13 @@
 /**
  * The `rolling` restartMethod: UpdateService forceNewDeployment starts a deployment that replaces
  * every task with one started now, which reads the new value from SSM; then poll until that
- * deployment COMPLETED, FAILED or was rolled back, or the time is up.
+ * deployment COMPLETED, FAILED or was rolled back, or the time is up. UpdateService's answer is
+ * the first look; later ones come from the refresh's shared poller (poller.ts).
  */
 import { UpdateServiceCommand, type ECSClient, type Service } from "@aws-sdk/client-ecs";
 import { rolloutVerdict } from "./rollout";
-import { describeService } from "./services";
+import type { ServicePoller } from "./services";
 import type { PlannedService } from "../core/ports";
-import { pollUntil, type Timing } from "./wait";
 
 export type RollingResult = {
   readonly outcome: "completed" | "failed" | "rolled-back" | "timed-out";
@@ -25,9 +25,9 @@ function newPrimary(service: Service | undefined): string | undefined {
 
 export async function rollService(
   ecs: ECSClient,
+  poller: ServicePoller,
   target: PlannedService,
   deadline: number,
-  timing: Timing,
 ): Promise<RollingResult> {
   const { cluster, service } = target;
   const out = await ecs.send(
@@ -39,27 +39,27 @@ export async function rollService(
   }
   const followed: string[] = [];
   let last = `deployment ${deploymentId} started`;
-  const verdict = await pollUntil(
-    async () => {
-      const current = deploymentId as string;
-      const seen = rolloutVerdict(await describeService(ecs, cluster, service), current);
-      if (seen.kind === "superseded") {
-        // A deployment started after ours also starts every task after the new value was
-        // published, so it refreshes the secret as well: wait for that one instead.
-        followed.push(current);
-        deploymentId = seen.by;
-        last = `deployment ${current} was replaced by ${seen.by}`;
-        return { done: false };
-      }
-      if (seen.kind === "in-progress") {
-        last = seen.detail;
-        return { done: false };
-      }
-      return { done: true, value: seen };
-    },
-    deadline,
-    timing,
-  );
+  const judge = (described: Service | undefined) => {
+    const current = deploymentId as string;
+    const seen = rolloutVerdict(described, current);
+    if (seen.kind === "superseded") {
+      // A deployment started after ours also starts every task after the new value was
+      // published, so it refreshes the secret as well: wait for that one instead.
+      followed.push(current);
+      deploymentId = seen.by;
+      last = `deployment ${current} was replaced by ${seen.by}`;
+      return { done: false } as const;
+    }
+    if (seen.kind === "in-progress") {
+      last = seen.detail;
+      return { done: false } as const;
+    }
+    return { done: true, value: seen } as const;
+  };
+  const first = judge(out.service);
+  const verdict = first.done
+    ? first.value
+    : await poller.until({ cluster, service }, judge, deadline, true);
   const note = followed.length > 0 ? ` (after ${followed.join(", ")} was replaced)` : "";
   if (verdict === undefined) {
     return { outcome: "timed-out", deploymentId, detail: `still in progress: ${last}${note}` };

@@ -1,6 +1,7 @@
 /**
- * Reading services from ECS: every service of a cluster (ListServices, all pages) and the
- * description of any number of services (DescribeServices takes at most 10 per call).
+ * Reading services from ECS: every service of a cluster (ListServices, all pages), the
+ * description of any number of services (DescribeServices takes at most 10 per call), and the
+ * poller that describes every service a refresh waits for in shared calls.
  */
 import {
   DescribeServicesCommand,
@@ -8,6 +9,8 @@ import {
   type ECSClient,
   type Service,
 } from "@aws-sdk/client-ecs";
+import { createBatchPoller, type BatchPoller } from "./poller";
+import type { Timing } from "./wait";
 
 /** DescribeServices accepts at most this many services per call. */
 export const DESCRIBE_SERVICES_LIMIT = 10;
@@ -63,12 +66,27 @@ export async function describeServices(
   return described;
 }
 
-/** One service, fresh; undefined when ECS no longer knows it. */
-export async function describeService(
-  ecs: ECSClient,
-  cluster: string,
-  service: string,
-): Promise<Service | undefined> {
-  const [one] = await describeServices(ecs, cluster, [service]);
-  return one?.service;
+export interface ServiceQuery {
+  readonly cluster: string;
+  readonly service: string;
+}
+
+/** Undefined when ECS no longer knows the service. */
+export type ServicePoller = BatchPoller<ServiceQuery, Service | undefined>;
+
+/** At each tick, the due services of each cluster in DescribeServices calls of ten. */
+export function createServicePoller(ecs: ECSClient, timing: Timing): ServicePoller {
+  return createBatchPoller<ServiceQuery, Service | undefined>(
+    timing,
+    (query) => query.cluster,
+    async (queries) => {
+      const cluster = queries[0]?.cluster ?? "";
+      const described = await describeServices(
+        ecs,
+        cluster,
+        queries.map((q) => q.service),
+      );
+      return described.map((d) => d.service);
+    },
+  );
 }

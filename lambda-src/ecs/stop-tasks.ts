@@ -8,9 +8,9 @@
 import { StopTaskCommand, type ECSClient, type Task } from "@aws-sdk/client-ecs";
 import { describeError } from "../redact";
 import { healthCheckedContainers, type TaskDefinitionReader } from "./task-definitions";
-import { isReady, serviceTasks } from "./tasks";
+import { isReady, serviceTasks, type TaskPoller } from "./tasks";
 import type { PlannedService } from "../core/ports";
-import { pollUntil, type Timing } from "./wait";
+import type { Timing } from "./wait";
 
 export interface StopTasksResult {
   /** failed: ECS refused a call once the replacement had begun; see `tasksReplaced`. */
@@ -28,6 +28,18 @@ export interface StopTasksOptions {
 
 const taskId = (arn: string | undefined) => arn?.split("/").at(-1) ?? "?";
 
+/** Shared by the services of one refresh: the task definitions read, and the task poller. */
+export interface StopTasksShared {
+  readonly taskDefinitions: TaskDefinitionReader;
+  readonly tasks: TaskPoller;
+}
+
+interface Wait {
+  readonly poller: TaskPoller;
+  readonly deadline: number;
+  readonly reason: string;
+}
+
 /** Stop `task` and wait until a task not in `known` is ready; undefined when time ran out. */
 async function replaceOne(
   ecs: ECSClient,
@@ -35,32 +47,30 @@ async function replaceOne(
   task: Task,
   known: ReadonlySet<string | undefined>,
   healthChecked: readonly string[],
-  wait: { readonly deadline: number; readonly timing: Timing; readonly reason: string },
+  wait: Wait,
 ): Promise<Task | undefined> {
   const { cluster, service } = target;
   await ecs.send(new StopTaskCommand({ cluster, task: task.taskArn, reason: wait.reason }));
-  return pollUntil(
-    async () => {
-      const fresh = (await serviceTasks(ecs, cluster, service)).find(
-        (t) => !known.has(t.taskArn) && isReady(t, healthChecked),
-      );
-      return fresh ? { done: true, value: fresh } : { done: false };
+  return wait.poller.until(
+    { cluster, service, known },
+    (fresh) => {
+      const ready = fresh.find((t) => isReady(t, healthChecked));
+      return ready ? { done: true, value: ready } : { done: false };
     },
     wait.deadline,
-    wait.timing,
   );
 }
 
 export async function replaceTasks(
   ecs: ECSClient,
-  taskDefinitions: TaskDefinitionReader,
+  shared: StopTasksShared,
   target: PlannedService,
   deadline: number,
   timing: Timing,
   options: StopTasksOptions,
 ): Promise<StopTasksResult> {
   const healthChecked = target.taskDefinition
-    ? healthCheckedContainers(await taskDefinitions.describe(target.taskDefinition))
+    ? healthCheckedContainers(await shared.taskDefinitions.describe(target.taskDefinition))
     : [];
   const ready = healthChecked.length > 0 ? "RUNNING and HEALTHY" : "RUNNING";
   const initial = await serviceTasks(ecs, target.cluster, target.service);
@@ -74,7 +84,7 @@ export async function replaceTasks(
   });
   // Tasks that were running before we started, or that we already counted as a replacement.
   const known = new Set(initial.map((task) => task.taskArn));
-  const wait = { deadline, timing, reason: options.reason };
+  const wait: Wait = { poller: shared.tasks, deadline, reason: options.reason };
   if (total === 0) return ended("completed", "no running tasks");
   try {
     for (const task of initial) {

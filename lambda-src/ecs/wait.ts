@@ -1,8 +1,8 @@
 /**
- * Polling with a deadline. The first look is immediate, then the interval doubles up to a
- * cap: a deployment that settles in seconds (or in the emulator) is seen at once, one that
- * takes minutes costs one DescribeServices call per cap interval. Time and sleep are
- * injected so unit tests run in virtual time.
+ * The polling schedule. The first look is immediate, then the interval doubles up to a cap: a
+ * deployment that settles in seconds (or in the emulator) is seen at once, one that takes
+ * minutes costs one look per cap interval. The looks of every service in flight are shared
+ * (poller.ts). Time and sleep are injected so unit tests run in virtual time.
  */
 
 export interface Timing {
@@ -27,23 +27,3 @@ export const DEFAULT_TIMING: Timing = {
 };
 
 export type Polled<T> = { readonly done: true; readonly value: T } | { readonly done: false };
-
-/**
- * Calls `look` until it returns `{done: true}` or `deadline` passes; returns the value, or
- * `undefined` on timeout. The last look happens at the deadline, never after it.
- */
-export async function pollUntil<T>(
-  look: () => Promise<Polled<T>>,
-  deadline: number,
-  timing: Timing,
-): Promise<T | undefined> {
-  let delay = timing.initialPollMs;
-  for (;;) {
-    const result = await look();
-    if (result.done) return result.value;
-    const left = deadline - timing.clock();
-    if (left <= 0) return undefined;
-    await timing.sleep(Math.min(delay, left));
-    delay = Math.min(delay * 2, timing.maxPollMs);
-  }
-}

@@ -9,13 +9,13 @@ function problemsWith(env: NodeJS.ProcessEnv): string[] {
 }
 
 describe("refresh and notification settings", () => {
-  it("default to auto restart method, 5 at a time, 600 s wait, 10 s pacing, no discovery, no notification", () => {
+  it("default to auto restart method, 100 at a time, 600 s wait, 10 s pacing, no discovery, no notification", () => {
     const config = loadConfig(MINIMAL);
     expect(config.refresh).toEqual({
       discoveryClusters: [],
       restartMethod: "auto",
       serviceRestartMethods: {},
-      concurrency: 5,
+      concurrency: 100,
       waitTimeoutMs: 600_000,
       pacingMs: 10_000,
     });
@@ -98,6 +98,15 @@ describe("refresh and notification settings", () => {
       expect.stringMatching(
         /^ECS_SERVICE_RESTART_METHODS .*bad: api=fast, =auto, worker .*fix: set the module variable `ecs_service_restart_methods`$/,
       ),
+    ]);
+  });
+
+  it("caps the parallel deployments at 500, as the Terraform variable does", () => {
+    expect(loadConfig({ ...MINIMAL, ECS_REFRESH_CONCURRENCY: "500" }).refresh.concurrency).toBe(
+      500,
+    );
+    expect(problemsWith({ ECS_REFRESH_CONCURRENCY: "501" })).toEqual([
+      expect.stringMatching(/^ECS_REFRESH_CONCURRENCY must be at most 500/),
     ]);
   });
 });
