@@ -466,3 +466,73 @@ describe("the check fails on drift", () => {
     expect(check(copy).status).toBe(1);
   });
 });
+
+describe("the benchmark tables (scripts/bench-tables.mjs)", () => {
+  const BENCH = join(PROJECT_ROOT, "scripts", "bench-tables.mjs");
+  const RESULTS = join(PROJECT_ROOT, "bench", "results.json");
+  const results = JSON.parse(readFileSync(RESULTS, "utf8")) as {
+    refresh: Array<Record<string, number | boolean>>;
+    rotation: Record<string, number>;
+  };
+  const bench = (args: readonly string[]) =>
+    spawnSync(process.execPath, [BENCH, ...args], { encoding: "utf8" });
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "bench-tables-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("README.md and bench/results.md are rendered from bench/results.json", () => {
+    const result = bench(["--check"]);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+
+  test("results.json has the refresh rows at the default settings and the rotation's numbers", () => {
+    const defaults = results.refresh.filter((row) => row.defaultSettings === true);
+    expect(defaults.map((row) => row.services)).toEqual([5, 20, 50, 100]);
+    for (const row of results.refresh) {
+      for (const field of [
+        "services",
+        "concurrency",
+        "wallMs",
+        "longestMs",
+        "describeServicesCalls",
+      ]) {
+        expect(typeof row[field]).toBe("number");
+      }
+    }
+    expect(typeof results.rotation.publishGapMs).toBe("number");
+    const block = between(readme, "<!-- BEGIN_BENCH -->", "<!-- END_BENCH -->");
+    const fifty = defaults.find((row) => row.services === 50);
+    expect(block).toContain(`| 50 | ${fifty?.concurrency} (default) |`);
+  });
+
+  test("a changed number in results.json, or an edited table, fails the check", () => {
+    const files = {
+      readme: join(dir, "README.md"),
+      report: join(dir, "results.md"),
+      results: join(dir, "results.json"),
+    };
+    const args = ["--results", files.results, "--readme", files.readme, "--report", files.report];
+    writeFileSync(files.readme, readme);
+    copyFileSync(join(PROJECT_ROOT, "bench", "results.md"), files.report);
+    copyFileSync(RESULTS, files.results);
+    expect(bench(["--check", ...args]).status).toBe(0);
+
+    const changed = structuredClone(results);
+    changed.refresh[0] = {
+      ...changed.refresh[0],
+      wallMs: Number(changed.refresh[0]?.wallMs) + 1_000,
+    };
+    writeFileSync(files.results, JSON.stringify(changed));
+    const drift = bench(["--check", ...args]);
+    expect(drift.status).toBe(1);
+    expect(drift.stderr).toContain("npm run docs");
+    expect(bench(args).status).toBe(0);
+    expect(bench(["--check", ...args]).status).toBe(0);
+
+    writeFileSync(files.readme, readFileSync(files.readme, "utf8").replace("| 50 | ", "| 51 | "));
+    expect(bench(["--check", ...args]).status).toBe(1);
+  });
+});
