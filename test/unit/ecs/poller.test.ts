@@ -10,6 +10,7 @@ import { createServiceRefresher, type RefreshSettings } from "../../../lambda-sr
 import { realSleep, type Timing } from "../../../lambda-src/ecs/wait";
 import { BENCH_TIMING, benchFleet } from "../../../scripts/bench-refresh";
 import { FakeEcs } from "../../support/fake-ecs";
+import { settle } from "./virtual-time";
 
 const START = Date.UTC(2026, 0, 4, 3, 0, 0);
 const TIMING: Timing = {
@@ -21,20 +22,6 @@ const TIMING: Timing = {
 
 beforeEach(() => jest.useFakeTimers({ now: START }));
 afterEach(() => jest.useRealTimers());
-
-/** Drive jest's clock until `promise` settles. */
-async function settle<T>(promise: Promise<T>): Promise<T> {
-  let settled = false;
-  promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  for (let i = 0; !settled; i++) {
-    if (i > 100_000) throw new Error("did not settle within 10000 virtual seconds");
-    await jest.advanceTimersByTimeAsync(100);
-  }
-  return promise;
-}
 
 interface Query {
   readonly cluster: string;
@@ -140,6 +127,20 @@ describe("the refresher's shared calls", () => {
       }),
     );
 
+  /** Rolling by default, at the default concurrency, no pacing. */
+  const settings = (overrides: Partial<RefreshSettings>): RefreshSettings => ({
+    cluster: undefined,
+    services: [],
+    discoveryClusters: [],
+    rotatedParameters: [],
+    restartMethod: "auto",
+    serviceRestartMethods: {},
+    concurrency: DEFAULT_REFRESH_CONCURRENCY,
+    waitTimeoutMs: 600_000,
+    pacingMs: 0,
+    ...overrides,
+  });
+
   const described = () =>
     fake.commandsNamed("DescribeServices").map((c) => ({
       at: c.at - START,
@@ -150,16 +151,16 @@ describe("the refresher's shared calls", () => {
   it.each([50, 100])(
     "the benchmark's %i services at the default settings: at most 0.7 DescribeServices calls per service, and 1.3x the longest deployment",
     async (count) => {
-      const { settings, longestMs } = benchFleet(fake, count, DEFAULT_REFRESH_CONCURRENCY);
+      const fleet = benchFleet(fake, count, DEFAULT_REFRESH_CONCURRENCY);
 
-      const report = await refresh(settings);
+      const report = await refresh(fleet.settings);
 
       expect(report.services.filter((s) => s.ok)).toHaveLength(count);
       const calls = described();
       expect(calls.every((c) => c.services.length <= 10)).toBe(true);
       expect(calls.length / count).toBeLessThanOrEqual(0.7);
       expect(Math.max(...fake.concurrentAtStart) + 1).toBe(count);
-      expect((Date.now() - START) / longestMs).toBeLessThanOrEqual(1.3);
+      expect((Date.now() - START) / fleet.longestMs).toBeLessThanOrEqual(1.3);
     },
   );
 
@@ -172,19 +173,10 @@ describe("the refresher's shared calls", () => {
     }
     fake.service({ cluster: "b", name: "b-00", taskDefinition: td, deployMs: 10_000 });
     fake.service({ cluster: "b", name: "b-01", taskDefinition: td, deployMs: 60_000 });
-    const settings: RefreshSettings = {
-      cluster: undefined,
-      services: [],
-      discoveryClusters: ["a", "b"],
-      rotatedParameters: ["/pw"],
-      restartMethod: "auto",
-      serviceRestartMethods: {},
-      concurrency: DEFAULT_REFRESH_CONCURRENCY,
-      waitTimeoutMs: 600_000,
-      pacingMs: 0,
-    };
-
-    const report = await refresh(settings, {});
+    const report = await refresh(
+      settings({ discoveryClusters: ["a", "b"], rotatedParameters: ["/pw"] }),
+      {},
+    );
 
     expect(report.services.filter((s) => s.ok)).toHaveLength(15);
     // After planning, every tick with all 15 in flight: two calls for a (10 + 3), one for b.
@@ -219,19 +211,10 @@ describe("the refresher's shared calls", () => {
       });
     }
     const initial = new Set(fake.tasks.map((t) => t.arn));
-    const settings: RefreshSettings = {
-      cluster: "main",
-      services: ["bg1", "bg2", "bg3"],
-      discoveryClusters: [],
-      rotatedParameters: [],
-      restartMethod: "auto",
-      serviceRestartMethods: {},
-      concurrency: DEFAULT_REFRESH_CONCURRENCY,
-      waitTimeoutMs: 600_000,
-      pacingMs: 0,
-    };
-
-    const report = await refresh(settings, {});
+    const report = await refresh(
+      settings({ cluster: "main", services: ["bg1", "bg2", "bg3"] }),
+      {},
+    );
 
     expect(report.services.map((s) => s.tasksReplaced)).toEqual([2, 2, 2]);
     // Each service first describes its own running tasks; the waits then share their calls.

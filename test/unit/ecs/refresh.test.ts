@@ -8,6 +8,7 @@ import { createServiceRefresher, type RefreshSettings } from "../../../lambda-sr
 import type { RefreshReport } from "../../../lambda-src/core/ports";
 import { refreshFailure } from "../../../lambda-src/core/protocol";
 import { FakeEcs } from "../../support/fake-ecs";
+import { settle } from "./virtual-time";
 
 const START = Date.UTC(2026, 0, 4, 3, 0, 0);
 const MINUTE = 60_000;
@@ -44,20 +45,6 @@ function settings(overrides: Partial<RefreshSettings> = {}): RefreshSettings {
     pacingMs: 0,
     ...overrides,
   };
-}
-
-/** Drive jest's clock until `promise` settles. */
-async function settle<T>(promise: Promise<T>): Promise<T> {
-  let settled = false;
-  promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  for (let i = 0; !settled; i++) {
-    if (i > 100_000) throw new Error("did not settle within 10000 virtual seconds");
-    await jest.advanceTimersByTimeAsync(100);
-  }
-  return promise;
 }
 
 const byName = (report: RefreshReport) =>
