@@ -2,8 +2,9 @@
  * One poller for every wait of a refresh. Each waiting service registers a watch (what to
  * look at, how to judge the answer, its own deadline) instead of polling on its own; at each
  * tick the poller looks at every watch that is due, grouped (by cluster: ECS describes the
- * services or tasks of one cluster per call), in one `look` per group, and hands each watch its
- * answer. Fifty services in flight then cost five DescribeServices calls a tick, not fifty.
+ * services or tasks of one cluster per call), in one `look` per group (or per API call where
+ * the API caps how many it takes), and hands each watch its answer. Fifty services in flight
+ * then cost five DescribeServices calls a tick, not fifty.
  *
  * Each watch keeps the schedule it had alone (wait.ts): looks that double their spacing from
  * `initialPollMs` up to `maxPollMs`, and a last look at its deadline, never after it. A look may
@@ -95,6 +96,7 @@ class SharedPoller<Q, A> implements BatchPoller<Q, A> {
     private readonly timing: Timing,
     private readonly groupOf: (query: Q) => string,
     private readonly look: LookAll<Q, A>,
+    private readonly maxPerLook: number,
   ) {}
 
   ticks = (): number => this.looked;
@@ -147,7 +149,10 @@ class SharedPoller<Q, A> implements BatchPoller<Q, A> {
           groups.set(key, [...(groups.get(key) ?? []), watch]);
         }
         if (groups.size > 0) this.looked++;
-        await Promise.all([...groups.values()].map((group) => this.lookAt(group)));
+        // One look per API call where the API has a limit, so a refused call fails only the
+        // watches it carried.
+        const looks = [...groups.values()].flatMap((group) => chunks(group, this.maxPerLook));
+        await Promise.all(looks.map((watches) => this.lookAt(watches)));
       } while (this.again);
     } finally {
       this.ticking = false;
@@ -174,10 +179,18 @@ class SharedPoller<Q, A> implements BatchPoller<Q, A> {
   }
 }
 
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** `maxPerLook`: the most queries of one group one `look` gets (an API's per-call limit). */
 export function createBatchPoller<Q, A>(
   timing: Timing,
   groupOf: (query: Q) => string,
   look: LookAll<Q, A>,
+  maxPerLook = Infinity,
 ): BatchPoller<Q, A> {
-  return new SharedPoller(timing, groupOf, look);
+  return new SharedPoller(timing, groupOf, look, maxPerLook);
 }

@@ -74,7 +74,7 @@ export interface ServiceQuery {
 /** Undefined when ECS no longer knows the service. */
 export type ServicePoller = BatchPoller<ServiceQuery, Service | undefined>;
 
-/** At each tick, the due services of each cluster in DescribeServices calls of ten. */
+/** At each tick, the due services of each cluster in DescribeServices calls of ten, one look each. */
 export function createServicePoller(ecs: ECSClient, timing: Timing): ServicePoller {
   return createBatchPoller<ServiceQuery, Service | undefined>(
     timing,
@@ -88,5 +88,6 @@ export function createServicePoller(ecs: ECSClient, timing: Timing): ServicePoll
       );
       return described.map((d) => d.service);
     },
+    DESCRIBE_SERVICES_LIMIT,
   );
 }

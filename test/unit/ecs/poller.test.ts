@@ -105,6 +105,39 @@ describe("the batch poller", () => {
     await expect(settle(ok)).resolves.toBe("ok");
   });
 
+  it("splits a group into looks of at most `maxPerLook`; a refused look fails only the watches it carried", async () => {
+    const looks: string[][] = [];
+    const poller = createBatchPoller<Query, boolean>(
+      TIMING,
+      (q) => q.cluster,
+      async (queries) => {
+        looks.push(queries.map((q) => q.name));
+        if (queries.some((q) => q.name === "bad")) throw new Error("ThrottlingException");
+        return queries.map(() => true);
+      },
+      2,
+    );
+    const wait = (name: string) =>
+      poller.until(
+        { cluster: "a", name },
+        (done) => (done ? { done: true, value: name } : { done: false }),
+        START + 60_000,
+      );
+
+    const results = await settle(
+      Promise.allSettled(["s1", "s2", "s3", "bad", "s5"].map((name) => wait(name))),
+    );
+
+    expect(looks).toEqual([["s1", "s2"], ["s3", "bad"], ["s5"]]);
+    expect(results.map((r) => r.status)).toEqual([
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "rejected",
+      "fulfilled",
+    ]);
+  });
+
   it("with the deadline already passed, a caller that looked already gets no look at all", async () => {
     const { looks, wait } = recordingPoller({});
 
