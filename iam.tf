@@ -45,9 +45,10 @@ data "aws_iam_policy_document" "this" {
 
   # Read the current password, DATABASE_URL and username; publish the new values (docs/design.md
   # §Data flow, steps 1 and 5). The username parameter is a String: a role name is no secret.
+  # GetParameters: step 1 reads the password and pending parameters in one call.
   statement {
     sid     = "ReadAndPublishParameters"
-    actions = ["ssm:GetParameter", "ssm:PutParameter"]
+    actions = ["ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter"]
     resources = [
       for role, arn in local.parameter_arns : arn if contains(["password", "database_url", "username"], role)
     ]
@@ -56,7 +57,7 @@ data "aws_iam_policy_document" "this" {
   # The pending parameter is created (Overwrite=false, the lock), read on recovery and deleted at the end.
   statement {
     sid       = "StageAndClearPendingParameter"
-    actions   = ["ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter"]
+    actions   = ["ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter", "ssm:DeleteParameter"]
     resources = [local.parameter_arns.pending]
   }
 

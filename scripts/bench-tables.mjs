@@ -59,6 +59,12 @@ function rotationRows(r, t) {
     t.coldInitOverheadMs === undefined ? "" : `< ${t.coldInitOverheadMs} ms`,
     t.coldInitOverheadMs === undefined ? "" : verdict(r.coldInitOverheadMs < t.coldInitOverheadMs),
   ]);
+  add("pythonPeerOverheadMs", () => [
+    "Python peer's overhead over bare `python3` (imports boto3 and psycopg2, builds SSM and ECS clients)",
+    ms(r.pythonPeerOverheadMs),
+    "",
+    "",
+  ]);
   add("coldInitRatioVsPython", () => [
     "Cold-init overhead as a ratio of the Python peer's (boto3 + psycopg2, same run)",
     r.coldInitRatioVsPython.toFixed(2),
@@ -84,8 +90,12 @@ function rotationRows(r, t) {
     verdict(r.publishGapMs < t.publishGapMs),
   ]);
   add("apiCalls", () => [
-    "AWS API calls per rotation",
-    String(r.apiCalls),
+    "AWS API calls per rotation (one ECS service)",
+    r.apiCallsByOperation === undefined
+      ? String(r.apiCalls)
+      : `${r.apiCalls} (${Object.entries(r.apiCallsByOperation)
+          .map(([operation, n]) => `${operation} ${n}`)
+          .join(", ")})`,
     `<= ${t.apiCalls}`,
     verdict(r.apiCalls <= t.apiCalls),
   ]);

@@ -87,7 +87,7 @@ run "alternating_users_permissions_are_least_privilege" {
   # The username parameter is published like the password and URL ones (iam.tf).
   assert {
     condition = [for s in data.aws_iam_policy_document.this[0].statement : [s.actions, s.resources] if s.sid == "ReadAndPublishParameters"] == [[
-      toset(["ssm:GetParameter", "ssm:PutParameter"]),
+      toset(["ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter"]),
       toset([
         "arn:aws:ssm:eu-west-1:123456789012:parameter/orders/prod/db/password",
         "arn:aws:ssm:eu-west-1:123456789012:parameter/orders/prod/db/url",

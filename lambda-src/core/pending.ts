@@ -122,7 +122,16 @@ export async function readPendingRecord(
   secrets: { remember(secret: string): void },
 ): Promise<PendingRecord | undefined> {
   const text = await store.getSecureString(name);
-  if (text === undefined) return undefined;
+  return text === undefined ? undefined : pendingFromText(name, text, step, secrets);
+}
+
+/** Parse a pending parameter's value read by another call, remembering its secrets first. */
+export function pendingFromText(
+  name: string,
+  text: string,
+  step: StepName,
+  secrets: { remember(secret: string): void },
+): PendingRecord {
   secrets.remember(text);
   const record = parsePending(name, text, step);
   secrets.remember(record.password);

@@ -17,6 +17,12 @@ export interface SecretStore {
    * never rotated (which would silently convert it).
    */
   getSecureString(name: string): Promise<string | undefined>;
+  /**
+   * Several SecureStrings in one call (step 1 reads the password and pending parameters
+   * together), by name; a parameter that does not exist is absent from the map. Throws
+   * ParameterTypeError for the first of `names`, in order, that is not a SecureString.
+   */
+  getSecureStrings(names: readonly string[]): Promise<ReadonlyMap<string, string>>;
   /** The value of a parameter that holds no secret (the username), whatever its type. */
   getValue(name: string): Promise<string | undefined>;
   /** Create `name` only if absent (Overwrite=false): the rotation lock. */
@@ -31,6 +37,8 @@ export interface SecretStore {
   putString(name: string, value: string): Promise<void>;
   /** The KMS key `name` is encrypted with, or undefined when it does not exist. */
   keyIdOf(name: string): Promise<string | undefined>;
+  /** The KMS keys of several parameters in one lookup; a missing parameter is absent. */
+  keyIdsOf(names: readonly string[]): Promise<ReadonlyMap<string, string>>;
   /** Delete `name`; a parameter already gone is fine. */
   deleteParameter(name: string): Promise<void>;
   /** Whether a decrypted read of `name` returns exactly `value` right now. */

@@ -144,9 +144,14 @@ async function stage(run: Run, role: string): Promise<PendingRecord> {
   run.secrets.remember(password);
   const revoke = run.invocation.action === "revoke";
   const record = newPendingRecord(password, role, run.invocation, run.now(), revoke);
-  const { pending, kmsKeyId, password: passwordName } = run.config.parameters;
-  const keyId = kmsKeyId ?? (await run.deps.store.keyIdOf(passwordName));
-  const created = await run.deps.store.createPending(pending, serializePending(record), keyId);
+  const { pending } = run.config.parameters;
+  // The one key lookup of the run: publish, after the ALTER ROLE, reuses it.
+  const keys = await run.keys.get();
+  const created = await run.deps.store.createPending(
+    pending,
+    serializePending(record),
+    keys.password,
+  );
   if (created === "already-exists") {
     const holder = await currentPending(run, "stage");
     if (!isOurs(holder, record)) {
@@ -185,8 +190,9 @@ async function restage(run: Run): Promise<void> {
   run.secrets.remember(password);
   const revoke = run.lease.held?.revokePrevious === true;
   const record = newPendingRecord(password, run.lease.role(), run.invocation, run.now(), revoke);
-  const { pending, kmsKeyId } = run.config.parameters;
-  await run.deps.store.putSecureString(pending, serializePending(record), kmsKeyId);
+  const keys = await run.keys.get();
+  const { pending } = run.config.parameters;
+  await run.deps.store.putSecureString(pending, serializePending(record), keys.password);
   run.lease.hold(record);
 }
 
@@ -206,8 +212,10 @@ async function takeOver(run: Run, pending: PendingRecord): Promise<PendingRecord
     leaseExpiredAt: pending.leaseExpiresAt,
   });
   const ours = takeOverLease(pending, run.invocation);
-  const { pending: name, kmsKeyId } = run.config.parameters;
-  await run.deps.store.putSecureString(name, serializePending(ours), kmsKeyId);
+  // Looked up here, before a re-apply, so that the publish gap holds writes only.
+  const keys = await run.keys.get();
+  const name = run.config.parameters.pending;
+  await run.deps.store.putSecureString(name, serializePending(ours), keys.password);
   await confirmLease(run, ours);
   run.lease.hold(ours);
   run.secrets.remember(ours.password);

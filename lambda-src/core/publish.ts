@@ -29,8 +29,9 @@ export async function publishAll(run: Run): Promise<void> {
  * Confirms a decrypted read returns the new value. Raises: parameter-store, publish-not-readable.
  */
 async function publishPassword(run: Run): Promise<void> {
-  const { password: name, kmsKeyId } = run.config.parameters;
-  await run.deps.store.putSecureString(name, run.lease.password(), kmsKeyId);
+  const name = run.config.parameters.password;
+  const keys = await run.keys.get();
+  await run.deps.store.putSecureString(name, run.lease.password(), keys.password);
   await confirmReadable(run, "publish-password", name, run.lease.password());
 }
 
@@ -55,7 +56,7 @@ async function publishUsername(run: Run): Promise<void> {
  * Raises: parameter-store, publish-not-readable.
  */
 async function publishDatabaseUrl(run: Run): Promise<void> {
-  const { databaseUrl, databaseUrlTemplate, kmsKeyId } = run.config.parameters;
+  const { databaseUrl, databaseUrlTemplate } = run.config.parameters;
   if (databaseUrl === undefined) return;
   const { host, port, database } = run.config.db;
   const url = buildDatabaseUrl(databaseUrlTemplate, {
@@ -66,12 +67,8 @@ async function publishDatabaseUrl(run: Run): Promise<void> {
     database,
   });
   // A URL parameter the function creates gets the password parameter's key, not aws/ssm.
-  const { store } = run.deps;
-  const keyId =
-    kmsKeyId ??
-    (await store.keyIdOf(databaseUrl)) ??
-    (await store.keyIdOf(run.config.parameters.password));
-  await store.putSecureString(databaseUrl, url, keyId);
+  const keys = await run.keys.get();
+  await run.deps.store.putSecureString(databaseUrl, url, keys.databaseUrl);
   await confirmReadable(run, "publish-url", databaseUrl, url);
 }
 

@@ -1,8 +1,9 @@
 /**
  * One rotation run's context, made of small collaborators: the ports it uses, the secrets it
  * has seen (SecretLedger), the lease it holds (Lease), its steps and their timings
- * (StepTimer), its open sessions (Sessions) and what it reports (RunRecord). The protocol
- * is in protocol.ts, the strategies in ../strategies/.
+ * (StepTimer), its open sessions (Sessions), the KMS keys it writes with (ParameterKeys) and
+ * what it reports (RunRecord). The protocol is in protocol.ts, the strategies in
+ * ../strategies/.
  */
 import type { Config } from "../config";
 import {
@@ -12,6 +13,7 @@ import {
   type RotationErrorKind,
 } from "../errors";
 import { Lease } from "./lease";
+import { ParameterKeys } from "./parameter-keys";
 import type {
   RoleAdministration,
   RoleDatabase,
@@ -94,6 +96,8 @@ export class Run {
   readonly sessions = new Sessions();
   readonly steps: StepTimer;
   readonly record: RunRecord;
+  /** The KMS keys this run writes with, looked up once (see parameter-keys.ts). */
+  readonly keys: ParameterKeys;
 
   constructor(
     readonly config: Config,
@@ -107,6 +111,7 @@ export class Run {
     this.startedAt = this.now();
     this.steps = new StepTimer(deps.logger, this.now, deps.hooks);
     this.record = new RunRecord(this.now);
+    this.keys = new ParameterKeys(config.parameters, deps.store);
   }
 
   step<T>(step: StepName, body: () => Promise<T>): Promise<T> {

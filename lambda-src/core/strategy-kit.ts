@@ -4,7 +4,7 @@
  * function says what it raises; none changes anything but an open session.
  */
 import { RotationInProgress, type RotationError } from "../errors";
-import type { PendingRecord } from "./pending";
+import { pendingFromText, type PendingRecord } from "./pending";
 import { LoginFailedError, type LoginOutcome, type LoginProblem, type RoleSession } from "./ports";
 import { currentPending } from "./protocol";
 import { decideRecovery } from "./recovery";
@@ -12,19 +12,44 @@ import type { Run } from "./run";
 import type { StepName } from "./steps";
 import type { RecoveryDecision } from "./strategy";
 
+/** What step 1 reads from the store before any login. */
+export interface CurrentAndPending {
+  /** The password parameter's value, checked to be a plausible password. */
+  readonly current: string;
+  /** The record an interrupted run left, if any. */
+  readonly pending: PendingRecord | undefined;
+}
+
 /**
- * The password parameter, which must exist and hold a plausible password. Raises
- * parameter-missing / parameter-malformed / parameter-store.
+ * The password parameter, which must exist and hold a plausible password, and the pending
+ * parameter, if an interrupted run left one, read together in one store call.
+ * `rotated` are the roles a record may have staged. Raises parameter-missing /
+ * parameter-malformed (also for a record that does not parse or names another role) /
+ * parameter-store.
  */
-export async function readCurrentPassword(run: Run, holding: string): Promise<string> {
-  const name = run.config.parameters.password;
-  const current = await requireSecureString(run, name, "the password parameter", holding);
+export async function readCurrentAndPending(
+  run: Run,
+  holding: string,
+  rotated: readonly string[],
+): Promise<CurrentAndPending> {
+  const { password: name, pending: pendingName } = run.config.parameters;
+  const found = await run.deps.store.getSecureStrings([name, pendingName]);
+  const current = required(run, name, found.get(name), "the password parameter", holding);
   // Control characters (a trailing newline from `echo`, most often) never belong in a password.
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected
   if (/[\x00-\x1f\x7f]/.test(current) || current.length === 0) {
     throw run.fail("parameter-malformed", "read", { about: "password-value", parameter: name });
   }
-  return current;
+  const text = found.get(pendingName);
+  const pending =
+    text === undefined ? undefined : pendingFromText(pendingName, text, "read", run.secrets);
+  if (pending === undefined || rotated.includes(pending.username)) return { current, pending };
+  throw run.fail("parameter-malformed", "read", {
+    about: "pending-role",
+    parameter: pendingName,
+    stagedRole: pending.username,
+    rotated,
+  });
 }
 
 /** A SecureString step 1 cannot do without; raises parameter-missing when it does not exist. */
@@ -34,30 +59,21 @@ export async function requireSecureString(
   what: string,
   holding: string,
 ): Promise<string> {
-  const value = await run.deps.store.getSecureString(name);
+  return required(run, name, await run.deps.store.getSecureString(name), what, holding);
+}
+
+function required(
+  run: Run,
+  name: string,
+  value: string | undefined,
+  what: string,
+  holding: string,
+): string {
   if (value === undefined) {
     throw run.fail("parameter-missing", "read", { parameter: name, what, holding });
   }
   run.secrets.remember(value);
   return value;
-}
-
-/**
- * The pending parameter, if an interrupted run left one. Raises parameter-malformed when it
- * does not parse or was staged for a role other than `rotated`.
- */
-export async function readPending(
-  run: Run,
-  rotated: readonly string[],
-): Promise<PendingRecord | undefined> {
-  const pending = await currentPending(run, "read");
-  if (pending === undefined || rotated.includes(pending.username)) return pending;
-  throw run.fail("parameter-malformed", "read", {
-    about: "pending-role",
-    parameter: run.config.parameters.pending,
-    stagedRole: pending.username,
-    rotated,
-  });
 }
 
 /**

@@ -9,13 +9,15 @@ import {
   DeleteParameterCommand,
   DescribeParametersCommand,
   GetParameterCommand,
+  GetParametersCommand,
   PutParameterCommand,
   type SSMClient,
 } from "@aws-sdk/client-ssm";
 import { ParameterTypeError, SecretStoreError, type SecretStore } from "../core/ports";
 import { redact } from "../redact";
 
-type Operation = "GetParameter" | "PutParameter" | "DescribeParameters" | "DeleteParameter";
+type Operation =
+  "GetParameter" | "GetParameters" | "PutParameter" | "DescribeParameters" | "DeleteParameter";
 
 const FIXES: Record<string, (operation: Operation, name: string) => string> = {
   AccessDeniedException: (operation, name) =>
@@ -77,18 +79,54 @@ export function createParameterStore(ssm: SSMClient): SecretStore {
     return parameter.Value;
   }
 
-  async function keyIdOf(name: string): Promise<string | undefined> {
+  async function getSecureStrings(names: readonly string[]): Promise<Map<string, string>> {
+    let found;
     try {
       const out = await ssm.send(
-        new DescribeParametersCommand({
-          ParameterFilters: [{ Key: "Name", Option: "Equals", Values: [name] }],
-        }),
+        new GetParametersCommand({ Names: [...new Set(names)], WithDecryption: true }),
       );
-      return out.Parameters?.find((p) => p.Name === name)?.KeyId;
+      // Names that do not exist come back in InvalidParameters, not as an error.
+      found = new Map((out.Parameters ?? []).map((p) => [p.Name, p]));
     } catch (error) {
-      throw wrap(error, "DescribeParameters", name);
+      throw wrap(error, "GetParameters", names.join(", "));
     }
+    const values = new Map<string, string>();
+    for (const name of names) {
+      const parameter = found.get(name);
+      if (parameter === undefined) continue;
+      if (parameter.Type !== "SecureString") {
+        throw new ParameterTypeError(name, parameter.Type ?? "untyped");
+      }
+      values.set(name, parameter.Value ?? "");
+    }
+    return values;
   }
+
+  async function keyIdsOf(names: readonly string[]): Promise<Map<string, string>> {
+    const keys = new Map<string, string>();
+    const wanted = [...new Set(names)];
+    // One page answers in practice; SSM may still split a filtered listing across pages.
+    let nextToken: string | undefined;
+    do {
+      try {
+        const out = await ssm.send(
+          new DescribeParametersCommand({
+            ParameterFilters: [{ Key: "Name", Option: "Equals", Values: wanted }],
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          }),
+        );
+        for (const p of out.Parameters ?? []) {
+          if (p.Name !== undefined && p.KeyId !== undefined) keys.set(p.Name, p.KeyId);
+        }
+        nextToken = out.NextToken;
+      } catch (error) {
+        throw wrap(error, "DescribeParameters", wanted.join(", "));
+      }
+    } while (nextToken && keys.size < wanted.length);
+    return keys;
+  }
+
+  const keyIdOf = async (name: string) => (await keyIdsOf([name])).get(name);
 
   async function put(name: string, value: string, keyId: string | undefined, overwrite: boolean) {
     await ssm.send(
@@ -114,8 +152,10 @@ export function createParameterStore(ssm: SSMClient): SecretStore {
 
   return {
     getSecureString,
+    getSecureStrings,
     getValue: async (name) => (await get(name))?.Value,
     keyIdOf,
+    keyIdsOf,
     putString,
 
     async createPending(name, value, kmsKeyId) {

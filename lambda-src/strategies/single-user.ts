@@ -42,8 +42,11 @@ export function singleUser(user: string): Strategy {
  * the database rejects the current password, database-unreachable.
  */
 async function read(run: Run, user: string): Promise<ReadState<RoleSession, string>> {
-  const current = await kit.readCurrentPassword(run, "holding the role's current password");
-  const pending = await kit.readPending(run, [user]);
+  const { current, pending } = await kit.readCurrentAndPending(
+    run,
+    "holding the role's current password",
+    [user],
+  );
   if (pending !== undefined) return { kind: "interrupted", pending, context: current };
   try {
     const session = await openSession(run, user, current, "read");

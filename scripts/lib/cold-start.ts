@@ -1,52 +1,101 @@
 /**
- * Cold-start cost of the bundle: wall time of a fresh `node` process that loads index.js (the
- * handler module's init validates the configuration and builds the SSM, ECS and PostgreSQL
- * clients), measured side by side with a bare `node -e 0`, so the difference is what the
- * bundle adds over the runtime itself.
+ * Cold-start cost of the bundle, judged on a paired ratio. Each round runs four fresh
+ * processes back to back: bare `node -e ''`, `node` loading index.js (the handler module's
+ * init validates the configuration and builds the SSM client and the PostgreSQL adapters),
+ * bare `python3 -c ''`, and the Python peer (python-peer.ts: boto3 and psycopg2 imported, SSM
+ * and ECS clients built). Our overhead is the bundle minus bare node, the peer's is the peer
+ * minus bare python, each taken within a round; their ratio is what a loaded machine changes
+ * least, since whatever slows one round slows both sides of it.
  */
 import { spawnSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
+import { PYTHON_PEER_INIT } from "./python-peer";
+import { median } from "./stats";
 
 export interface ColdStartSample {
-  readonly bareMs: number[];
+  readonly bareNodeMs: number[];
   readonly bundleMs: number[];
+  readonly barePythonMs: number[];
+  readonly pythonPeerMs: number[];
 }
 
-function timeNode(args: readonly string[], env: Readonly<Record<string, string>>): number {
+export interface ColdStartResult {
+  readonly runs: number;
+  /** Medians of each kind of process. */
+  readonly bareNodeMs: number;
+  readonly bundleMs: number;
+  readonly barePythonMs: number;
+  readonly pythonPeerMs: number;
+  /** Median over rounds of bundle − bare node. */
+  readonly coldInitOverheadMs: number;
+  /** Median over rounds of Python peer − bare python. */
+  readonly pythonPeerOverheadMs: number;
+  /** coldInitOverheadMs / pythonPeerOverheadMs. */
+  readonly coldInitRatioVsPython: number;
+}
+
+function timeProcess(
+  file: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+): number {
   const started = performance.now();
-  const result = spawnSync(process.execPath, args, {
-    env: { ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const result = spawnSync(file, args, { env: { ...env }, stdio: ["ignore", "ignore", "pipe"] });
   const ms = performance.now() - started;
   if (result.status !== 0) {
     throw new Error(
-      `node ${args.join(" ")} exited with ${result.status ?? result.signal}: ${result.stderr.toString().trim()}`,
+      `${file} ${args.join(" ")} exited with ${result.status ?? result.signal}: ${result.stderr.toString().trim()}`,
     );
   }
   return ms;
 }
 
 /**
- * Alternates bare and bundle runs so drift on a busy machine hits both alike; the first
- * `warmup` pairs (page cache, CPU frequency) are discarded.
+ * Runs `runs` rounds of the four processes; the first `warmup` rounds (page cache, CPU
+ * frequency) are discarded.
  */
 export function measureColdStart(
   indexPath: string,
   env: Readonly<Record<string, string>>,
+  python: string,
   runs: number,
   warmup = 2,
 ): ColdStartSample {
   // Fail loudly if the module did not build its handler (a ConfigError is kept, not thrown, at init).
   const loadBundle = `const h = require(${JSON.stringify(indexPath)}).handler; if (typeof h !== "function") process.exit(3);`;
-  const sample: ColdStartSample = { bareMs: [], bundleMs: [] };
+  const sample: ColdStartSample = {
+    bareNodeMs: [],
+    bundleMs: [],
+    barePythonMs: [],
+    pythonPeerMs: [],
+  };
   for (let i = 0; i < warmup + runs; i++) {
-    const bare = timeNode(["-e", "0"], env);
-    const bundle = timeNode(["-e", loadBundle], env);
-    if (i >= warmup) {
-      sample.bareMs.push(bare);
-      sample.bundleMs.push(bundle);
-    }
+    const round = {
+      bareNodeMs: timeProcess(process.execPath, ["-e", ""], env),
+      bundleMs: timeProcess(process.execPath, ["-e", loadBundle], env),
+      barePythonMs: timeProcess(python, ["-c", ""], env),
+      pythonPeerMs: timeProcess(python, ["-c", PYTHON_PEER_INIT], env),
+    };
+    if (i < warmup) continue;
+    for (const [kind, ms] of Object.entries(round)) sample[kind as keyof ColdStartSample].push(ms);
   }
   return sample;
+}
+
+/** The medians, the paired overheads and their ratio. */
+export function summarizeColdStart(sample: ColdStartSample): ColdStartResult {
+  const { bareNodeMs, bundleMs, barePythonMs, pythonPeerMs } = sample;
+  const paired = (a: number[], b: number[]) => median(a.map((ms, i) => ms - (b[i] ?? NaN)));
+  const coldInitOverheadMs = paired(bundleMs, bareNodeMs);
+  const pythonPeerOverheadMs = paired(pythonPeerMs, barePythonMs);
+  return {
+    runs: bundleMs.length,
+    bareNodeMs: median(bareNodeMs),
+    bundleMs: median(bundleMs),
+    barePythonMs: median(barePythonMs),
+    pythonPeerMs: median(pythonPeerMs),
+    coldInitOverheadMs,
+    pythonPeerOverheadMs,
+    coldInitRatioVsPython: coldInitOverheadMs / pythonPeerOverheadMs,
+  };
 }

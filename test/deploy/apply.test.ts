@@ -280,14 +280,19 @@ describe("the deployed function, read back through the AWS API", () => {
     const ssm = `arn:aws:ssm:${h.aws.region}:${account}:parameter`;
     expect(grants).toMatchObject({
       ReadAndPublishParameters: {
-        actions: ["ssm:GetParameter", "ssm:PutParameter"],
+        actions: ["ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter"],
         resources: [
           `${ssm}${infra.databaseUrlParameter}`,
           `${ssm}${infra.passwordParameter}`,
         ].sort(),
       },
       StageAndClearPendingParameter: {
-        actions: ["ssm:DeleteParameter", "ssm:GetParameter", "ssm:PutParameter"],
+        actions: [
+          "ssm:DeleteParameter",
+          "ssm:GetParameter",
+          "ssm:GetParameters",
+          "ssm:PutParameter",
+        ],
         resources: [`${ssm}${infra.passwordParameter}-pending`],
       },
       RefreshEcsServices: {

@@ -32,7 +32,7 @@ describe("with SSM access denied by IAM", () => {
           Statement: [
             {
               Effect: "Allow",
-              Action: ["ssm:GetParameter", "ssm:DescribeParameters"],
+              Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:DescribeParameters"],
               Resource: "*",
             },
           ],

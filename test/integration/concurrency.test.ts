@@ -53,7 +53,8 @@ test("a run that read 'no pending' just before another run staged and applied is
   const slowSsm = new SSMClient({});
   holdResponse(
     slowSsm,
-    "GetParameterCommand",
+    // Step 1 reads the password and pending parameters in one call.
+    "GetParametersCommand",
     s.parameters.pending,
     laterSawNoPending,
     earlierApplied.promise,

@@ -57,6 +57,14 @@ export class FakeStore implements SecretStore {
     this.maybeFail("get", name);
     return this.values.get(name)?.value;
   }
+  async getSecureStrings(names: readonly string[]) {
+    const found = new Map<string, string>();
+    for (const name of names) {
+      const value = await this.getSecureString(name);
+      if (value !== undefined) found.set(name, value);
+    }
+    return found;
+  }
   async getValue(name: string) {
     return this.getSecureString(name);
   }
@@ -83,6 +91,14 @@ export class FakeStore implements SecretStore {
   }
   async keyIdOf(name: string) {
     return this.values.get(name)?.keyId;
+  }
+  async keyIdsOf(names: readonly string[]) {
+    const keys = new Map<string, string>();
+    for (const name of names) {
+      const keyId = this.values.get(name)?.keyId;
+      if (keyId !== undefined) keys.set(name, keyId);
+    }
+    return keys;
   }
   async deleteParameter(name: string) {
     this.maybeFail("delete", name);

@@ -81,12 +81,12 @@ export function alternatingUsers(roles: Roles): Strategy {
  * database-unreachable.
  */
 async function read(run: Run, roles: Roles): Promise<ReadState<AdminSession, AdminCredentials>> {
-  const current = await kit.readCurrentPassword(
+  const { current, pending } = await kit.readCurrentAndPending(
     run,
     "holding the published role's current password",
+    [roles.primaryUser, roles.twinUser],
   );
   const admin = await readAdminCredentials(run, roles);
-  const pending = await kit.readPending(run, [roles.primaryUser, roles.twinUser]);
   if (pending !== undefined) return { kind: "interrupted", pending, context: admin };
 
   const published = await publishedRole(run, roles, current);

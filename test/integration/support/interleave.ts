@@ -19,8 +19,9 @@ export function deferred(): Deferred {
 }
 
 /**
- * After the first response (or error) of a `command` request for parameter `name`: signal
- * `received`, then hand the response to the caller only once `release` resolves.
+ * After the first response (or error) of a `command` request for parameter `name` (its
+ * `Name`, or one of its `Names`): signal `received`, then hand the response to the caller
+ * only once `release` resolves.
  */
 export function holdResponse(
   client: SSMClient,
@@ -32,8 +33,9 @@ export function holdResponse(
   let held = false;
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const input = args.input as { Name?: unknown };
-      const matches = !held && context.commandName === command && input.Name === name;
+      const input = args.input as { Name?: unknown; Names?: unknown };
+      const names = Array.isArray(input.Names) ? (input.Names as unknown[]) : [input.Name];
+      const matches = !held && context.commandName === command && names.includes(name);
       try {
         return await next(args);
       } finally {

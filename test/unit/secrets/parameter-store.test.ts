@@ -2,6 +2,7 @@ import {
   DeleteParameterCommand,
   DescribeParametersCommand,
   GetParameterCommand,
+  GetParametersCommand,
   ParameterAlreadyExists,
   ParameterNotFound,
   PutParameterCommand,
@@ -67,6 +68,66 @@ describe("getSecureString", () => {
       code: "AccessDeniedException",
     });
     expect((error as Error).message).toContain("grant the rotation role ssm:GetParameter on /p");
+  });
+});
+
+describe("getSecureStrings", () => {
+  it("reads several parameters in one decrypted call; a missing one is absent", async () => {
+    ssm.on(GetParametersCommand).resolves({
+      Parameters: [{ Name: "/p", Value: "v", Type: "SecureString" }],
+      InvalidParameters: ["/p-pending"],
+    });
+    const found = await store.getSecureStrings(["/p", "/p-pending"]);
+    expect([...found]).toEqual([["/p", "v"]]);
+    expect(ssm.commandCalls(GetParametersCommand)).toHaveLength(1);
+    expect(ssm.commandCalls(GetParametersCommand)[0]?.args[0].input).toEqual({
+      Names: ["/p", "/p-pending"],
+      WithDecryption: true,
+    });
+  });
+
+  it("refuses a parameter that is not a SecureString, naming it and not its value", async () => {
+    ssm.on(GetParametersCommand).resolves({
+      Parameters: [
+        { Name: "/p", Value: "v", Type: "SecureString" },
+        { Name: "/p-pending", Value: "plain", Type: "String" },
+      ],
+    });
+    const error = await store.getSecureStrings(["/p", "/p-pending"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ParameterTypeError);
+    expect(error).toMatchObject({ parameter: "/p-pending", type: "String" });
+    expect(String(error)).not.toContain("plain");
+  });
+
+  it("wraps access denied naming GetParameters, every parameter and the fix", async () => {
+    ssm.on(GetParametersCommand).rejects(serviceError("AccessDeniedException", "not authorized"));
+    const error = await store.getSecureStrings(["/p", "/q"]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ operation: "GetParameters", code: "AccessDeniedException" });
+    expect((error as Error).message).toContain(
+      "grant the rotation role ssm:GetParameters on /p, /q",
+    );
+  });
+});
+
+describe("keyIdsOf", () => {
+  it("looks several keys up in one DescribeParameters call; a missing parameter is absent", async () => {
+    ssm.on(DescribeParametersCommand).resolves({
+      Parameters: [{ Name: "/p", KeyId: "alias/app" }],
+    });
+    const keys = await store.keyIdsOf(["/p", "/url"]);
+    expect([...keys]).toEqual([["/p", "alias/app"]]);
+    expect(ssm.commandCalls(DescribeParametersCommand)[0]?.args[0].input).toEqual({
+      ParameterFilters: [{ Key: "Name", Option: "Equals", Values: ["/p", "/url"] }],
+    });
+  });
+
+  it("follows NextToken while keys are missing (SSM may page a filtered listing)", async () => {
+    ssm
+      .on(DescribeParametersCommand)
+      .resolvesOnce({ Parameters: [], NextToken: "t" })
+      .resolvesOnce({ Parameters: [{ Name: "/p", KeyId: "alias/app" }] });
+    expect((await store.keyIdsOf(["/p"])).get("/p")).toBe("alias/app");
+    expect(ssm.commandCalls(DescribeParametersCommand)).toHaveLength(2);
   });
 });
 
