@@ -136,3 +136,21 @@ test("a step whose token was never staged is refused and changes nothing", async
   expect(await s.h.canLogin(s.role, s.initialPassword)).toBe(true);
   expect(await readStage(s)).toMatchObject({ password: s.initialPassword });
 });
+
+test("the dry run reads the secret, logs in with AWSCURRENT and plans the refresh; a bad password fails its check, nothing changes", async () => {
+  const s = await createSmScenario({ services: 1 });
+  const handler = createHandler({ env: s.env });
+  const report = await handler({ action: "dry-run" }, lambdaContext());
+  expect(report).toMatchObject({ outcome: "dry-run", ok: true });
+  const names = (report as { checks: Array<{ check: string }> }).checks.map((c) => c.check);
+  expect(names).toEqual(expect.arrayContaining(["secret", "current-secret-login", "ecs-services"]));
+
+  await s.h.admin(`ALTER ROLE "${s.role}" PASSWORD 'changed-by-hand-${randomUUID()}'`);
+  const before = await labelledVersions(s);
+  await expect(handler({ action: "dry-run" }, lambdaContext())).rejects.toMatchObject({
+    kind: "dry-run-failed",
+    message: expect.stringContaining("current-secret-login"),
+  });
+  expect(await labelledVersions(s)).toEqual(before);
+  expect(output.text()).not.toContain(s.initialPassword);
+});
