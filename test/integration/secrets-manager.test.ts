@@ -5,6 +5,7 @@
  * and that every step is idempotent for a retry with the same token.
  */
 import { randomUUID } from "node:crypto";
+import type { DryRunReport } from "../../lambda-src/dry-run";
 import { createHandler } from "../../lambda-src/handler";
 import { deploymentIds } from "./support/aws";
 import { lambdaContext } from "./support/context";
@@ -142,7 +143,7 @@ test("the dry run reads the secret, logs in with AWSCURRENT and plans the refres
   const handler = createHandler({ env: s.env });
   const report = await handler({ action: "dry-run" }, lambdaContext());
   expect(report).toMatchObject({ outcome: "dry-run", ok: true });
-  const names = (report as { checks: Array<{ check: string }> }).checks.map((c) => c.check);
+  const names = (report as DryRunReport).checks.map((c) => c.check);
   expect(names).toEqual(expect.arrayContaining(["secret", "current-secret-login", "ecs-services"]));
 
   await s.h.admin(`ALTER ROLE "${s.role}" PASSWORD 'changed-by-hand-${randomUUID()}'`);
