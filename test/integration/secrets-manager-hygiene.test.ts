@@ -7,10 +7,6 @@
  * PostgreSQL server log, which shows each ALTER ROLE carrying a SCRAM-SHA-256 verifier.
  */
 import { randomUUID } from "node:crypto";
-import {
-  PutSecretValueCommand,
-  UpdateSecretVersionStageCommand,
-} from "@aws-sdk/client-secrets-manager";
 import { createHandler } from "../../lambda-src/handler";
 import { leaks } from "../support/leaks";
 import { runHandlerInChild } from "./support/child";
@@ -20,9 +16,8 @@ import { captureOutput } from "./support/output";
 import { testPassword } from "./support/scenario";
 import {
   createSmScenario,
-  labelledVersions,
+  putCurrent,
   readStage,
-  secretsManager,
   stepEvent,
   STEPS,
   type SmScenario,
@@ -35,33 +30,6 @@ function errorText(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const fields = Object.fromEntries(Object.entries(error));
   return `${error.name}: ${error.message}\n${error.stack ?? ""}\n${JSON.stringify(fields)}`;
-}
-
-/**
- * A new AWSCURRENT version, put under a label of its own and then moved the way the function
- * moves labels: moto's PutSecretValue relabels only the version it last made current itself
- * (test/support/EMULATOR.md).
- */
-async function putCurrent(s: SmScenario, value: string): Promise<void> {
-  const token = randomUUID();
-  const SecretId = s.secretArn;
-  await secretsManager().send(
-    new PutSecretValueCommand({
-      SecretId,
-      SecretString: value,
-      ClientRequestToken: token,
-      VersionStages: ["TEST"],
-    }),
-  );
-  const current = (await labelledVersions(s)).find((v) => v.stages.includes("AWSCURRENT"));
-  await secretsManager().send(
-    new UpdateSecretVersionStageCommand({
-      SecretId,
-      VersionStage: "AWSCURRENT",
-      MoveToVersionId: token,
-      RemoveFromVersionId: current?.versionId,
-    }),
-  );
 }
 
 test("no password appears in logs, errors or the server log; the server sees only SCRAM verifiers", async () => {

@@ -14,6 +14,7 @@ import {
   createSmScenario,
   expectInvariant,
   labelledVersions,
+  putCurrent,
   readStage,
   rotateThroughSteps,
   stepEvent,
@@ -154,4 +155,32 @@ test("the dry run reads the secret, logs in with AWSCURRENT and plans the refres
   });
   expect(await labelledVersions(s)).toEqual(before);
   expect(output.text()).not.toContain(s.initialPassword);
+});
+
+test("the connection goes to DB_HOST, never to the host the secret names; the new version carries the configured host", async () => {
+  const s = await createSmScenario();
+  const current = await readStage(s);
+  await putCurrent(s, JSON.stringify({ ...current, host: "db.attacker.example", port: 5432 }));
+
+  const results = await rotateThroughSteps(createHandler({ env: s.env }), s);
+
+  expect(results[3]?.outcome).toBe("rotated");
+  const rotated = await readStage(s);
+  expect(rotated).toMatchObject({ host: s.h.host, port: s.h.port, dbname: s.h.database });
+  expect(await s.h.canLogin(s.role, rotated?.password ?? "")).toBe(true);
+});
+
+test("a server whose certificate does not match DB_HOST: database-unreachable naming the TLS error, nothing staged (no mode without TLS exists to fall back to)", async () => {
+  const s = await createSmScenario();
+  const before = await labelledVersions(s);
+  const env = { ...s.env, DB_HOST: s.h.mismatchedHost };
+  await expect(
+    createHandler({ env })(stepEvent(s, "createSecret", randomUUID()), lambdaContext()),
+  ).rejects.toMatchObject({
+    kind: "database-unreachable",
+    step: "read",
+    message: expect.stringContaining("ERR_TLS_CERT_ALTNAME_INVALID"),
+  });
+  expect(await labelledVersions(s)).toEqual(before);
+  expect(await s.h.canLogin(s.role, s.initialPassword)).toBe(true);
 });
