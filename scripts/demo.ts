@@ -11,10 +11,17 @@
  */
 import { performance } from "node:perf_hooks";
 import { runScript, type Cleanup } from "./lib/cleanup";
-import { Checks, fingerprint, heading, info, printDeployments } from "./lib/demo-output";
+import {
+  Checks,
+  checkNoLeaks,
+  finished,
+  fingerprint,
+  heading,
+  info,
+  printDeployments,
+} from "./lib/demo-output";
 import { demoSecretsManager } from "./lib/demo-secrets-manager";
 import { LambdaProcess } from "./lib/lambda-process";
-import { findLeaks } from "../test/support/secret-scan";
 import { prepareStackAndBundle } from "./lib/prepare";
 import { formatLambdaLine } from "./lib/step-lines";
 
@@ -97,25 +104,9 @@ async function demo(cleanup: Cleanup): Promise<boolean> {
     "new password accepted",
     "new password rejected",
   );
-  const secrets = { "old password": oldPassword, "new password": newPassword };
-  const leaks = [
-    ...findLeaks(lambda.output.join("\n"), "the Lambda's output", secrets),
-    ...findLeaks(stack.pg.readServerLog(), "the PostgreSQL statement log", secrets),
-  ];
-  for (const leak of leaks)
-    console.log(`   LEAK: ${leak.secret} (${leak.spelling}) in ${leak.where} ✘`);
-  checks.check(
-    leaks.length === 0,
-    "no password in the Lambda's logs or the PostgreSQL statement log",
-  );
-
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  heading(
-    checks.failed === 0
-      ? `Done in ${seconds} s: rotated, verified, published, refreshed.`
-      : `${checks.failed} check(s) failed (${seconds} s)`,
-  );
-  return checks.failed === 0;
+  const texts = { lambdaOutput: lambda.output.join("\n"), serverLog: stack.pg.readServerLog() };
+  checkNoLeaks(checks, texts, { "old password": oldPassword, "new password": newPassword });
+  return finished(checks, started, "rotated, verified, published, refreshed");
 }
 
 // `npm run demo -- --store secretsmanager`: the same rotation through Secrets Manager's steps.

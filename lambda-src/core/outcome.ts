@@ -5,9 +5,9 @@
  */
 import {
   RotationError,
+  RotationInProgress,
   rotationError,
   type RotationErrorKind,
-  type RotationInProgress,
 } from "../errors";
 import { releaseLease, serializePending } from "./pending";
 import {
@@ -17,7 +17,7 @@ import {
   type ServiceRefresh,
 } from "./ports";
 import type { Run } from "./run";
-import type { StepTiming } from "./step-timer";
+import { HookAbort, type StepTiming } from "./step-timer";
 
 /**
  * "nothing-to-resume": a resume run found no interrupted rotation, and changed nothing.
@@ -49,6 +49,25 @@ function result(run: Run, outcome: RotationOutcome): RotationResult {
     publishGapMs: run.record.publishGapMs,
     durationMs: run.now() - run.startedAt,
   };
+}
+
+/**
+ * Run `body` and end the run: succeeded, skipped (another run holds the lease) or failed (the
+ * lease released, the error logged and counted). A test hook's crash passes through untouched.
+ */
+export async function endRun(
+  run: Run,
+  body: () => Promise<RotationOutcome>,
+): Promise<RotationResult> {
+  try {
+    return succeeded(run, await body());
+  } catch (error) {
+    if (error instanceof HookAbort) throw error.original;
+    if (error instanceof RotationInProgress) return skipped(run, error);
+    throw await failed(run, error);
+  } finally {
+    await run.sessions.closeAll();
+  }
 }
 
 export function succeeded(run: Run, outcome: RotationOutcome): RotationResult {

@@ -22,9 +22,16 @@ import {
   ECSClient,
   RegisterTaskDefinitionCommand,
 } from "@aws-sdk/client-ecs";
-import { findLeaks } from "../../test/support/secret-scan";
 import type { Cleanup } from "./cleanup";
-import { Checks, fingerprint, heading, info, printDeployments } from "./demo-output";
+import {
+  Checks,
+  checkNoLeaks,
+  finished,
+  fingerprint,
+  heading,
+  info,
+  printDeployments,
+} from "./demo-output";
 import { LambdaProcess } from "./lambda-process";
 import { prepareStackAndBundle } from "./prepare";
 import type { RotationStack } from "./stack";
@@ -205,23 +212,7 @@ export async function demoSecretsManager(cleanup: Cleanup): Promise<boolean> {
   const role = stack.names.role;
   checks.check(!(await stack.pg.canLogin(role, stack.initialPassword)), "old password rejected");
   checks.check(await stack.pg.canLogin(role, newPassword), "new password accepted");
-  const secrets = Object.fromEntries(seen);
-  const leaks = [
-    ...findLeaks(lambda.output.join("\n"), "the Lambda's output", secrets),
-    ...findLeaks(stack.pg.readServerLog(), "the PostgreSQL statement log", secrets),
-  ];
-  for (const leak of leaks)
-    console.log(`   LEAK: ${leak.secret} (${leak.spelling}) in ${leak.where} ✘`);
-  checks.check(
-    leaks.length === 0,
-    "no password in the Lambda's logs or the PostgreSQL statement log",
-  );
-
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  heading(
-    checks.failed === 0
-      ? `Done in ${seconds} s: four steps, AWSCURRENT moved, verified, refreshed.`
-      : `${checks.failed} check(s) failed (${seconds} s)`,
-  );
-  return checks.failed === 0;
+  const texts = { lambdaOutput: lambda.output.join("\n"), serverLog: stack.pg.readServerLog() };
+  checkNoLeaks(checks, texts, Object.fromEntries(seen));
+  return finished(checks, started, "four steps, AWSCURRENT moved, verified, refreshed");
 }

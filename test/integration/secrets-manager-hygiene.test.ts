@@ -20,7 +20,6 @@ import {
   readStage,
   stepEvent,
   STEPS,
-  type SmScenario,
   type Step,
 } from "./support/secrets-manager";
 

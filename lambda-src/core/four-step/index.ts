@@ -6,9 +6,8 @@
  */
 import type { Config, SecretsManagerConfig } from "../../config";
 import { RotationInProgress } from "../../errors";
-import { failed, skipped, succeeded, type RotationOutcome, type RotationResult } from "../outcome";
+import { endRun, type RotationOutcome, type RotationResult } from "../outcome";
 import type { Invocation } from "../run";
-import { HookAbort } from "../step-timer";
 import { roleAccess } from "./roles";
 import { FourStepRun, type FourStepDeps, type SecretsManagerStep } from "./run";
 import { inspect } from "./secret-view";
@@ -87,20 +86,12 @@ function newRun(
   return new FourStepRun(config, deps, invocation, store, roleAccess(config), token);
 }
 
-/** End the run as rotate() does (../../rotation.ts): succeeded, skipped or failed. */
+/** End the run as rotate() does (../outcome.ts endRun), naming the Secrets Manager step. */
 async function ended(
   run: FourStepRun,
   body: () => Promise<RotationOutcome>,
   step?: SecretsManagerStep,
 ): Promise<RotationResult> {
-  try {
-    const result = succeeded(run, await body());
-    return step === undefined ? result : { ...result, secretsManagerStep: step };
-  } catch (error) {
-    if (error instanceof HookAbort) throw error.original;
-    if (error instanceof RotationInProgress) return skipped(run, error);
-    throw await failed(run, error);
-  } finally {
-    await run.sessions.closeAll();
-  }
+  const result = await endRun(run, body);
+  return step === undefined ? result : { ...result, secretsManagerStep: step };
 }
