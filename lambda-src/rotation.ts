@@ -3,10 +3,8 @@
  * run the protocol with it, and end the run as succeeded, skipped or failed.
  */
 import type { Config } from "./config";
-import { RotationInProgress } from "./errors";
-import { failed, skipped, succeeded, type RotationResult } from "./core/outcome";
+import { endRun, type RotationResult } from "./core/outcome";
 import { Run, type Invocation, type RotationDeps } from "./core/run";
-import { HookAbort } from "./core/step-timer";
 import { chooseStrategy } from "./strategies/choose";
 
 export type { RotationOutcome, RotationResult } from "./core/outcome";
@@ -21,13 +19,5 @@ export async function rotate(
 ): Promise<RotationResult> {
   const strategy = chooseStrategy(config);
   const run = new Run(config, deps, invocation, (staged) => strategy.roles(staged));
-  try {
-    return succeeded(run, await strategy.rotate(run));
-  } catch (error) {
-    if (error instanceof HookAbort) throw error.original;
-    if (error instanceof RotationInProgress) return skipped(run, error);
-    throw await failed(run, error);
-  } finally {
-    await run.sessions.closeAll();
-  }
+  return endRun(run, () => strategy.rotate(run));
 }
