@@ -41,6 +41,10 @@ export const CONFIG_KEYS = {
   NOTIFY_SNS_TOPIC_ARN: "notification_sns_topic_arn",
   NOTIFY_EVENT_BUS: "notification_event_bus",
   NOTIFY_EVENT_SOURCE: "notification_event_source",
+  // Secret store: SSM Parameter Store or Secrets Manager.
+  SECRET_STORE: "secret_store",
+  SECRET_ARN: "secret_arn",
+  ADMIN_SECRET_ARN: "admin_secret_arn",
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
