@@ -7,6 +7,7 @@
 import type { ServiceRefresh } from "./core/ports";
 import type { StepName } from "./core/steps";
 import * as about from "./error-texts";
+import * as sm from "./secret-texts";
 
 /** Secret-free account of a run that failed: set by the run, read by notifications. */
 export interface RunReport {
@@ -47,6 +48,11 @@ export interface FailureFields {
   "parameter-not-secure": about.NotSecureFields;
   "twin-not-adoptable": about.TwinFields;
   "config-invalid": { problems: readonly string[] };
+  // The Secrets Manager store (secret-texts.ts).
+  "secret-store": Record<string, never>; // the cause carries the Secrets Manager error and its fix
+  "secret-malformed": sm.SecretMalformedFields;
+  "rotation-token-invalid": sm.TokenFields;
+  "secret-id-mismatch": sm.SecretIdFields;
 }
 
 /** Machine-readable reason, so alarms, tests and runbooks need not parse messages. */
@@ -150,6 +156,10 @@ const CATALOGUE: { readonly [K in RotationErrorKind]: (f: FailureFields[K]) => T
     action: "set each module variable named, apply, then invoke again",
     stateLeft: `${UNCHANGED} (the function stops before any client exists)`,
   }),
+  "secret-store": sm.secretStore,
+  "secret-malformed": sm.secretMalformed,
+  "rotation-token-invalid": sm.rotationTokenInvalid,
+  "secret-id-mismatch": sm.secretIdMismatch,
 };
 
 /** Each service that was not refreshed, with the command that finishes it. */

@@ -10,6 +10,8 @@
  *   schedule sends this.
  * - `{"action": "revoke"}`: after a leak, every managed role ends with a password no one has
  *   seen (docs/operations.md §Emergency revoke).
+ * - `{"Step": "createSecret" | "setSecret" | "testSecret" | "finishSecret", "SecretId",
+ *   "ClientRequestToken"}`: Secrets Manager's rotation step (SECRET_STORE=secretsmanager).
  */
 // Namespace import so esbuild can tree-shake zod (see config/schema.ts).
 import * as z from "zod";
@@ -37,9 +39,42 @@ const scheduledEvent = z.looseObject({
   detail: z.object({}).loose(),
 });
 
+/**
+ * Secrets Manager's rotation event. `RotationToken` (sent for a secret in another account's
+ * rotation setup) is accepted and not needed; anything else extra is refused.
+ */
+const stepEvent = z.strictObject({
+  Step: z.enum(["createSecret", "setSecret", "testSecret", "finishSecret"]),
+  SecretId: z.string().min(1).max(2048),
+  ClientRequestToken: z.string().min(32).max(64),
+  RotationToken: z.string().optional(),
+});
+
 export const ACCEPTED_EVENTS =
   ACTIONS.map((action) => JSON.stringify({ action })).join(", ") +
-  ', or an EventBridge "Scheduled Event" (source "aws.events"), which rotates';
+  ', an EventBridge "Scheduled Event" (source "aws.events"), which rotates, or Secrets ' +
+  'Manager\'s {"Step": "createSecret"|"setSecret"|"testSecret"|"finishSecret", "SecretId": ' +
+  '..., "ClientRequestToken": ...}';
+
+/** What an invocation asks for: one of ACTIONS, or one of Secrets Manager's steps. */
+export type Invocation =
+  | { readonly kind: "action"; readonly action: RotationAction }
+  | {
+      readonly kind: "step";
+      readonly step: z.output<typeof stepEvent>["Step"];
+      readonly secretId: string;
+      readonly token: string;
+    };
+
+/** Like parseAction, and Secrets Manager's step events too. */
+export function parseInvocation(event: unknown): Invocation {
+  const asStep = stepEvent.safeParse(event);
+  if (asStep.success) {
+    const { Step: step, SecretId: secretId, ClientRequestToken: token } = asStep.data;
+    return { kind: "step", step, secretId, token };
+  }
+  return { kind: "action", action: parseAction(event) };
+}
 
 /** The action `event` asks for; raises invalid-event (at step "handler") for anything else. */
 export function parseAction(event: unknown): RotationAction {
@@ -73,6 +108,9 @@ export function describeEvent(event: unknown): string {
   const keys = Object.keys(record)
     .slice(0, 10)
     .map((k) => JSON.stringify(k.slice(0, 40)));
+  if (typeof record.Step === "string" && record.Step.length <= 40) {
+    return `an object with keys ${keys.join(", ")} (Step ${JSON.stringify(record.Step)})`;
+  }
   const action = record.action;
   const shownAction =
     typeof action === "string" && action.length <= 40

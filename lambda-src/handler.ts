@@ -6,20 +6,29 @@
  * nothing is touched. The events it accepts are in event.ts.
  */
 import { ECSClient } from "@aws-sdk/client-ecs";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import type { Context } from "aws-lambda";
 import { ConfigError, loadConfig } from "./config";
-import type { RoleAdministration, RoleDatabase, SecretStore, ServiceRefresher } from "./core/ports";
+import type {
+  RoleAdministration,
+  RoleDatabase,
+  SecretStore,
+  ServiceRefresher,
+  VersionedSecretStore,
+} from "./core/ports";
 import { createPostgres } from "./db/postgres";
 import { createRoleAdministration } from "./db/roles";
 import { dryRun, type DryRunReport } from "./dry-run";
 import { createServiceRefresher, refreshSettings } from "./ecs/refresh";
 import { RotationError, rotationError } from "./errors";
-import { parseAction } from "./event";
+import { parseInvocation } from "./event";
 import { createNotifier, rotateAndNotify, type Notifier } from "./notify";
 import { createLogger, createMetrics, type LambdaContextFields } from "./observability";
 import { rotate, type RotationDeps, type RotationHooks, type RotationResult } from "./rotation";
 import { createParameterStore } from "./secrets/parameter-store";
+import { createSecretsManagerStore } from "./secrets/secrets-manager";
+import { runSecretsManagerInvocation, ssmRunAction } from "./secrets-manager-rotation";
 import type { RunTracer } from "./tracing";
 
 export { parseAction, type RotationAction } from "./event";
@@ -42,6 +51,9 @@ export interface HandlerOverrides {
   readonly clients?: {
     readonly ssm?: SSMClient;
     readonly ecs?: ECSClient;
+    /** SECRET_STORE=secretsmanager: the client, or the versioned store built on it. */
+    readonly secretsManager?: SecretsManagerClient;
+    readonly versions?: VersionedSecretStore;
     readonly store?: SecretStore;
     readonly database?: RoleDatabase;
     readonly refresher?: ServiceRefresher;
@@ -105,6 +117,13 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
     ...(overrides.hooks ? { hooks: overrides.hooks } : {}),
   };
 
+  // Built lazily: with SECRET_STORE=ssm no Secrets Manager client exists.
+  let versions = clients.versions;
+  const versionedStore = () =>
+    (versions ??= createSecretsManagerStore(
+      traced(clients.secretsManager ?? new SecretsManagerClient(SDK_CLIENT_OPTIONS)),
+    ));
+
   const notifier =
     clients.notifier ??
     createNotifier(config.notifications, {
@@ -132,19 +151,29 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
   };
 
   async function invokeOnce(event: unknown, context: InvocationContext, tracer?: RunTracer) {
-    const action = parseAction(event);
+    const parsed = parseInvocation(event);
+    const action = parsed.kind === "step" ? parsed.step : parsed.action;
     tracer?.annotate("action", action);
     logger.info(`invoked: ${action}`, { step: "handler", outcome: "started", action });
-    if (action === "dry-run") {
+    if (parsed.kind === "action" && parsed.action === "dry-run") {
       const remainingMs = context.getRemainingTimeInMillis();
       const report = await dryRun(config, deps, { remainingMs });
       if (!report.ok) throw dryRunFailed(report);
       return report;
     }
     const deadline = clock() + context.getRemainingTimeInMillis();
-    const invocation = { invocationId: context.awsRequestId, deadline, action };
+    const run = { invocationId: context.awsRequestId, deadline };
+    const ssmAction = ssmRunAction(config, parsed);
     return await rotateAndNotify(
-      () => rotate(config, deps, invocation),
+      () =>
+        ssmAction === undefined
+          ? runSecretsManagerInvocation(
+              config,
+              { ...deps, versions: versionedStore() },
+              parsed,
+              run,
+            )
+          : rotate(config, deps, { ...run, action: ssmAction }),
       notifier,
       config,
       context.awsRequestId,

@@ -237,7 +237,8 @@ export async function rotateAndNotify(
     await notifier.notify(failureNotice(config, error, invocationId, startedAt, clock()));
     throw error;
   }
-  if (result.outcome !== "skipped" && result.outcome !== "nothing-to-resume") {
+  const quiet: readonly string[] = ["skipped", "nothing-to-resume", "step-completed"];
+  if (!quiet.includes(result.outcome)) {
     await notifier.notify(successNotice(config, result, invocationId, clock()));
   }
   return result;

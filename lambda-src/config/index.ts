@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { pendingParameterName, twinUserName } from "./derived";
 import { CONFIG_KEYS, type ConfigKey } from "./keys";
+import { missingStoreKey } from "./store-rules";
 import {
   envSchema,
   parseServiceRestartMethods,
@@ -19,6 +20,7 @@ export { pendingParameterName, twinUserName } from "./derived";
 export {
   DEFAULT_EXCLUDED_CHARACTERS,
   RESTART_METHOD_SETTINGS,
+  SECRET_STORES,
   STRATEGIES,
   type RestartMethodSetting,
 } from "./schema";
@@ -38,7 +40,11 @@ export interface Config {
     readonly connectTimeoutMs: number;
     readonly statementTimeoutMs: number;
   };
+  /** Where the password lives (see `SecretStoreConfig`). */
+  readonly secretStore: SecretStoreConfig;
+  /** The SSM store's parameters; with SECRET_STORE=secretsmanager none is read or written. */
   readonly parameters: {
+    /** "" in secretsmanager mode, where PASSWORD_PARAMETER is not required. */
     readonly password: string;
     readonly pending: string;
     readonly databaseUrl: string | undefined;
@@ -85,6 +91,22 @@ export interface Config {
     readonly eventSource: string;
   };
 }
+
+/**
+ * ssm: the password parameter and the pending parameter (core/protocol.ts). secretsmanager:
+ * one RDS-format JSON secret whose versions Secrets Manager's four steps move
+ * (core/secrets-manager/).
+ */
+export type SecretStoreConfig =
+  | { readonly kind: "ssm" }
+  | {
+      readonly kind: "secretsmanager";
+      readonly secretArn: string;
+      /** alternating-users: the secret the rotated secret's `masterarn` must name. */
+      readonly adminSecretArn: string | undefined;
+    };
+
+export type SecretsManagerConfig = Extract<SecretStoreConfig, { kind: "secretsmanager" }>;
 
 /** single-user changes the role's own password; alternating-users switches between two roles. */
 export type StrategyConfig =
@@ -137,27 +159,42 @@ function readCaBundle(file: string | undefined, env: NodeJS.ProcessEnv): string 
 }
 
 function strategyOf(e: Env): StrategyConfig {
-  if (e.ROTATION_STRATEGY !== "alternating-users" || e.ADMIN_PARAMETER === undefined) {
+  // In secretsmanager mode the administrative credentials are the ADMIN_SECRET_ARN secret.
+  const admin = e.SECRET_STORE === "ssm" ? e.ADMIN_PARAMETER : e.ADMIN_SECRET_ARN;
+  if (e.ROTATION_STRATEGY !== "alternating-users" || admin === undefined) {
     return { kind: "single-user" };
   }
   return {
     kind: "alternating-users",
-    adminParameter: e.ADMIN_PARAMETER,
+    adminParameter: admin,
     primaryUser: e.DB_USER,
     twinUser: twinUserName(e.DB_USER, e.DB_TWIN_USER),
   };
 }
 
+function configError(
+  zodIssues: ReadonlyArray<{ readonly path: readonly PropertyKey[]; readonly message: string }>,
+  env: NodeJS.ProcessEnv,
+): ConfigError {
+  const issues = zodIssues.map((i) => ({ key: i.path[0] as ConfigKey, message: i.message }));
+  // A format error skips the cross-key rules; the store's required key is still named.
+  const store = missingStoreKey(env);
+  if (store !== undefined && !issues.some((i) => i.key === store.path[0])) {
+    issues.push({ key: store.path[0], message: store.message });
+  }
+  return new ConfigError(issues.map((i) => describeProblem(i.key, i.message, env)));
+}
+
+function secretStoreOf(e: Env): SecretStoreConfig {
+  return e.SECRET_STORE === "secretsmanager" && e.SECRET_ARN !== undefined
+    ? { kind: "secretsmanager", secretArn: e.SECRET_ARN, adminSecretArn: e.ADMIN_SECRET_ARN }
+    : { kind: "ssm" };
+}
+
 /** Parse and validate the environment. Throws ConfigError naming every bad setting. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) =>
-        describeProblem(issue.path[0] as ConfigKey | undefined, issue.message, env),
-      ),
-    );
-  }
+  if (!parsed.success) throw configError(parsed.error.issues, env);
   const e = parsed.data;
   return {
     db: {
@@ -170,9 +207,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     },
+    secretStore: secretStoreOf(e),
     parameters: {
-      password: e.PASSWORD_PARAMETER,
-      pending: pendingParameterName(e.PASSWORD_PARAMETER, e.PENDING_PARAMETER),
+      password: e.PASSWORD_PARAMETER ?? "",
+      pending: pendingParameterName(e.PASSWORD_PARAMETER ?? "", e.PENDING_PARAMETER),
       databaseUrl: e.DATABASE_URL_PARAMETER,
       databaseUrlTemplate:
         e.DATABASE_URL_TEMPLATE ??

@@ -10,6 +10,7 @@ import { URL_PLACEHOLDERS, unknownPlaceholders } from "../database-url";
 import { passwordPolicyProblems } from "../password";
 import { parameterClashes, pendingParameterName, twinUserName } from "./derived";
 import type { ConfigKey } from "./keys";
+import { storeIssues } from "./store-rules";
 
 /**
  * Characters excluded from generated passwords unless PASSWORD_EXCLUDE_CHARACTERS says
@@ -22,6 +23,9 @@ import type { ConfigKey } from "./keys";
 export const DEFAULT_EXCLUDED_CHARACTERS = "/@\"'\\:` $#";
 
 export const STRATEGIES = ["single-user", "alternating-users"] as const;
+
+/** Where the rotated password lives: SSM parameters, or one Secrets Manager secret. */
+export const SECRET_STORES = ["ssm", "secretsmanager"] as const;
 
 /** How a service's tasks are restarted: `auto` chooses from its deployment controller. */
 export const RESTART_METHOD_SETTINGS = ["auto", "rolling", "stop-tasks"] as const;
@@ -38,6 +42,9 @@ const EVENT_BUS = new RegExp(
 /** EventBridge reserves sources starting with "aws." for AWS services. */
 const EVENT_SOURCE = /^(?!aws\.)[A-Za-z0-9._\-/]{1,256}$/;
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+/** A Secrets Manager secret's full ARN (name plus the 6-character suffix Secrets Manager adds). */
+const SECRET_ARN =
+  /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+-[A-Za-z0-9]{6}$/;
 
 /** PostgreSQL truncates identifiers longer than 63 bytes (NAMEDATALEN - 1). */
 const IDENTIFIER_MAX_BYTES = 63;
@@ -90,7 +97,7 @@ const keyFormats = z.object({
   DB_CA_BUNDLE_FILE: optional(z.string()),
   DB_CONNECT_TIMEOUT_MS: withDefault(integer(100, 60000), 5000),
   DB_STATEMENT_TIMEOUT_MS: withDefault(integer(100, 600000), 10000),
-  PASSWORD_PARAMETER: ssmName,
+  PASSWORD_PARAMETER: optional(ssmName),
   PENDING_PARAMETER: optional(ssmName),
   DATABASE_URL_PARAMETER: optional(ssmName),
   DATABASE_URL_TEMPLATE: optional(
@@ -139,6 +146,12 @@ const keyFormats = z.object({
   ECS_STOP_TASK_PACING_SECONDS: withDefault(integer(0, 600), 10),
   NOTIFY_SNS_TOPIC_ARN: optional(matching(SNS_TOPIC_ARN, "must be an SNS topic ARN")),
   NOTIFY_EVENT_BUS: optional(matching(EVENT_BUS, "must be an EventBridge bus name or ARN")),
+  SECRET_STORE: withDefault(
+    z.enum(SECRET_STORES, { error: 'must be "ssm" (default) or "secretsmanager"' }),
+    "ssm",
+  ),
+  SECRET_ARN: optional(matching(SECRET_ARN, "must be a Secrets Manager secret's full ARN")),
+  ADMIN_SECRET_ARN: optional(matching(SECRET_ARN, "must be a Secrets Manager secret's full ARN")),
   NOTIFY_EVENT_SOURCE: withDefault(
     matching(
       EVENT_SOURCE,
@@ -179,6 +192,7 @@ const alternating = (env: Env) => env.ROTATION_STRATEGY === "alternating-users";
 
 /** One parameter per job; see `parameterClashes`. */
 function parameterIssues(env: Env): Issue[] {
+  if (env.PASSWORD_PARAMETER === undefined) return [];
   const clashes = parameterClashes({
     PASSWORD_PARAMETER: env.PASSWORD_PARAMETER,
     PENDING_PARAMETER: pendingParameterName(env.PASSWORD_PARAMETER, env.PENDING_PARAMETER),
@@ -196,7 +210,7 @@ function parameterIssues(env: Env): Issue[] {
 function strategyIssues(env: Env): Issue[] {
   if (!alternating(env)) return [];
   const issues: Issue[] = [];
-  if (env.ADMIN_PARAMETER === undefined) {
+  if (env.ADMIN_PARAMETER === undefined && env.SECRET_STORE === "ssm") {
     issues.push({
       path: ["ADMIN_PARAMETER"],
       message:
@@ -263,7 +277,8 @@ function valueIssues(env: Env): Issue[] {
 }
 
 export const envSchema = keyFormats.superRefine((env, ctx) => {
-  for (const issue of [...valueIssues(env), ...parameterIssues(env), ...strategyIssues(env)]) {
+  const all = [...valueIssues(env), ...parameterIssues(env), ...strategyIssues(env)];
+  for (const issue of [...all, ...storeIssues(env)]) {
     ctx.addIssue({ code: "custom", ...issue });
   }
 });

@@ -10,12 +10,22 @@ import {
   type RotationInProgress,
 } from "../errors";
 import { releaseLease, serializePending } from "./pending";
-import { ParameterTypeError, SecretStoreError, type ServiceRefresh } from "./ports";
+import {
+  ParameterTypeError,
+  SecretStoreError,
+  VersionedSecretStoreError,
+  type ServiceRefresh,
+} from "./ports";
 import type { Run } from "./run";
 import type { StepTiming } from "./step-timer";
 
-/** "nothing-to-resume": a resume run found no interrupted rotation, and changed nothing. */
-export type RotationOutcome = "rotated" | "recovered" | "skipped" | "nothing-to-resume";
+/**
+ * "nothing-to-resume": a resume run found no interrupted rotation, and changed nothing.
+ * "step-completed": one of Secrets Manager's first three steps (createSecret, setSecret,
+ * testSecret) is done; its finishSecret ends the rotation as "rotated".
+ */
+export type RotationOutcome =
+  "rotated" | "recovered" | "skipped" | "nothing-to-resume" | "step-completed";
 
 /** What a run returns and logs. Never contains a secret. */
 export interface RotationResult {
@@ -27,6 +37,8 @@ export interface RotationResult {
   /** ALTER ROLE commit → new value readable from SSM; null when this run did not apply. */
   readonly publishGapMs: number | null;
   readonly durationMs: number;
+  /** The Secrets Manager step this invocation ran (SECRET_STORE=secretsmanager). */
+  readonly secretsManagerStep?: string;
 }
 
 function result(run: Run, outcome: RotationOutcome): RotationResult {
@@ -41,9 +53,11 @@ function result(run: Run, outcome: RotationOutcome): RotationResult {
 
 export function succeeded(run: Run, outcome: RotationOutcome): RotationResult {
   const ended = result(run, outcome);
-  if (outcome === "nothing-to-resume") {
-    // The resume schedule runs hourly: no metric, so the rotation counts stay rotations.
-    run.logger.info("nothing to resume", { step: "read", outcome, durationMs: ended.durationMs });
+  if (outcome === "nothing-to-resume" || outcome === "step-completed") {
+    // The resume schedule runs hourly, and Secrets Manager's first three steps are a quarter
+    // of a rotation each: no metric, so the rotation counts stay rotations.
+    const message = outcome === "step-completed" ? "step completed" : "nothing to resume";
+    run.logger.info(message, { step: run.steps.current, outcome, durationMs: ended.durationMs });
     return ended;
   }
   const { metrics } = run.deps;
@@ -122,6 +136,10 @@ function asRotationError(run: Run, error: unknown): RotationError {
     return rotationError("parameter-not-secure", site, { parameter, type });
   }
   const kind: RotationErrorKind =
-    error instanceof SecretStoreError ? "parameter-store" : "unexpected";
+    error instanceof SecretStoreError
+      ? "parameter-store"
+      : error instanceof VersionedSecretStoreError
+        ? "secret-store"
+        : "unexpected";
   return rotationError(kind, site, {});
 }

@@ -273,3 +273,6 @@ export interface RotationMetrics {
   /** Write the buffered metrics (one EMF line). */
   flush(): void;
 }
+
+// The versioned secret store (Secrets Manager) has its own file; it is a port like these.
+export * from "./versioned-store";

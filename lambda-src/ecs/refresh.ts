@@ -43,8 +43,12 @@ export interface RefresherOptions {
 /** The refresh's settings from the Lambda's configuration. */
 export function refreshSettings(config: Config): RefreshSettings {
   const { password, databaseUrl, username } = config.parameters;
-  // Every parameter a rotation writes that an application may read as a secret.
-  const rotatedParameters = [password, databaseUrl, username].filter((p) => p !== undefined);
+  // Every parameter a rotation writes that an application may read as a secret; with
+  // SECRET_STORE=secretsmanager, the one secret (task-definitions.ts matches its ARN forms).
+  const rotatedParameters =
+    config.secretStore.kind === "secretsmanager"
+      ? [config.secretStore.secretArn]
+      : [password, databaseUrl, username].filter((p) => p !== undefined);
   return { ...config.ecs, ...config.refresh, rotatedParameters };
 }
 

@@ -44,6 +44,23 @@ export function ssmParameterOf(valueFrom: string): { name: string; region?: stri
   return { name: normalizeName(match[2] ?? ""), region: match[1] };
 }
 
+const SECRET_ARN = /^(arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:[^:]+)(:.*)?$/;
+
+/**
+ * Whether `valueFrom` reads the Secrets Manager secret whose full ARN is `secretArn`: that
+ * ARN, with or without ECS's `:json-key:version-stage:version-id` suffix, the partial ARN
+ * (without the 6-character suffix Secrets Manager adds to the name), or the secret's name.
+ */
+export function readsSecret(valueFrom: string, secretArn: string): boolean {
+  const rotated = SECRET_ARN.exec(secretArn)?.[1];
+  if (rotated === undefined) return false;
+  const name = rotated.slice(rotated.lastIndexOf(":") + 1).replace(/-[A-Za-z0-9]{6}$/, "");
+  if (!valueFrom.startsWith("arn:")) return valueFrom === name;
+  const base = SECRET_ARN.exec(valueFrom)?.[1];
+  if (base === undefined) return false;
+  return base === rotated || `${base}-` === rotated.slice(0, -6);
+}
+
 /** SSM treats "/a/b" and its ARN form "parameter/a/b" as one parameter: compare without "/". */
 function normalizeName(name: string): string {
   return name.replace(/^\/+/, "");
@@ -62,7 +79,10 @@ export function rotatedParametersRead(
   const found = new Set<string>();
   for (const container of definition.containerDefinitions ?? []) {
     for (const secret of container.secrets ?? []) {
-      const parameter = secret.valueFrom ? ssmParameterOf(secret.valueFrom) : undefined;
+      const valueFrom = secret.valueFrom ?? "";
+      // A rotated Secrets Manager secret (SECRET_STORE=secretsmanager) is named by its ARN.
+      for (const arn of rotated.filter((r) => readsSecret(valueFrom, r))) found.add(arn);
+      const parameter = valueFrom ? ssmParameterOf(valueFrom) : undefined;
       if (!parameter) continue;
       if (parameter.region && region && parameter.region !== region) continue;
       const name = wanted.get(parameter.name);

@@ -120,7 +120,11 @@ describe("sample events", () => {
   test("one sample per action and a scheduled EventBridge event; the doc links each", () => {
     const actions = [...ACTIONS].sort();
     expect(Object.keys(events).sort()).toEqual(
-      [...actions.map((action) => `${action}.json`), "scheduled-event.json"].sort(),
+      [
+        ...actions.map((action) => `${action}.json`),
+        "scheduled-event.json",
+        "secrets-manager-step.json",
+      ].sort(),
     );
     for (const action of actions) expect(events[`${action}.json`]).toEqual({ action });
     const scheduled = events["scheduled-event.json"] ?? {};

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RotationError } from "../../lambda-src/errors";
-import { ACTIONS, parseAction } from "../../lambda-src/event";
+import { ACTIONS, parseAction, parseInvocation } from "../../lambda-src/event";
 
 const EVENTS = join(__dirname, "../../events");
 const sample = (file: string): unknown => JSON.parse(readFileSync(join(EVENTS, file), "utf8"));
@@ -16,8 +16,21 @@ describe("the sample events in events/", () => {
 
   it("include one per action and the scheduled event", () => {
     expect(files.sort()).toEqual(
-      [...ACTIONS.map((a) => `${a}.json`), "scheduled-event.json"].sort(),
+      [
+        ...ACTIONS.map((a) => `${a}.json`),
+        "scheduled-event.json",
+        "secrets-manager-step.json",
+      ].sort(),
     );
+  });
+
+  it("secrets-manager-step.json is Secrets Manager's step event", () => {
+    expect(parseInvocation(sample("secrets-manager-step.json"))).toEqual({
+      kind: "step",
+      step: "createSecret",
+      secretId: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/prod/db-AbCdEf",
+      token: "5f0a2b6e-0f4c-4c7e-9d43-2a1f7c9b8e11",
+    });
   });
 
   it.each(ACTIONS)("%s.json asks for that action", (action) => {
@@ -59,5 +72,38 @@ describe("parseAction refuses every other payload", () => {
     expect(failure.problem).toContain(shown);
     for (const action of ACTIONS) expect(failure.action).toContain(`{"action":"${action}"}`);
     expect(failure.action).toContain('"Scheduled Event"');
+  });
+});
+
+describe("parseInvocation: Secrets Manager's step events", () => {
+  const step = JSON.parse(
+    readFileSync(join(EVENTS, "secrets-manager-step.json"), "utf8"),
+  ) as Record<string, unknown>;
+
+  it.each(["createSecret", "setSecret", "testSecret", "finishSecret"])("accepts %s", (name) => {
+    expect(parseInvocation({ ...step, Step: name })).toMatchObject({ kind: "step", step: name });
+  });
+
+  it("accepts the optional RotationToken and still parses the actions", () => {
+    expect(parseInvocation({ ...step, RotationToken: "t" })).toMatchObject({ kind: "step" });
+    expect(parseInvocation({ action: "resume" })).toEqual({ kind: "action", action: "resume" });
+  });
+
+  it.each([
+    ["an unknown step", { ...step, Step: "rotateSecret" }, 'Step "rotateSecret"'],
+    ["no token", { Step: "setSecret", SecretId: "x" }, 'Step "setSecret"'],
+    ["an extra key", { ...step, Force: true }, '"Force"'],
+  ])("refuses %s with invalid-event, without quoting the SecretId or token", (_, event, shown) => {
+    let error: unknown;
+    try {
+      parseInvocation(event);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(RotationError);
+    expect(error).toMatchObject({ kind: "invalid-event" });
+    const message = (error as Error).message;
+    expect(message).toContain(shown);
+    expect(message).not.toContain("5f0a2b6e");
   });
 });
