@@ -171,7 +171,7 @@ export interface SecretsManagerInfrastructure {
 export async function createSecretsManagerInfrastructure(
   h: Harness,
 ): Promise<SecretsManagerInfrastructure> {
-  const name = uniqueName("deploy-sm");
+  const name = uniqueName("deploy_sm");
   const { vpcId, subnetIds, dbSecurityGroupId } = await createNetwork(h, name, "10.78");
   const { role, initialPassword } = await createLoginRole(h, "deploy_sm_app");
   const secrets = new SecretsManagerClient({});
