@@ -23,20 +23,19 @@ import {
   type DescribeSecretCommandOutput,
 } from "@aws-sdk/client-secrets-manager";
 import { randomUUID } from "node:crypto";
-import { rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { CONFIG_KEYS } from "../../lambda-src/config";
 import { deploymentIds, ecs } from "../integration/support/aws";
-import { expectSuccess } from "../module/module-files";
-import { stageExampleForEmulator } from "../support/emulator-provider";
 import { harness } from "../support/harness";
-import { runTerraform } from "../support/terraform";
 import { PROJECT_ROOT } from "../support/tools";
 import {
+  applyExample,
   invokeDeployed,
   rolePolicy,
   scheduleRules,
   unpackBundle,
+  type AppliedExample,
   type DeployedCode,
 } from "./deployed-code";
 import { startDeployEmulator, type DeployEmulator } from "./emulator";
@@ -79,38 +78,29 @@ let emulator: DeployEmulator;
 let lambda: LambdaClient;
 let secrets: SecretsManagerClient;
 let infra: SecretsManagerInfrastructure;
-let dir: string;
+let example: AppliedExample | undefined;
 let taskRoot: string;
 let deployed: FunctionConfiguration;
 
-const terraform = (args: readonly string[]) =>
-  expectSuccess(
-    args,
-    runTerraform(args, { cwd: dir, env: { TF_DATA_DIR: join(dir, ".terraform") } }),
-  );
+const terraform = (args: readonly string[]) => {
+  if (!example) throw new Error("the example was not applied");
+  return example.terraform(args);
+};
 
 beforeAll(async () => {
   emulator = await startDeployEmulator();
   lambda = new LambdaClient({});
   secrets = new SecretsManagerClient({});
   infra = await createSecretsManagerInfrastructure(h);
-  dir = stageExampleForEmulator(EXAMPLE_DIR, PROJECT_ROOT, emulator.endpoint);
-  writeFileSync(join(dir, "terraform.tfvars.json"), JSON.stringify(infra.variables, null, 2));
-  terraform(["init", "-input=false", "-no-color"]);
-  terraform(["apply", "-auto-approve", "-input=false", "-no-color"]);
+  example = applyExample(EXAMPLE_DIR, emulator.endpoint, infra.variables);
   deployed = (await lambda.send(new GetFunctionCommand({ FunctionName: FUNCTION_NAME })))
     .Configuration as FunctionConfiguration;
   taskRoot = unpackBundle();
 });
 
 afterAll(async () => {
-  // After a failure, a user's own emulator (LocalStack) is left tidy; ours just stops.
-  if (dir && h.aws.external)
-    runTerraform(["destroy", "-auto-approve", "-input=false", "-no-color"], {
-      cwd: dir,
-      env: { TF_DATA_DIR: join(dir, ".terraform") },
-    });
-  for (const path of [dir, taskRoot]) if (path) rmSync(path, { recursive: true, force: true });
+  example?.dispose(h.aws.external);
+  if (taskRoot) rmSync(taskRoot, { recursive: true, force: true });
   lambda?.destroy();
   secrets?.destroy();
   await emulator?.stop();
