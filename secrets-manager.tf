@@ -35,21 +35,26 @@ locals {
 data "aws_iam_policy_document" "secrets_manager" {
   count = local.create ? 1 : 0
 
-  # The four steps: read AWSCURRENT/AWSPENDING (GetSecretValue, DescribeSecret), stage the new
-  # version under the request token (PutSecretValue) and move the labels (UpdateSecretVersionStage).
-  # Only while this function is the secret's rotation function. No GetRandomPassword: the
-  # function generates its own passwords.
+  # Read the secret's versions and labels: every step, and the dry and resume runs, which also
+  # run while rotation is switched off (schedule_enabled = false), hence no condition here.
   dynamic "statement" {
     for_each = local.secrets_manager ? [1] : []
     content {
-      sid = "RotateOwnSecret"
-      actions = [
-        "secretsmanager:DescribeSecret",
-        "secretsmanager:GetSecretValue",
-        "secretsmanager:PutSecretValue",
-        "secretsmanager:UpdateSecretVersionStage",
-      ]
+      sid     = "ReadOwnSecret"
+      actions = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
       # compact (in the local): a missing ARN must reach the check in validations.tf, not fail here.
+      resources = local.rotated_secret_arns
+    }
+  }
+
+  # Stage the new version under the request token (PutSecretValue) and move the labels
+  # (UpdateSecretVersionStage), only while this function is the secret's rotation function.
+  # No GetRandomPassword: the function generates its own passwords.
+  dynamic "statement" {
+    for_each = local.secrets_manager ? [1] : []
+    content {
+      sid       = "StageAndLabelOwnSecret"
+      actions   = ["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"]
       resources = local.rotated_secret_arns
 
       condition {

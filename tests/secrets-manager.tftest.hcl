@@ -98,26 +98,32 @@ run "secrets_manager_permissions_are_least_privilege" {
   command = apply
 
   assert {
-    condition = [for s in data.aws_iam_policy_document.secrets_manager[0].statement : s if s.sid == "RotateOwnSecret"][0].actions == toset([
-      "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue",
-      "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage",
-    ])
-    error_message = "The four rotation steps need exactly these actions (no GetRandomPassword: the function makes its own)."
+    condition = [
+      for s in data.aws_iam_policy_document.secrets_manager[0].statement : [s.actions, s.resources, length(s.condition)] if s.sid == "ReadOwnSecret"
+      ] == [[
+        toset(["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]),
+        toset(["arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/prod/db-AbCdEf"]),
+        0,
+    ]]
+    error_message = "Reading: only the rotated secret, also while rotation is off (dry and resume runs)."
   }
   assert {
-    condition = [for s in data.aws_iam_policy_document.secrets_manager[0].statement : s if s.sid == "RotateOwnSecret"][0].resources == toset([
-      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/prod/db-AbCdEf",
-    ])
-    error_message = "Only the rotated secret."
+    condition = [
+      for s in data.aws_iam_policy_document.secrets_manager[0].statement : [s.actions, s.resources] if s.sid == "StageAndLabelOwnSecret"
+      ] == [[
+        toset(["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"]),
+        toset(["arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/prod/db-AbCdEf"]),
+    ]]
+    error_message = "Writing: stage and label only the rotated secret (no GetRandomPassword: the function makes its own)."
   }
   assert {
     condition = jsonencode([
-      for c in [for s in data.aws_iam_policy_document.secrets_manager[0].statement : s if s.sid == "RotateOwnSecret"][0].condition :
+      for c in [for s in data.aws_iam_policy_document.secrets_manager[0].statement : s if s.sid == "StageAndLabelOwnSecret"][0].condition :
       [c.test, c.variable, c.values]
       ]) == jsonencode([
       ["StringEquals", "secretsmanager:resource/AllowRotationLambdaArn", ["arn:aws:lambda:eu-west-1:123456789012:function:orders-db-rotation"]],
     ])
-    error_message = "Only while this function is the secret's rotation function."
+    error_message = "Writing only while this function is the secret's rotation function."
   }
   assert {
     condition = alltrue(flatten([

@@ -208,16 +208,15 @@ describe("the deployed rotation, read back through the AWS API", () => {
     });
   });
 
-  test("IAM: read, stage and label only this secret, while the function rotates it; no SSM", async () => {
+  test("IAM: read this secret, stage and label it while the function rotates it; no SSM", async () => {
     const { policyCount, grants } = await rolePolicy(deployed.Role ?? "");
     expect(policyCount).toBe(1);
-    expect(grants.RotateOwnSecret).toEqual({
-      actions: [
-        "secretsmanager:DescribeSecret",
-        "secretsmanager:GetSecretValue",
-        "secretsmanager:PutSecretValue",
-        "secretsmanager:UpdateSecretVersionStage",
-      ],
+    expect(grants.ReadOwnSecret).toEqual({
+      actions: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+      resources: [infra.secretArn],
+    });
+    expect(grants.StageAndLabelOwnSecret).toEqual({
+      actions: ["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
       resources: [infra.secretArn],
       condition: {
         StringEquals: { "secretsmanager:resource/AllowRotationLambdaArn": deployed.FunctionArn },
