@@ -47,6 +47,11 @@ export interface DryRunReport {
 export interface DryRunOptions {
   /** The invocation's remaining time: a rotation's waits are capped by it. */
   readonly remainingMs?: number;
+  /**
+   * Checks that replace the SSM reads and the strategy's logins: the Secrets Manager store's
+   * (core/four-step/dry-run.ts), with SECRET_STORE=secretsmanager.
+   */
+  readonly storeChecks?: readonly DryRunCheck[];
 }
 
 export type { DryRunDeps } from "./core/strategy";
@@ -79,7 +84,8 @@ export async function dryRun(
     }),
     refreshPlan,
   };
-  const checks = [...READ_CHECKS, ...chooseStrategy(config).dryRunChecks, ...PUBLISH_CHECKS];
+  const reads = options.storeChecks ?? [...READ_CHECKS, ...chooseStrategy(config).dryRunChecks];
+  const checks = [...reads, ...PUBLISH_CHECKS];
   const results: DryRunCheckResult[] = [];
   for (const check of checks.filter((c) => c.applies?.(config) ?? true)) {
     results.push(await runCheck(check, inputs));

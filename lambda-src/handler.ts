@@ -28,7 +28,11 @@ import { createLogger, createMetrics, type LambdaContextFields } from "./observa
 import { rotate, type RotationDeps, type RotationHooks, type RotationResult } from "./rotation";
 import { createParameterStore } from "./secrets/parameter-store";
 import { createSecretsManagerStore } from "./secrets/secrets-manager";
-import { runSecretsManagerInvocation, ssmRunAction } from "./secrets-manager-rotation";
+import {
+  dryRunStoreChecks,
+  runSecretsManagerInvocation,
+  ssmRunAction,
+} from "./secrets-manager-rotation";
 import type { RunTracer } from "./tracing";
 
 export { parseAction, type RotationAction } from "./event";
@@ -157,7 +161,11 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
     logger.info(`invoked: ${action}`, { step: "handler", outcome: "started", action });
     if (parsed.kind === "action" && parsed.action === "dry-run") {
       const remainingMs = context.getRemainingTimeInMillis();
-      const report = await dryRun(config, deps, { remainingMs });
+      const storeChecks = dryRunStoreChecks(config, () => ({
+        ...deps,
+        versions: versionedStore(),
+      }));
+      const report = await dryRun(config, deps, { remainingMs, ...storeChecks });
       if (!report.ok) throw dryRunFailed(report);
       return report;
     }

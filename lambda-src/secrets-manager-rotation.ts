@@ -4,9 +4,15 @@
  * sweeps a pending version left behind. Secrets Manager is the rotation schedule, so
  * `{"action":"rotate"}` and `{"action":"revoke"}` are refused, as is a step event sent to a
  * function configured for SSM. Each refusal is an invalid-event error that changes nothing.
+ * The dry run reads the secret instead of the SSM parameters.
  */
 import type { Config } from "./config";
-import { resumeSecretsManager, runSecretsManagerStep, type FourStepDeps } from "./core/four-step";
+import {
+  resumeSecretsManager,
+  runSecretsManagerStep,
+  secretsManagerDryRunChecks,
+  type FourStepDeps,
+} from "./core/four-step";
 import type { RotationResult } from "./core/outcome";
 import type { Invocation as RunInvocation, RunAction } from "./core/run";
 import { rotationError } from "./errors";
@@ -49,4 +55,13 @@ export function runSecretsManagerInvocation(
 
 function refused(shown: string, accepted: string) {
   return rotationError("invalid-event", { step: "handler" }, { shown, accepted });
+}
+
+/** The dry run's store checks with SECRET_STORE=secretsmanager; none (the SSM reads) with ssm. */
+export function dryRunStoreChecks(
+  config: Config,
+  deps: () => FourStepDeps,
+): { readonly storeChecks?: ReturnType<typeof secretsManagerDryRunChecks> } {
+  if (config.secretStore.kind !== "secretsmanager") return {};
+  return { storeChecks: secretsManagerDryRunChecks(config, deps()) };
 }

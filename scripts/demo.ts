@@ -6,37 +6,17 @@
  * runs one rotation through it in a separate `node` process (the way the Lambda runtime
  * loads it), prints every step, then proves the result. No password is ever printed: only
  * SHA-256 fingerprints. Exits non-zero if any step or check fails; always cleans up.
+ * With `-- --store secretsmanager`, the rotation goes through Secrets Manager's four steps
+ * (scripts/lib/demo-secrets-manager.ts).
  */
-import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { runScript, type Cleanup } from "./lib/cleanup";
+import { Checks, fingerprint, heading, info, printDeployments } from "./lib/demo-output";
+import { demoSecretsManager } from "./lib/demo-secrets-manager";
 import { LambdaProcess } from "./lib/lambda-process";
 import { findLeaks } from "../test/support/secret-scan";
 import { prepareStackAndBundle } from "./lib/prepare";
-import type { Deployment } from "./lib/stack";
 import { formatLambdaLine } from "./lib/step-lines";
-
-const fingerprint = (secret: string) =>
-  createHash("sha256").update(secret).digest("hex").slice(0, 8);
-const heading = (text: string) => console.log(`\n== ${text}`);
-const info = (text: string) => console.log(`   ${text}`);
-
-/** Collects pass/fail checks so every one is printed even after the first failure. */
-class Checks {
-  failed = 0;
-  check(ok: boolean, passed: string, failed: string = passed): boolean {
-    console.log(ok ? `   ${passed} ✔` : `   ${failed} ✘`);
-    if (!ok) this.failed++;
-    return ok;
-  }
-}
-
-function printDeployments(label: string, deployments: readonly Deployment[]) {
-  info(`${label}:`);
-  for (const d of deployments) {
-    info(`  ${d.status.padEnd(8)} ${d.id}  created ${d.createdAt?.toISOString() ?? "?"}`);
-  }
-}
 
 async function demo(cleanup: Cleanup): Promise<boolean> {
   const started = performance.now();
@@ -138,4 +118,10 @@ async function demo(cleanup: Cleanup): Promise<boolean> {
   return checks.failed === 0;
 }
 
-runScript("demo", demo);
+// `npm run demo -- --store secretsmanager`: the same rotation through Secrets Manager's steps.
+const store = process.argv[process.argv.indexOf("--store") + 1];
+if (process.argv.includes("--store") && store !== "ssm" && store !== "secretsmanager") {
+  console.error("usage: npm run demo [-- --store ssm|secretsmanager]");
+  process.exit(2);
+}
+runScript("demo", store === "secretsmanager" ? demoSecretsManager : demo);

@@ -20,6 +20,17 @@ export const STEP_PURPOSE: Readonly<Record<StepName, string>> = {
   finish: "delete the pending parameter and report",
 };
 
+/** The same steps inside Secrets Manager's four (docs/design.md §Secrets Manager store). */
+export const SECRETS_MANAGER_STEP_PURPOSE: Readonly<Partial<Record<StepName, string>>> = {
+  read: "describe the secret's versions; read and check AWSCURRENT (and the token's version)",
+  recover: "promote or discard an AWSPENDING left by an earlier token, decided by logins",
+  stage: "put a new version under the token, labelled AWSPENDING (createSecret)",
+  apply: "ALTER ROLE … PASSWORD '<SCRAM-SHA-256 verifier>' (setSecret)",
+  verify: "log in over a fresh verify-full TLS connection with AWSPENDING (testSecret)",
+  "publish-password":
+    "log in once more, then move AWSCURRENT to the token's version (finishSecret)",
+};
+
 // Not `service`: Powertools reserves it for the logger's service name.
 const SHOWN_FIELDS = [
   "ecsService",
@@ -55,7 +66,10 @@ function details(record: LogRecord): string {
  * (the "done" record follows with the time) and EMF records (the handler's result carries
  * their numbers).
  */
-export function formatLambdaLine(line: string): string | undefined {
+export function formatLambdaLine(
+  line: string,
+  purposes: Readonly<Partial<Record<StepName, string>>> = STEP_PURPOSE,
+): string | undefined {
   const record = parseLambdaLine(line);
   if (record.kind === "metrics") return undefined;
   if (record.kind === "text") return `    ${record.text}`;
@@ -64,7 +78,9 @@ export function formatLambdaLine(line: string): string | undefined {
   const outcome = (record.outcome ?? record.level.toLowerCase()).padEnd(18);
   const ms = record.ms === undefined ? "".padStart(7) : `${Math.round(record.ms)} ms`.padStart(7);
   const purpose =
-    record.outcome === "ok" && isStepName(record.step) ? STEP_PURPOSE[record.step] : undefined;
+    record.outcome === "ok" && isStepName(record.step)
+      ? (purposes[record.step] ?? STEP_PURPOSE[record.step])
+      : undefined;
   const text = purpose ?? record.message;
   return `  ${outcomeMark(record.outcome, record.level)} ${step} ${outcome} ${ms}  ${text}${details(record)}`;
 }

@@ -5,6 +5,7 @@
  * and that every step is idempotent for a retry with the same token.
  */
 import { randomUUID } from "node:crypto";
+import type { DryRunReport } from "../../lambda-src/dry-run";
 import { createHandler } from "../../lambda-src/handler";
 import { deploymentIds } from "./support/aws";
 import { lambdaContext } from "./support/context";
@@ -13,6 +14,7 @@ import {
   createSmScenario,
   expectInvariant,
   labelledVersions,
+  putCurrent,
   readStage,
   rotateThroughSteps,
   stepEvent,
@@ -135,4 +137,50 @@ test("a step whose token was never staged is refused and changes nothing", async
   }
   expect(await s.h.canLogin(s.role, s.initialPassword)).toBe(true);
   expect(await readStage(s)).toMatchObject({ password: s.initialPassword });
+});
+
+test("the dry run reads the secret, logs in with AWSCURRENT and plans the refresh; a bad password fails its check, nothing changes", async () => {
+  const s = await createSmScenario({ services: 1 });
+  const handler = createHandler({ env: s.env });
+  const report = await handler({ action: "dry-run" }, lambdaContext());
+  expect(report).toMatchObject({ outcome: "dry-run", ok: true });
+  const names = (report as DryRunReport).checks.map((c) => c.check);
+  expect(names).toEqual(expect.arrayContaining(["secret", "current-secret-login", "ecs-services"]));
+
+  await s.h.admin(`ALTER ROLE "${s.role}" PASSWORD 'changed-by-hand-${randomUUID()}'`);
+  const before = await labelledVersions(s);
+  await expect(handler({ action: "dry-run" }, lambdaContext())).rejects.toMatchObject({
+    kind: "dry-run-failed",
+    message: expect.stringContaining("current-secret-login"),
+  });
+  expect(await labelledVersions(s)).toEqual(before);
+  expect(output.text()).not.toContain(s.initialPassword);
+});
+
+test("the connection goes to DB_HOST, never to the host the secret names; the new version carries the configured host", async () => {
+  const s = await createSmScenario();
+  const current = await readStage(s);
+  await putCurrent(s, JSON.stringify({ ...current, host: "db.attacker.example", port: 5432 }));
+
+  const results = await rotateThroughSteps(createHandler({ env: s.env }), s);
+
+  expect(results[3]?.outcome).toBe("rotated");
+  const rotated = await readStage(s);
+  expect(rotated).toMatchObject({ host: s.h.host, port: s.h.port, dbname: s.h.database });
+  expect(await s.h.canLogin(s.role, rotated?.password ?? "")).toBe(true);
+});
+
+test("a server whose certificate does not match DB_HOST: database-unreachable naming the TLS error, nothing staged (no mode without TLS exists to fall back to)", async () => {
+  const s = await createSmScenario();
+  const before = await labelledVersions(s);
+  const env = { ...s.env, DB_HOST: s.h.mismatchedHost };
+  await expect(
+    createHandler({ env })(stepEvent(s, "createSecret", randomUUID()), lambdaContext()),
+  ).rejects.toMatchObject({
+    kind: "database-unreachable",
+    step: "read",
+    message: expect.stringContaining("ERR_TLS_CERT_ALTNAME_INVALID"),
+  });
+  expect(await labelledVersions(s)).toEqual(before);
+  expect(await s.h.canLogin(s.role, s.initialPassword)).toBe(true);
 });

@@ -15,6 +15,7 @@ import { inspect } from "./secret-view";
 import { recoverStale } from "./stale";
 import { createSecret, finishSecret, refreshAndJudge, setSecret, testSecret } from "./steps";
 
+export { secretsManagerDryRunChecks } from "./dry-run";
 export { SECRETS_MANAGER_STEPS, type FourStepDeps, type SecretsManagerStep } from "./run";
 
 /** What Secrets Manager sends: `{"Step", "SecretId", "ClientRequestToken"}`. */

@@ -63,7 +63,7 @@ async function stage(run: FourStepRun, view: SecretView, current: RdsSecret): Pr
   await run.deps.versions.putPending(run.secretArn, tokenOf(run), value);
   run.logger.info("staged", {
     step: "stage",
-    outcome: "ok",
+    outcome: "staged",
     version: tokenOf(run),
     stagedRole: username,
     currentVersion: view.current.versionId,

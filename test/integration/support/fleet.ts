@@ -26,7 +26,7 @@ export interface Attempt {
   readonly detail?: string;
 }
 
-interface Credentials {
+export interface Credentials {
   readonly username: string;
   readonly password: string;
 }
@@ -116,8 +116,10 @@ export class Fleet {
   private readonly waiters = new Set<() => void>();
 
   constructor(
-    private readonly s: Scenario,
+    private readonly s: Pick<Scenario, "h"> & Partial<Pick<Scenario, "parameters">>,
     private readonly options: FleetOptions,
+    /** Where a task reads its credentials at launch; the DATABASE_URL parameter by default. */
+    private readonly source?: () => Promise<Credentials>,
   ) {
     this.intervalMs = options.intervalMs;
     this.tasks = Array.from({ length: options.tasks }, (_, i) => new SimulatedTask(i, this));
@@ -131,7 +133,8 @@ export class Fleet {
 
   /** What a task reads at launch: the DATABASE_URL parameter, parsed. */
   async readCredentials(): Promise<Credentials> {
-    const url = new URL((await readParameter(this.s.parameters.databaseUrl ?? ""))?.value ?? "");
+    if (this.source) return this.source();
+    const url = new URL((await readParameter(this.s.parameters?.databaseUrl ?? ""))?.value ?? "");
     return {
       username: decodeURIComponent(url.username),
       password: decodeURIComponent(url.password),

@@ -12,8 +12,10 @@ import {
   CreateSecretCommand,
   GetSecretValueCommand,
   ListSecretVersionIdsCommand,
+  PutSecretValueCommand,
   RotateSecretCommand,
   SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { escapeIdentifier } from "pg";
 import type { RotationHandler } from "../../../lambda-src/handler";
@@ -216,4 +218,31 @@ export async function expectInvariant(s: SmScenario): Promise<void> {
     if (c !== undefined && (await s.h.canLogin(c.username, c.password))) accepted.push(c);
   }
   if (accepted.length === 0) throw new Error("neither AWSCURRENT nor AWSPENDING logs in");
+}
+
+/**
+ * A new AWSCURRENT version, put under a label of its own and then moved the way the function
+ * moves labels: moto's PutSecretValue relabels only the version it last made current itself
+ * (test/support/EMULATOR.md).
+ */
+export async function putCurrent(s: SmScenario, value: string): Promise<void> {
+  const token = randomUUID();
+  const SecretId = s.secretArn;
+  await secretsManager().send(
+    new PutSecretValueCommand({
+      SecretId,
+      SecretString: value,
+      ClientRequestToken: token,
+      VersionStages: ["TEST"],
+    }),
+  );
+  const current = (await labelledVersions(s)).find((v) => v.stages.includes("AWSCURRENT"));
+  await secretsManager().send(
+    new UpdateSecretVersionStageCommand({
+      SecretId,
+      VersionStage: "AWSCURRENT",
+      MoveToVersionId: token,
+      RemoveFromVersionId: current?.versionId,
+    }),
+  );
 }
