@@ -37,28 +37,37 @@ data "aws_iam_policy_document" "this" {
 
   # The rotation strategy's statements (strategy.tf): admin credentials.
   # The ECS refresh's (refresh.tf): discovery and stop-tasks. Notifications' (notifications.tf).
+  # Secrets Manager's (secrets-manager.tf): the secret, its admin secret and their key.
   source_policy_documents = [
     data.aws_iam_policy_document.strategy[0].json,
     data.aws_iam_policy_document.refresh[0].json,
     data.aws_iam_policy_document.notifications[0].json,
+    data.aws_iam_policy_document.secrets_manager[0].json,
   ]
 
   # Read the current password, DATABASE_URL and username; publish the new values (docs/design.md
   # §Data flow, steps 1 and 5). The username parameter is a String: a role name is no secret.
+  # SSM only: with Secrets Manager these parameters do not exist.
   # GetParameters: step 1 reads the password and pending parameters in one call.
-  statement {
-    sid     = "ReadAndPublishParameters"
-    actions = ["ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter"]
-    resources = [
-      for role, arn in local.parameter_arns : arn if contains(["password", "database_url", "username"], role)
-    ]
+  dynamic "statement" {
+    for_each = local.secrets_manager ? [] : [1]
+    content {
+      sid     = "ReadAndPublishParameters"
+      actions = ["ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter"]
+      resources = [
+        for role, arn in local.parameter_arns : arn if contains(["password", "database_url", "username"], role)
+      ]
+    }
   }
 
   # The pending parameter is created (Overwrite=false, the lock), read on recovery and deleted at the end.
-  statement {
-    sid       = "StageAndClearPendingParameter"
-    actions   = ["ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter", "ssm:DeleteParameter"]
-    resources = [local.parameter_arns.pending]
+  dynamic "statement" {
+    for_each = local.secrets_manager ? [] : [1]
+    content {
+      sid       = "StageAndClearPendingParameter"
+      actions   = ["ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter", "ssm:DeleteParameter"]
+      resources = compact([lookup(local.parameter_arns, "pending", "")])
+    }
   }
 
   # Without parameter_kms_key_arn the Lambda looks up the KMS key the password parameter uses
@@ -66,7 +75,7 @@ data "aws_iam_policy_document" "this" {
   # parameter's metadata), so that the pending and a new DATABASE_URL parameter get the same
   # key and an overwrite keeps it. With a key configured it passes that key and never looks.
   dynamic "statement" {
-    for_each = var.use_parameter_kms_key ? [] : [1]
+    for_each = var.use_parameter_kms_key || local.secrets_manager ? [] : [1]
     content {
       sid       = "FindParameterKey"
       actions   = ["ssm:DescribeParameters"]

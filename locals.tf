@@ -29,13 +29,21 @@ locals {
 
   # The names the Lambda derives itself when a setting is unset (lambda-src/config/derived.ts), derived
   # here the same way so that the checks and grants use the names the function will use.
+  # No pending parameter with Secrets Manager (AWSPENDING stages the password), nor in ssm mode
+  # without a password parameter (validations.tf refuses that configuration).
   derived_names = {
-    pending_parameter = coalesce(var.pending_parameter_name, "${var.password_parameter_name}-pending")
-    twin_username     = coalesce(var.db_twin_username, "${var.db_username}_clone")
+    pending_parameter = (
+      local.secrets_manager ? null :
+      var.pending_parameter_name != null ? var.pending_parameter_name :
+      var.password_parameter_name != null ? "${var.password_parameter_name}-pending" : null
+    )
+    twin_username = coalesce(var.db_twin_username, "${var.db_username}_clone")
   }
 
   # Every SSM parameter the function uses, by role; "<role>_parameter_name" is the variable that
   # sets it. Unset optional ones are left out; the admin one counts only for alternating-users.
+  # None with Secrets Manager: its settings are refused there (validations.tf), and no SSM grant
+  # is made for a parameter the function never uses.
   parameter_names = {
     for role, name in {
       password     = var.password_parameter_name
@@ -43,7 +51,7 @@ locals {
       database_url = var.database_url_parameter_name
       username     = var.username_parameter_name
       admin        = local.alternating_users ? var.admin_parameter_name : null
-    } : role => name if name != null
+    } : role => name if name != null && !local.secrets_manager
   }
   # SSM ARNs drop the leading slash of hierarchical names: "/app/db" -> "parameter/app/db".
   parameter_arns = {
@@ -56,7 +64,7 @@ locals {
   ]
 
   # Exactly the keys of CONFIG_KEYS in lambda-src/config/keys.ts (test/module/contract.test.ts).
-  # Nothing here is secret: the password lives only in SSM.
+  # Nothing here is secret: the password lives only in SSM or Secrets Manager.
   lambda_settings = {
     DB_HOST                      = var.db_host
     DB_PORT                      = var.db_port
@@ -96,6 +104,11 @@ locals {
     NOTIFY_SNS_TOPIC_ARN         = var.notification_sns_topic_arn
     NOTIFY_EVENT_BUS             = var.notification_event_bus
     NOTIFY_EVENT_SOURCE          = var.notification_event_source
+
+    # Secret store (secrets-manager.tf); the secret ARNs are "" with SSM.
+    SECRET_STORE     = var.secret_store
+    SECRET_ARN       = local.secrets_manager ? var.secret_arn : null
+    ADMIN_SECRET_ARN = local.secrets_manager && local.alternating_users ? var.admin_secret_arn : null
   }
 
   # Environment values are strings; the Lambda treats "" as unset, so optional settings are

@@ -15,12 +15,12 @@ resource "aws_lambda_function" "this" {
   count = local.create ? 1 : 0
 
   #checkov:skip=CKV_AWS_116:Retries are 0 on purpose and the schedules send constant events (events/rotate.json, events/resume.json): there is nothing to replay; the hourly resume run finishes an interrupted rotation, and failures raise the Errors alarm (monitoring.tf).
-  #checkov:skip=CKV_AWS_173:The environment holds no secret (the password lives only in SSM); a customer managed key is opt-in through var.kms_key_arn.
+  #checkov:skip=CKV_AWS_173:The environment holds no secret (the password lives only in SSM or Secrets Manager); a customer managed key is opt-in through var.kms_key_arn.
   #checkov:skip=CKV_AWS_272:Code signing is opt-in through var.code_signing_config_arn; the committed zip is a reproducible build pinned by source_code_hash.
   #checkov:skip=CKV_AWS_50:X-Ray tracing is opt-in through var.tracing_enabled (it needs X-Ray egress or an endpoint).
   function_name = var.name
   # Lambda rejects descriptions over 256 characters at apply time; long names are cut, not rejected.
-  description = substr("Rotates the PostgreSQL password of ${var.db_username}@${var.db_host} stored in SSM ${var.password_parameter_name}", 0, 256)
+  description = substr("Rotates the PostgreSQL password of ${var.db_username}@${var.db_host} stored in ${local.password_location}", 0, 256)
   role        = aws_iam_role.this[0].arn
 
   filename         = local.lambda_zip_path

@@ -24,7 +24,7 @@ output "security_group_id" {
 }
 
 output "schedule_rule_arn" {
-  description = "ARN of the EventBridge rule that starts rotations."
+  description = "ARN of the EventBridge rule that starts rotations; null with Secrets Manager, whose rotation_rules are the schedule."
   value       = try(aws_cloudwatch_event_rule.this[0].arn, null)
 }
 
@@ -39,7 +39,7 @@ output "errors_alarm_arn" {
 }
 
 output "pending_parameter_name" {
-  description = "SSM parameter that holds the new password while a rotation runs; if it outlives a run, the next run resumes from it."
+  description = "SSM parameter that holds the new password while a rotation runs; if it outlives a run, the next run resumes from it. Null with Secrets Manager (the AWSPENDING version plays that part)."
   value       = local.derived_names.pending_parameter
 }
 
@@ -49,8 +49,8 @@ output "vpc_endpoint_ids" {
 }
 
 output "manual_rotation_command" {
-  description = "AWS CLI command that rotates the password now (one attempt, waits for the result)."
-  value       = local.create ? local.invoke_command["rotate"] : null
+  description = "AWS CLI command that rotates the password now: with SSM it invokes the function (one attempt, waits for the result); with Secrets Manager it asks Secrets Manager to run the four steps (aws secretsmanager rotate-secret; follow it with describe-secret)."
+  value       = local.create ? (local.secrets_manager ? local.rotate_secret_command : local.invoke_command["rotate"]) : null
 }
 
 output "dry_run_command" {

@@ -1,9 +1,11 @@
+# The rotate schedule exists with SSM only: with Secrets Manager, the secret's rotation_rules are
+# the schedule (secrets-manager.tf) and Secrets Manager itself invokes the function.
 resource "aws_cloudwatch_event_rule" "this" {
-  count = local.create ? 1 : 0
+  count = local.create && !local.secrets_manager ? 1 : 0
 
   name = "${var.name}-schedule"
   # EventBridge rejects descriptions over 512 characters at apply time; a long name is cut.
-  description         = substr("Rotates the password in ${var.password_parameter_name} on a schedule", 0, 512)
+  description         = substr("Rotates the password in ${local.password_store_name} on a schedule", 0, 512)
   schedule_expression = var.schedule_expression
   # The rule exists even when disabled, so switching the schedule on and off changes no ARN.
   state = var.schedule_enabled ? "ENABLED" : "DISABLED"
@@ -14,7 +16,7 @@ resource "aws_cloudwatch_event_rule" "this" {
 }
 
 resource "aws_cloudwatch_event_target" "this" {
-  count = local.create ? 1 : 0
+  count = local.create && !local.secrets_manager ? 1 : 0
 
   rule      = aws_cloudwatch_event_rule.this[0].name
   target_id = "rotate"
@@ -30,7 +32,7 @@ resource "aws_cloudwatch_event_target" "this" {
 }
 
 resource "aws_lambda_permission" "schedule" {
-  count = local.create ? 1 : 0
+  count = local.create && !local.secrets_manager ? 1 : 0
 
   statement_id  = "AllowScheduleRule"
   action        = "lambda:InvokeFunction"
@@ -47,7 +49,7 @@ resource "aws_cloudwatch_event_rule" "resume" {
   count = local.create ? 1 : 0
 
   name                = "${var.name}-resume"
-  description         = substr("Finishes an interrupted rotation of ${var.password_parameter_name}; never starts one", 0, 512)
+  description         = substr("Finishes an interrupted rotation of ${local.password_store_name}; never starts one", 0, 512)
   schedule_expression = var.resume_schedule_expression
   state               = var.resume_schedule_enabled ? "ENABLED" : "DISABLED"
 

@@ -222,14 +222,14 @@ variable "create_vpc_endpoints" {
 }
 
 variable "vpc_endpoint_services" {
-  description = "AWS services to create interface endpoints for when create_vpc_endpoints is true. Add \"sns\" and \"events\" when notifications are on."
+  description = "AWS services to create interface endpoints for when create_vpc_endpoints is true. Add \"sns\" and \"events\" when notifications are on, and \"secretsmanager\" with secret_store = \"secretsmanager\"."
   type        = list(string)
   default     = ["ssm", "ecs", "kms", "logs"]
   nullable    = false
 
   validation {
-    condition     = length(var.vpc_endpoint_services) > 0 && alltrue([for s in var.vpc_endpoint_services : contains(["ssm", "ecs", "kms", "logs", "monitoring", "xray", "sns", "events"], s)])
-    error_message = "vpc_endpoint_services must be a non-empty subset of ssm, ecs, kms, logs, monitoring, xray, sns, events."
+    condition     = length(var.vpc_endpoint_services) > 0 && alltrue([for s in var.vpc_endpoint_services : contains(["ssm", "secretsmanager", "ecs", "kms", "logs", "monitoring", "xray", "sns", "events"], s)])
+    error_message = "vpc_endpoint_services must be a non-empty subset of ssm, secretsmanager, ecs, kms, logs, monitoring, xray, sns, events."
   }
 }
 
@@ -347,14 +347,14 @@ variable "db_statement_timeout_ms" {
 ################################################################################
 
 variable "password_parameter_name" {
-  description = "Name of the SecureString SSM parameter that holds the current password (e.g. /myapp/prod/db/password). It must exist before the first rotation."
+  description = "secret_store = \"ssm\" (required there): name of the SecureString SSM parameter that holds the current password (e.g. /myapp/prod/db/password). It must exist before the first rotation. Leave null with secret_store = \"secretsmanager\"."
   type        = string
-  nullable    = false
+  default     = null
 
   validation {
     # Room for the "-pending" suffix of the default pending parameter within SSM's 1011 characters.
     # (Lengths are checked apart: RE2 caps a repeat count at 1000.)
-    condition = (
+    condition = var.password_parameter_name == null ? true : (
       can(regex("^[a-zA-Z0-9_./-]+$", var.password_parameter_name)) && length(var.password_parameter_name) <= 1003 &&
       !can(regex("^/?(?i)(aws|ssm)[./]", var.password_parameter_name)) &&
       (startswith(var.password_parameter_name, "/") || !strcontains(var.password_parameter_name, "/"))
@@ -443,6 +443,75 @@ variable "password_exclude_characters" {
   validation {
     condition     = var.password_exclude_characters == null ? true : (length(var.password_exclude_characters) > 0 && length(var.password_exclude_characters) <= 64)
     error_message = "password_exclude_characters must be null or 1 to 64 characters (each character class must keep enough members)."
+  }
+}
+
+################################################################################
+# Secret store: SSM Parameter Store or Secrets Manager (CONFIG_KEYS SECRET_*); see secrets-manager.tf
+################################################################################
+
+variable "secret_store" {
+  description = "Where the password lives. \"ssm\": a SecureString parameter (password_parameter_name) that this module's schedule rotates. \"secretsmanager\": an RDS-format JSON secret (secret_arn) whose rotation function this module becomes; Secrets Manager then runs the four rotation steps on schedule_expression, and the SSM-only settings (pending, DATABASE_URL, username and admin parameters, parameter_kms_key_arn) are refused."
+  type        = string
+  default     = "ssm"
+  nullable    = false
+
+  validation {
+    condition     = contains(["ssm", "secretsmanager"], var.secret_store)
+    error_message = "secret_store must be \"ssm\" (SSM Parameter Store, password_parameter_name) or \"secretsmanager\" (Secrets Manager, secret_arn)."
+  }
+}
+
+variable "secret_arn" {
+  description = "secret_store = \"secretsmanager\" (required there): full ARN of the secret to rotate, e.g. aws_secretsmanager_secret.db.arn. It holds the RDS-format JSON {\"engine\", \"host\", \"port\", \"dbname\", \"username\", \"password\"} (plus \"masterarn\" for alternating-users) and must be in the function's region. The function may read, stage and label only this secret."
+  type        = string
+  default     = null
+
+  validation {
+    # The full ARN, with the 6 characters Secrets Manager appends: IAM grants on a partial ARN need a wildcard.
+    condition     = var.secret_arn == null ? true : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+-[A-Za-z0-9]{6}$", var.secret_arn))
+    error_message = "secret_arn must be the full ARN of a Secrets Manager secret, ending in the 6 characters Secrets Manager appends (arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf), e.g. aws_secretsmanager_secret.db.arn; not a name or partial ARN."
+  }
+}
+
+variable "secret_kms_key_arn" {
+  description = "secret_store = \"secretsmanager\": customer managed KMS key of secret_arn (and of admin_secret_arn if it shares it), used only through Secrets Manager and only for these secrets. Null when the secret uses aws/secretsmanager (no grant needed). Set use_secret_kms_key with it."
+  type        = string
+  default     = null
+
+  validation {
+    # IAM authorizes KMS calls against key ARNs, never aliases.
+    condition     = var.secret_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.secret_kms_key_arn))
+    error_message = "secret_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias or key ID."
+  }
+}
+
+variable "use_secret_kms_key" {
+  description = "true exactly when secret_kms_key_arn is set. A separate switch because a key created in the same run has no ARN until apply."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "admin_secret_arn" {
+  description = "secret_store = \"secretsmanager\" with rotation_strategy = \"alternating-users\" (required there): full ARN of the secret holding {\"username\", \"password\"} of a role with CREATEROLE (e.g. the RDS-managed master user secret). The rotated secret's \"masterarn\" must name it. Read, never written."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.admin_secret_arn == null ? true : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+-[A-Za-z0-9]{6}$", var.admin_secret_arn))
+    error_message = "admin_secret_arn must be the full ARN of a Secrets Manager secret, ending in the 6 characters Secrets Manager appends (arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf), e.g. aws_db_instance.this.master_user_secret[0].secret_arn."
+  }
+}
+
+variable "secret_rotation_duration" {
+  description = "secret_store = \"secretsmanager\": length of Secrets Manager's rotation window after each schedule_expression start, e.g. \"3h\"; it must not reach into the next UTC day or window. Null: Secrets Manager's default (one hour for schedules in hours, the rest of the UTC day for schedules in days)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.secret_rotation_duration == null ? true : can(regex("^([1-9]|1[0-9]|2[0-4])h$", var.secret_rotation_duration))
+    error_message = "secret_rotation_duration must be null or a whole number of hours from 1h to 24h, e.g. \"3h\"."
   }
 }
 
@@ -628,7 +697,7 @@ variable "ecs_stop_task_pacing_seconds" {
 ################################################################################
 
 variable "schedule_expression" {
-  description = "EventBridge schedule of the rotation, in UTC: rate(1 day), rate(7 days) or cron(<min> <hour> <day-of-month> <month> <day-of-week> <year>). Default: Sundays 03:00."
+  description = "Schedule of the rotation, in UTC: rate(1 day), rate(7 days) or cron(<min> <hour> <day-of-month> <month> <day-of-week> <year>). Default: Sundays 03:00. With secret_store = \"ssm\" the module's EventBridge rule runs on it; with \"secretsmanager\" it is the secret's rotation_rules (Secrets Manager then rotates any time within the window, see secret_rotation_duration, and accepts rates in days or of 4 to 23 hours only)."
   type        = string
   default     = "cron(0 3 ? * SUN *)"
   nullable    = false
@@ -649,7 +718,7 @@ variable "schedule_expression" {
 }
 
 variable "schedule_enabled" {
-  description = "Run rotations on the schedule. When false the rule stays, disabled; manual invocations still work."
+  description = "Run rotations on the schedule. secret_store = \"ssm\": when false the rule stays, disabled; manual invocations still work. \"secretsmanager\": when false the secret has no rotation configuration (Terraform cancels it), so Secrets Manager neither rotates it on schedule nor on rotate-secret."
   type        = bool
   default     = true
   nullable    = false

@@ -79,6 +79,7 @@ run "environment_matches_the_lambda_config" {
       "ECS_DISCOVERY_CLUSTERS", "ECS_RESTART_METHOD", "ECS_SERVICE_RESTART_METHODS",
       "ECS_REFRESH_CONCURRENCY", "ECS_WAIT_TIMEOUT_SECONDS", "ECS_STOP_TASK_PACING_SECONDS",
       "NOTIFY_SNS_TOPIC_ARN", "NOTIFY_EVENT_BUS", "NOTIFY_EVENT_SOURCE",
+      "SECRET_STORE", "SECRET_ARN", "ADMIN_SECRET_ARN",
     ])
     error_message = "The environment must hold exactly the keys of CONFIG_KEYS in lambda-src/config/keys.ts."
   }
@@ -118,6 +119,9 @@ run "environment_matches_the_lambda_config" {
       NOTIFY_SNS_TOPIC_ARN         = ""
       NOTIFY_EVENT_BUS             = ""
       NOTIFY_EVENT_SOURCE          = "rds-secret-rotation"
+      SECRET_STORE                 = "ssm"
+      SECRET_ARN                   = ""
+      ADMIN_SECRET_ARN             = ""
     })
     error_message = "Each variable must land in its environment key; unset optional ones as \"\"."
   }

@@ -16,20 +16,7 @@ import {
 } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeSecurityGroupsCommand, EC2Client } from "@aws-sdk/client-ec2";
-import {
-  DescribeRuleCommand,
-  EventBridgeClient,
-  ListRuleNamesByTargetCommand,
-  ListTargetsByRuleCommand,
-  type DescribeRuleCommandOutput,
-  type Target,
-} from "@aws-sdk/client-eventbridge";
-import {
-  GetRoleCommand,
-  GetRolePolicyCommand,
-  IAMClient,
-  ListRolePoliciesCommand,
-} from "@aws-sdk/client-iam";
+import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import {
   GetFunctionCommand,
   GetFunctionEventInvokeConfigCommand,
@@ -39,24 +26,28 @@ import {
 } from "@aws-sdk/client-lambda";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { CONFIG_KEYS } from "../../lambda-src/config";
-import { extractSingleEntry } from "../support/unzip";
 import { deploymentIds, readParameter } from "../integration/support/aws";
-import { runHandlerInChild, type ChildRun } from "../integration/support/child";
-import { expectSuccess } from "../module/module-files";
-import { stageExampleForEmulator } from "../support/emulator-provider";
+import type { ChildRun } from "../integration/support/child";
 import { harness } from "../support/harness";
-import { runTerraform } from "../support/terraform";
 import { lambdaNodeBin, PROJECT_ROOT, tools } from "../support/tools";
+import {
+  BUNDLE,
+  applyExample,
+  invokeDeployed,
+  rolePolicy,
+  scheduleRules,
+  unpackBundle,
+  type AppliedExample,
+  type DeployedCode,
+} from "./deployed-code";
 import { startDeployEmulator, type DeployEmulator } from "./emulator";
 import { createExistingInfrastructure, type ExistingInfrastructure } from "./fixture";
 import { expectedDrift, MOTO_RULE_DESCRIPTION, planDrift, type KnownDrift } from "./plan-drift";
 
 const EXAMPLE_DIR = join(PROJECT_ROOT, "examples", "existing-infrastructure");
-const BUNDLE = join(PROJECT_ROOT, "dist", "rotator.zip");
 const FUNCTION_NAME = "existing-db-rotation";
 
 /** Differences a second plan shows right after apply that the emulator causes, not the module. */
@@ -69,65 +60,33 @@ const h = harness();
 let emulator: DeployEmulator;
 let lambda: LambdaClient;
 let infra: ExistingInfrastructure;
-let dir: string;
+let example: AppliedExample | undefined;
 let taskRoot: string;
 let deployed: FunctionConfiguration;
 
-const terraform = (args: readonly string[]) =>
-  expectSuccess(
-    args,
-    runTerraform(args, { cwd: dir, env: { TF_DATA_DIR: join(dir, ".terraform") } }),
-  );
+const terraform = (args: readonly string[]) => {
+  if (!example) throw new Error("the example was not applied");
+  return example.terraform(args);
+};
 
 beforeAll(async () => {
   emulator = await startDeployEmulator();
   lambda = new LambdaClient({});
   infra = await createExistingInfrastructure(h);
-  dir = stageExampleForEmulator(EXAMPLE_DIR, PROJECT_ROOT, emulator.endpoint);
-  writeFileSync(join(dir, "terraform.tfvars.json"), JSON.stringify(infra.variables, null, 2));
-  terraform(["init", "-input=false", "-no-color"]);
-  terraform(["apply", "-auto-approve", "-input=false", "-no-color"]);
+  example = applyExample(EXAMPLE_DIR, emulator.endpoint, infra.variables);
   deployed = (await lambda.send(new GetFunctionCommand({ FunctionName: FUNCTION_NAME })))
     .Configuration as FunctionConfiguration;
 
   // The deployed code, unpacked where the Lambda runtime would put it (LAMBDA_TASK_ROOT).
-  taskRoot = mkdtempSync(join(tmpdir(), "rotation-task-"));
-  writeFileSync(join(taskRoot, "index.js"), extractSingleEntry(readFileSync(BUNDLE)));
+  taskRoot = unpackBundle();
 });
 
 afterAll(async () => {
-  // After a failure, a user's own emulator (LocalStack) is left tidy; ours just stops.
-  if (dir && h.aws.external)
-    runTerraform(["destroy", "-auto-approve", "-input=false", "-no-color"], {
-      cwd: dir,
-      env: { TF_DATA_DIR: join(dir, ".terraform") },
-    });
-  for (const path of [dir, taskRoot]) if (path) rmSync(path, { recursive: true, force: true });
+  example?.dispose(h.aws.external);
+  if (taskRoot) rmSync(taskRoot, { recursive: true, force: true });
   lambda?.destroy();
   await emulator?.stop();
 });
-
-/** The EventBridge rules that target the deployed function, by name, with their targets. */
-async function scheduleRules(): Promise<
-  Record<string, { rule: DescribeRuleCommandOutput; targets: Target[] }>
-> {
-  const events = new EventBridgeClient({});
-  try {
-    const { RuleNames = [] } = await events.send(
-      new ListRuleNamesByTargetCommand({ TargetArn: deployed.FunctionArn }),
-    );
-    const entries = await Promise.all(
-      RuleNames.map(async (name) => {
-        const rule = await events.send(new DescribeRuleCommand({ Name: name }));
-        const { Targets = [] } = await events.send(new ListTargetsByRuleCommand({ Rule: name }));
-        return [name, { rule, targets: Targets }] as const;
-      }),
-    );
-    return Object.fromEntries(entries);
-  } finally {
-    events.destroy();
-  }
-}
 
 describe("the deployed function, read back through the AWS API", () => {
   test("runtime, handler, limits, concurrency 1 and no async retries", async () => {
@@ -186,7 +145,7 @@ describe("the deployed function, read back through the AWS API", () => {
   });
 
   test("two schedules target the function, rotate and resume, and each may invoke it", async () => {
-    const rules = await scheduleRules();
+    const rules = await scheduleRules(deployed.FunctionArn ?? "");
     expect(Object.keys(rules).sort()).toEqual([
       `${FUNCTION_NAME}-resume`,
       `${FUNCTION_NAME}-schedule`,
@@ -247,35 +206,14 @@ describe("the deployed function, read back through the AWS API", () => {
   });
 
   test("IAM: Lambda may assume the role; its one policy grants exactly these statements", async () => {
-    const iam = new IAMClient({});
-    const roleName = (deployed.Role ?? "").split("/").pop() ?? "";
-    const { Role } = await iam.send(new GetRoleCommand({ RoleName: roleName }));
-    const trust = JSON.parse(decodeURIComponent(Role?.AssumeRolePolicyDocument ?? "{}")) as {
-      Statement: { Principal: unknown; Action: unknown }[];
-    };
-    expect(trust.Statement).toEqual([
+    const { trust, policyCount, grants } = await rolePolicy(deployed.Role ?? "");
+    expect(trust).toEqual([
       expect.objectContaining({
         Principal: { Service: "lambda.amazonaws.com" },
         Action: "sts:AssumeRole",
       }),
     ]);
-    const { PolicyNames = [] } = await iam.send(
-      new ListRolePoliciesCommand({ RoleName: roleName }),
-    );
-    expect(PolicyNames).toHaveLength(1);
-    const { PolicyDocument = "" } = await iam.send(
-      new GetRolePolicyCommand({ RoleName: roleName, PolicyName: PolicyNames[0] }),
-    );
-    iam.destroy();
-    const statements = (
-      JSON.parse(decodeURIComponent(PolicyDocument)) as {
-        Statement: { Sid: string; Action: string | string[]; Resource: string | string[] }[];
-      }
-    ).Statement;
-    const list = (value: string | string[]) => (Array.isArray(value) ? [...value] : [value]).sort();
-    const grants = Object.fromEntries(
-      statements.map((s) => [s.Sid, { actions: list(s.Action), resources: list(s.Resource) }]),
-    );
+    expect(policyCount).toBe(1);
     const account = (deployed.FunctionArn ?? "").split(":")[4];
     const ssm = `arn:aws:ssm:${h.aws.region}:${account}:parameter`;
     expect(grants).toMatchObject({
@@ -317,51 +255,15 @@ describe("the deployed function, read back through the AWS API", () => {
   });
 });
 
-/**
- * The runtime's own variables (as the Lambda Node.js runtime sets them) plus the emulator
- * endpoint, then the deployed function's environment: nothing from the test's own process.
- */
-function lambdaEnvironment(node: string): NodeJS.ProcessEnv {
-  return {
-    AWS_EXECUTION_ENV: `AWS_Lambda_${deployed.Runtime}`,
-    AWS_LAMBDA_FUNCTION_NAME: deployed.FunctionName,
-    AWS_LAMBDA_FUNCTION_VERSION: deployed.Version ?? "$LATEST",
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(deployed.MemorySize),
-    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${deployed.FunctionName}`,
-    AWS_LAMBDA_LOG_STREAM_NAME: "2026/01/01/[$LATEST]test",
-    AWS_REGION: h.aws.region,
-    AWS_DEFAULT_REGION: h.aws.region,
-    // The role's session credentials in real Lambda; the emulator's in the harness.
-    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID,
-    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY,
-    ...(process.env.AWS_SESSION_TOKEN ? { AWS_SESSION_TOKEN: process.env.AWS_SESSION_TOKEN } : {}),
-    LAMBDA_TASK_ROOT: taskRoot,
-    _HANDLER: deployed.Handler,
-    TZ: ":UTC",
-    LANG: "en_US.UTF-8",
-    PATH: `${dirname(node)}:/usr/local/bin:/usr/bin:/bin`,
-    AWS_ENDPOINT_URL: emulator.endpoint,
-    ...deployed.Environment?.Variables,
-  };
-}
+const code = (): DeployedCode => ({
+  config: deployed,
+  taskRoot,
+  endpoint: emulator.endpoint,
+  region: h.aws.region,
+});
 
-async function invokeDeployed(runtime: string, event: unknown): Promise<ChildRun> {
-  const node = lambdaNodeBin(runtime);
-  const run = await runHandlerInChild({
-    moduleFile: join(taskRoot, "index.js"),
-    node,
-    baseEnv: {},
-    env: lambdaEnvironment(node),
-    event,
-    timeoutMs: 60_000,
-  });
-  if (!run.outcome?.ok) {
-    throw new Error(
-      `the deployed handler failed under ${runtime}: ${JSON.stringify(run.outcome)}\n${run.stdout}\n${run.stderr}`,
-    );
-  }
-  return run;
-}
+const invoke = (runtime: string, event: unknown): Promise<ChildRun> =>
+  invokeDeployed(code(), runtime, event);
 
 describe("the deployed code, run with the deployed environment", () => {
   test("the Node.js that runs it is the runtime's major", () => {
@@ -373,7 +275,7 @@ describe("the deployed code, run with the deployed environment", () => {
   });
 
   test("dry run: reports ok and changes nothing", async () => {
-    const run = await invokeDeployed(deployed.Runtime ?? "", { action: "dry-run" });
+    const run = await invoke(deployed.Runtime ?? "", { action: "dry-run" });
     expect(run.outcome).toMatchObject({ ok: true, result: { outcome: "dry-run" } });
     expect((await readParameter(infra.passwordParameter))?.value).toBe(infra.initialPassword);
     expect(await readParameter(`${infra.passwordParameter}-pending`)).toBeUndefined();
@@ -381,10 +283,12 @@ describe("the deployed code, run with the deployed environment", () => {
   });
 
   test("the schedule's event rotates to completion", async () => {
-    const { targets } = (await scheduleRules())[`${FUNCTION_NAME}-schedule`] ?? { targets: [] };
+    const { targets } = (await scheduleRules(deployed.FunctionArn ?? ""))[
+      `${FUNCTION_NAME}-schedule`
+    ] ?? { targets: [] };
     const before = await deploymentIds(infra.cluster, [infra.service]);
 
-    const run = await invokeDeployed(deployed.Runtime ?? "", JSON.parse(targets[0]?.Input ?? "{}"));
+    const run = await invoke(deployed.Runtime ?? "", JSON.parse(targets[0]?.Input ?? "{}"));
     expect(run.outcome).toMatchObject({ ok: true, result: { outcome: "rotated" } });
 
     const password = await readParameter(infra.passwordParameter);
@@ -409,7 +313,7 @@ describe("the deployed code, run with the deployed environment", () => {
   test.each(Object.keys(tools().lambdaNodeBins).map((major) => `nodejs${major}.x`))(
     "a dry run under %s, every runtime the module accepts",
     async (runtime) => {
-      const run = await invokeDeployed(runtime, { action: "dry-run" });
+      const run = await invoke(runtime, { action: "dry-run" });
       expect(run.outcome).toMatchObject({ ok: true, result: { outcome: "dry-run" } });
     },
   );

@@ -75,7 +75,9 @@ test("checkov scanned the module and every example", () => {
       "/examples/complete/database.tf",
       "/examples/complete/ecs.tf",
       "/examples/alternating-users/main.tf",
+      "/examples/secrets-manager/app.tf",
       "/strategy.tf",
+      "/secrets-manager.tf",
     ]),
   );
   // The function's checks run through the examples' module calls.

@@ -7,7 +7,8 @@
  * Real `terraform init` + `terraform plan` with the real aws provider against the local moto
  * server (test/support/emulator-provider.ts points the provider at it): a root configuration
  * that creates the prerequisites and passes their IDs into the module with every optional
- * feature on, and examples/complete from an empty state with each env/*.tfvars.
+ * feature on, the same in Secrets Manager mode (the secrets and their key created alongside), and
+ * examples/complete from an empty state with each env/*.tfvars.
  */
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -250,6 +251,73 @@ module "by_cidr" {
 `;
 }
 
+/**
+ * The module in Secrets Manager mode, fed only by resources of this configuration: the secret
+ * and the admin secret (alternating-users), their KMS key, and the ECS cluster.
+ */
+function secretsManagerConfiguration(moduleSource: string): string {
+  return `
+provider "aws" {
+  region = "eu-west-1"
+}
+
+resource "aws_vpc" "this" {
+  cidr_block = "10.41.0.0/16"
+}
+
+resource "aws_subnet" "private" {
+  vpc_id     = aws_vpc.this.id
+  cidr_block = "10.41.0.0/24"
+}
+
+resource "aws_security_group" "database" {
+  name   = "database"
+  vpc_id = aws_vpc.this.id
+}
+
+resource "aws_kms_key" "secrets" {
+  description = "secrets"
+}
+
+resource "aws_secretsmanager_secret" "app" {
+  name       = "plan/app-db"
+  kms_key_id = aws_kms_key.secrets.arn
+}
+
+resource "aws_secretsmanager_secret" "admin" {
+  name       = "plan/admin-db"
+  kms_key_id = aws_kms_key.secrets.arn
+}
+
+resource "aws_ecs_cluster" "this" {
+  name = "plan-secrets"
+}
+
+module "secrets_manager" {
+  source = ${JSON.stringify(moduleSource)}
+
+  name                 = "plan-secrets-manager"
+  vpc_id               = aws_vpc.this.id
+  subnet_ids           = [aws_subnet.private.id]
+  db_security_group_id = aws_security_group.database.id
+  create_vpc_endpoints = true
+  vpc_endpoint_services = ["secretsmanager", "ecs", "kms", "logs"]
+  db_host              = "db.plan.internal"
+  db_username          = "app"
+
+  secret_store       = "secretsmanager"
+  secret_arn         = aws_secretsmanager_secret.app.arn
+  secret_kms_key_arn = aws_kms_key.secrets.arn
+  use_secret_kms_key = true
+  rotation_strategy  = "alternating-users"
+  admin_secret_arn   = aws_secretsmanager_secret.admin.arn
+
+  ecs_cluster_name  = aws_ecs_cluster.this.name
+  ecs_service_names = ["api"]
+}
+`;
+}
+
 let moto: AwsEmulator | undefined;
 const dirs: string[] = [];
 
@@ -292,6 +360,27 @@ test("the module plans when every ID and ARN it is given is created in the same 
   expect(planned).not.toContain(
     'module.by_cidr.aws_vpc_security_group_egress_rule.this["database"]',
   );
+});
+
+test("Secrets Manager mode plans when the secrets and their key are created in the same run", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tf-plan-unknowns-sm-"));
+  dirs.push(dir);
+  writeFileSync(join(dir, "main.tf"), secretsManagerConfiguration(relative(dir, PROJECT_ROOT)));
+  writeEmulatorProviderOverride(dir, endpoint());
+
+  const planned = plannedAddresses(plan(dir));
+
+  expect(planned).toEqual(
+    expect.arrayContaining([
+      "module.secrets_manager.aws_secretsmanager_secret_rotation.this[0]",
+      "module.secrets_manager.aws_lambda_permission.secrets_manager[0]",
+      "module.secrets_manager.aws_iam_role_policy.this[0]",
+      "module.secrets_manager.aws_cloudwatch_event_rule.resume[0]",
+      'module.secrets_manager.aws_vpc_endpoint.this["secretsmanager"]',
+    ]),
+  );
+  // Secrets Manager is the schedule: no rotate rule of the module's own.
+  expect(planned).not.toContain("module.secrets_manager.aws_cloudwatch_event_rule.this[0]");
 });
 
 const EXAMPLE = join(PROJECT_ROOT, "examples", "complete");

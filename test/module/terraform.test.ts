@@ -57,6 +57,7 @@ describe("the module (repository root)", () => {
     expect(stdout).toContain("validations.tftest.hcl... pass");
     expect(stdout).toContain("alternating.tftest.hcl... pass");
     expect(stdout).toContain("refresh.tftest.hcl... pass");
+    expect(stdout).toContain("secrets-manager.tftest.hcl... pass");
     expect(Number(summary?.[2])).toBeGreaterThanOrEqual(25);
   });
 });
@@ -119,6 +120,7 @@ test("there are examples to check", () => {
       "examples/complete",
       "examples/existing-infrastructure",
       "examples/alternating-users",
+      "examples/secrets-manager",
     ]),
   );
 });
