@@ -8,18 +8,33 @@
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import type { Context } from "aws-lambda";
-import { ConfigError, loadConfig } from "./config";
-import type { RoleAdministration, RoleDatabase, SecretStore, ServiceRefresher } from "./core/ports";
+import { ConfigError, hasRefreshTargets, loadConfig } from "./config";
+import {
+  REFRESH_SAFETY_MARGIN_MS,
+  type RoleAdministration,
+  type RoleDatabase,
+  type SecretStore,
+  type ServiceRefresher,
+} from "./core/ports";
+import type { RefreshRecordStore } from "./core/refresh-record";
 import { createPostgres } from "./db/postgres";
 import { createRoleAdministration } from "./db/roles";
 import { dryRun, type DryRunReport } from "./dry-run";
+import { tasksContinuation } from "./ecs/in-flight";
 import { createServiceRefresher, refreshSettings } from "./ecs/refresh";
 import { RotationError, rotationError } from "./errors";
-import { parseAction } from "./event";
+import { parseAction, parseEcsDeploymentEvent } from "./event";
 import { createNotifier, rotateAndNotify, type Notifier } from "./notify";
 import { createLogger, createMetrics, type LambdaContextFields } from "./observability";
 import { rotate, type RotationDeps, type RotationHooks, type RotationResult } from "./rotation";
+import {
+  onDeploymentEvent,
+  sweepInFlight,
+  type InFlightDeps,
+  type InFlightResult,
+} from "./refresh-events";
 import { createParameterStore } from "./secrets/parameter-store";
+import { createRefreshRecordStore } from "./secrets/refresh-record-store";
 import type { RunTracer } from "./tracing";
 
 export { parseAction, type RotationAction } from "./event";
@@ -28,10 +43,13 @@ export { parseAction, type RotationAction } from "./event";
 export type InvocationContext = Pick<Context, "awsRequestId" | "getRemainingTimeInMillis"> &
   LambdaContextFields;
 
+/** A resume run's result also says what its sweep of an in-flight refresh found. */
+export type ResumeResult = RotationResult & { readonly inFlightRefresh?: InFlightResult };
+
 export type RotationHandler = (
   event: unknown,
   context: InvocationContext,
-) => Promise<RotationResult | DryRunReport>;
+) => Promise<RotationResult | ResumeResult | DryRunReport | InFlightResult>;
 
 export interface HandlerOverrides {
   /** Environment to read the configuration from; process.env by default. */
@@ -49,6 +67,8 @@ export interface HandlerOverrides {
     readonly notifier?: Notifier;
     /** Administrative database access (alternating-users). */
     readonly roles?: RoleAdministration;
+    /** The in-flight refresh record (core/refresh-record.ts). */
+    readonly refreshRecords?: RefreshRecordStore;
   };
 }
 
@@ -83,21 +103,17 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
     void tracing?.then((tracer) => tracer.captureClient(client));
     return client;
   };
+  const ssm = traced(clients.ssm ?? new SSMClient(SDK_CLIENT_OPTIONS));
+  const ecs = traced(clients.ecs ?? new ECSClient(SDK_CLIENT_OPTIONS));
+  const refreshRecords =
+    clients.refreshRecords ?? createRefreshRecordStore(ssm, config.parameters.refreshState);
   const deps: RotationDeps = {
-    store:
-      clients.store ??
-      createParameterStore(traced(clients.ssm ?? new SSMClient(SDK_CLIENT_OPTIONS))),
+    store: clients.store ?? createParameterStore(ssm),
     database: clients.database ?? createPostgres(config.db),
     ecs:
       clients.refresher ??
-      createServiceRefresher(
-        traced(clients.ecs ?? new ECSClient(SDK_CLIENT_OPTIONS)),
-        refreshSettings(config),
-        {
-          logger,
-          timing: { clock },
-        },
-      ),
+      createServiceRefresher(ecs, refreshSettings(config), { logger, timing: { clock } }),
+    refreshRecords,
     logger,
     metrics,
     clock,
@@ -112,6 +128,16 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
       clientOptions: SDK_CLIENT_OPTIONS,
       captureClient: traced,
     });
+
+  const inFlight: InFlightDeps = {
+    config,
+    records: refreshRecords,
+    ecs,
+    notifier,
+    logger,
+    metrics,
+    clock,
+  };
 
   return async (event, context) => {
     logger.addContext(context);
@@ -132,6 +158,21 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
   };
 
   async function invokeOnce(event: unknown, context: InvocationContext, tracer?: RunTracer) {
+    const deployment = parseEcsDeploymentEvent(event);
+    if (deployment !== undefined) {
+      tracer?.annotate("action", "ecs-deployment");
+      const result = await onDeploymentEvent(inFlight, deployment);
+      const { eventName, serviceArn, deploymentId } = deployment;
+      const fields = {
+        step: "handler",
+        outcome: result.outcome,
+        eventName,
+        serviceArn,
+        deploymentId,
+      };
+      logger.info(`ECS deployment event: ${result.outcome}`, { ...fields, reason: result.reason });
+      return result;
+    }
     const action = parseAction(event);
     tracer?.annotate("action", action);
     logger.info(`invoked: ${action}`, { step: "handler", outcome: "started", action });
@@ -143,13 +184,20 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
     }
     const deadline = clock() + context.getRemainingTimeInMillis();
     const invocation = { invocationId: context.awsRequestId, deadline, action };
-    return await rotateAndNotify(
+    const result = await rotateAndNotify(
       () => rotate(config, deps, invocation),
       notifier,
       config,
       context.awsRequestId,
       clock,
     );
+    if (action !== "resume" || result.outcome === "refresh-in-progress") return result;
+    if (!hasRefreshTargets({ ...config.ecs, ...config.refresh })) return result;
+    // The resume schedule also finishes an in-flight refresh whose events never arrived.
+    const until = deadline - REFRESH_SAFETY_MARGIN_MS;
+    const cont = tasksContinuation(ecs, config.refresh.pacingMs, until, clock);
+    const swept = await sweepInFlight(inFlight, cont);
+    return swept.outcome === "ignored" ? result : { ...result, inFlightRefresh: swept };
   }
 }
 

@@ -219,7 +219,8 @@ export function createNotifier(settings: Notifications, options: NotifierOptions
 
 /**
  * Run a rotation and notify its end. A skipped run (another one holds the lease) notifies
- * nothing: the holder will; nor does a resume run that found nothing to resume. The
+ * nothing: the holder will; nor does a resume run that found nothing to resume, nor a run
+ * whose refresh continues after it. The
  * rotation's own error is rethrown unchanged.
  */
 export async function rotateAndNotify(
@@ -237,7 +238,9 @@ export async function rotateAndNotify(
     await notifier.notify(failureNotice(config, error, invocationId, startedAt, clock()));
     throw error;
   }
-  if (result.outcome !== "skipped" && result.outcome !== "nothing-to-resume") {
+  // A refresh in flight is notified once it settles (refresh-events.ts).
+  const quiet = ["skipped", "nothing-to-resume", "refresh-in-progress"];
+  if (!quiet.includes(result.outcome)) {
     await notifier.notify(successNotice(config, result, invocationId, clock()));
   }
   return result;

@@ -170,8 +170,10 @@ export type RefreshOutcome =
   | "failed"
   /** The deployment circuit breaker rolled the deployment back. */
   | "rolled-back"
-  /** Still in progress when the wait ended (the wait timeout, or the Lambda's remaining time). */
-  | "timed-out";
+  /** Still in progress when its wait timeout ended. */
+  | "timed-out"
+  /** Still in progress when the invocation ended: handed over (core/refresh-record.ts). */
+  | "in-flight";
 
 /** One service's refresh, as reported in the RotationResult, the logs and notifications. */
 export interface ServiceRefresh {
@@ -221,6 +223,27 @@ export interface RefreshPlan {
 export interface RefreshReport {
   readonly services: readonly ServiceRefresh[];
   readonly problems: readonly string[];
+  /** The services reported "in-flight", as the record keeps them (core/refresh-record.ts). */
+  readonly inFlight?: readonly InFlightService[];
+}
+
+/** A service still being refreshed when the invocation that started it ended. */
+export interface InFlightService {
+  readonly service: string;
+  readonly cluster: string;
+  readonly arn: string;
+  readonly restartMethod: "rolling" | "stop-tasks";
+  /** Epoch ms of the first ECS call for it: its wait timeout counts from here. */
+  readonly startedAt: number;
+  /** rolling: the deployment to judge. stop-tasks: the task ARNs still to replace. */
+  readonly deploymentId?: string;
+  readonly tasks?: {
+    readonly remaining: readonly string[];
+    readonly replaced: number;
+    readonly total: number;
+  };
+  /** The last thing known about it, for the report. */
+  readonly detail: string;
 }
 
 export interface RefreshRequest {
@@ -266,6 +289,8 @@ export interface RotationMetrics {
   succeeded(): void;
   failed(): void;
   skipped(): void;
+  /** The rotation finished; its ECS refresh continues after the invocation. */
+  refreshInProgress(): void;
   /** Whole run, milliseconds. */
   duration(ms: number): void;
   /** From the ALTER ROLE commit until the new value is readable from SSM, milliseconds. */

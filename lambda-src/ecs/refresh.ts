@@ -13,6 +13,7 @@ import type { ECSClient } from "@aws-sdk/client-ecs";
 import { hasRefreshTargets, type Config } from "../config";
 import {
   REFRESH_SAFETY_MARGIN_MS,
+  type InFlightService,
   type LogFields,
   type PlannedService,
   type RefreshReport,
@@ -22,17 +23,15 @@ import {
   type ServiceRefresher,
 } from "../core/ports";
 import { describeError } from "../redact";
+import { handOver, inFlightReport, reportable } from "./in-flight";
 import { planRefresh, type RefreshSettings } from "./plan";
 import { mapWithConcurrency } from "./pool";
 import { rollService } from "./rolling";
-import { replaceTasks } from "./stop-tasks";
+import { replaceTasks, STOP_REASON } from "./stop-tasks";
 import { taskDefinitionReader } from "./task-definitions";
 import { DEFAULT_TIMING, type Timing } from "./wait";
 
 export type { RefreshSettings } from "./plan";
-
-const STOP_REASON =
-  "Secret rotated by rds-secret-rotation: replacing the task so that it reads the new value";
 
 export interface RefresherOptions {
   readonly logger?: RotationLogger;
@@ -74,6 +73,7 @@ export function createServiceRefresher(
     target: PlannedService,
     end: number,
     taskDefinitions: ReturnType<typeof taskDefinitionReader>,
+    inFlight: InFlightService[],
   ): Promise<ServiceRefresh> {
     const started = timing.clock();
     const base = {
@@ -107,12 +107,18 @@ export function createServiceRefresher(
                 pacingMs: settings.pacingMs,
                 reason: STOP_REASON,
               });
-        result = {
-          ...base,
-          ...r,
-          ok: r.outcome === "completed",
-          durationMs: timing.clock() - started,
-        };
+        // In-flight refresh: cut short by the invocation's end, not by its own wait timeout.
+        const handed = deadline === end ? handOver(target, r, started) : undefined;
+        if (handed !== undefined) inFlight.push(handed);
+        result =
+          handed !== undefined
+            ? inFlightReport(handed, timing.clock() - started)
+            : {
+                ...base,
+                ...reportable(r),
+                ok: r.outcome === "completed",
+                durationMs: timing.clock() - started,
+              };
       } catch (error) {
         result = {
           ...base,
@@ -125,8 +131,9 @@ export function createServiceRefresher(
     }
     const { service: _s, cluster: _c, restartMethod: _rm, ok: _ok, ...reported } = result;
     const line: LogFields = { ...fields, ...reported };
-    if (result.ok) logger.info(`service refresh ${result.outcome}`, line);
-    else logger.error(`service refresh ${result.outcome}`, line);
+    if (result.ok || result.outcome === "in-flight") {
+      logger.info(`service refresh ${result.outcome}`, line);
+    } else logger.error(`service refresh ${result.outcome}`, line);
     return result;
   }
 
@@ -139,10 +146,11 @@ export function createServiceRefresher(
         logger.error(problem, { step: "refresh", outcome: "discovery-failed" });
       }
       const end = request.deadline - margin;
+      const inFlight: InFlightService[] = [];
       const services = await mapWithConcurrency(planned.services, settings.concurrency, (target) =>
-        refreshOne(target, end, taskDefinitions),
+        refreshOne(target, end, taskDefinitions, inFlight),
       );
-      return { services, problems: planned.problems };
+      return { services, problems: planned.problems, inFlight };
     },
   };
 }

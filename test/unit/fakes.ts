@@ -260,6 +260,9 @@ export class MemoryMetrics implements RotationMetrics {
   skipped() {
     this.recorded.push(["RotationSkipped", 1]);
   }
+  refreshInProgress() {
+    this.recorded.push(["RefreshInProgress", 1]);
+  }
   duration(ms: number) {
     this.recorded.push(["RotationDuration", ms]);
   }
