@@ -12,7 +12,7 @@
  *   seen (docs/operations.md §Emergency revoke).
  * - An ECS "ECS Deployment State Change" event (the module's deployment rule sends them):
  *   judges that service in the in-flight refresh record, if it is there
- *   (refresh-events.ts); for any other service it does nothing.
+ *   (ecs/refresh-events.ts); for any other service it does nothing.
  */
 // Namespace import so esbuild can tree-shake zod (see config/schema.ts).
 import * as z from "zod";

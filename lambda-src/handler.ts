@@ -32,7 +32,7 @@ import {
   sweepInFlight,
   type InFlightDeps,
   type InFlightResult,
-} from "./refresh-events";
+} from "./ecs/refresh-events";
 import { createParameterStore } from "./secrets/parameter-store";
 import { createRefreshRecordStore } from "./secrets/refresh-record-store";
 import type { RunTracer } from "./tracing";

@@ -238,7 +238,7 @@ export async function rotateAndNotify(
     await notifier.notify(failureNotice(config, error, invocationId, startedAt, clock()));
     throw error;
   }
-  // A refresh in flight is notified once it settles (refresh-events.ts).
+  // A refresh in flight is notified once it settles (ecs/refresh-events.ts).
   const quiet = ["skipped", "nothing-to-resume", "refresh-in-progress"];
   if (!quiet.includes(result.outcome)) {
     await notifier.notify(successNotice(config, result, invocationId, clock()));

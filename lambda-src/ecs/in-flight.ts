@@ -27,7 +27,7 @@ import { DEFAULT_TIMING, type Timing } from "./wait";
  * when there is nothing to follow (no ARN, no deployment, no task left): then it is
  * reported "timed-out" as before.
  */
-export function handOver(
+export function entryFor(
   target: PlannedService,
   result: RollingResult | StopTasksResult,
   startedAt: number,
@@ -49,11 +49,32 @@ export function handOver(
   return { ...base, restartMethod: "rolling", deploymentId: result.deploymentId };
 }
 
-/** A restart method's result as reported: without the task list kept for a hand-over. */
-export function reportable(r: RollingResult | StopTasksResult): RollingResult | StopTasksResult {
-  if (!("remaining" in r)) return r;
-  const { remaining: _kept, ...shown } = r;
-  return shown;
+/**
+ * A restart method's result as reported. When the invocation's end cut the wait short and
+ * there is something to follow, the service is reported "in-flight" and its record entry
+ * added to `inFlight`; otherwise as the method ended (without the task list a hand-over keeps).
+ */
+export function reportOrHandOver(
+  target: PlannedService,
+  r: RollingResult | StopTasksResult,
+  cut: { readonly startedAt: number; readonly now: number; readonly byInvocationEnd: boolean },
+  inFlight: InFlightService[],
+): ServiceRefresh {
+  const durationMs = cut.now - cut.startedAt;
+  const entry = cut.byInvocationEnd ? entryFor(target, r, cut.startedAt) : undefined;
+  if (entry !== undefined) {
+    inFlight.push(entry);
+    return inFlightReport(entry, durationMs);
+  }
+  const { remaining: _kept, ...shown } = r as StopTasksResult;
+  const base = { service: target.service, cluster: target.cluster };
+  return {
+    ...base,
+    restartMethod: target.restartMethod,
+    ...shown,
+    ok: r.outcome === "completed",
+    durationMs,
+  };
 }
 
 /** An in-flight entry as the report shows it while it is still in flight. */

@@ -23,7 +23,7 @@ import {
   type ServiceRefresher,
 } from "../core/ports";
 import { describeError } from "../redact";
-import { handOver, inFlightReport, reportable } from "./in-flight";
+import { reportOrHandOver } from "./in-flight";
 import { planRefresh, type RefreshSettings } from "./plan";
 import { mapWithConcurrency } from "./pool";
 import { rollService } from "./rolling";
@@ -108,17 +108,8 @@ export function createServiceRefresher(
                 reason: STOP_REASON,
               });
         // In-flight refresh: cut short by the invocation's end, not by its own wait timeout.
-        const handed = deadline === end ? handOver(target, r, started) : undefined;
-        if (handed !== undefined) inFlight.push(handed);
-        result =
-          handed !== undefined
-            ? inFlightReport(handed, timing.clock() - started)
-            : {
-                ...base,
-                ...reportable(r),
-                ok: r.outcome === "completed",
-                durationMs: timing.clock() - started,
-              };
+        const cut = { startedAt: started, now: timing.clock(), byInvocationEnd: deadline === end };
+        result = reportOrHandOver(target, r, cut, inFlight);
       } catch (error) {
         result = {
           ...base,

@@ -15,7 +15,7 @@ import {
   type SecretStore,
 } from "../../lambda-src/core/ports";
 import { createHandler, type ResumeResult } from "../../lambda-src/handler";
-import type { InFlightResult } from "../../lambda-src/refresh-events";
+import type { InFlightResult } from "../../lambda-src/ecs/refresh-events";
 import type { RotationResult } from "../../lambda-src/rotation";
 import { FakeEcs, type ServiceBehaviour } from "../support/fake-ecs";
 import { readParameter } from "./support/aws";

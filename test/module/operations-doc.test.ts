@@ -120,8 +120,18 @@ describe("sample events", () => {
   test("one sample per action and a scheduled EventBridge event; the doc links each", () => {
     const actions = [...ACTIONS].sort();
     expect(Object.keys(events).sort()).toEqual(
-      [...actions.map((action) => `${action}.json`), "scheduled-event.json"].sort(),
+      [
+        ...actions.map((action) => `${action}.json`),
+        "scheduled-event.json",
+        ...["completed", "failed", "in-progress"].map((k) => `ecs-deployment-${k}.json`),
+      ].sort(),
     );
+    for (const file of Object.keys(events).filter((f) => f.startsWith("ecs-deployment-"))) {
+      expect(events[file]).toMatchObject({
+        source: "aws.ecs",
+        "detail-type": "ECS Deployment State Change",
+      });
+    }
     for (const action of actions) expect(events[`${action}.json`]).toEqual({ action });
     const scheduled = events["scheduled-event.json"] ?? {};
     expect(scheduled).not.toHaveProperty("action");

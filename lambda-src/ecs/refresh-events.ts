@@ -14,8 +14,8 @@
  * invocation whose delete removed the record reports, so two last events report once.
  */
 import type { ECSClient } from "@aws-sdk/client-ecs";
-import type { Config } from "./config";
-import { refreshFailure } from "./core/protocol";
+import type { Config } from "../config";
+import { refreshFailure } from "../core/protocol";
 import {
   applyVerdicts,
   finalReport,
@@ -24,11 +24,16 @@ import {
   type InFlightVerdict,
   type RefreshRecord,
   type RefreshRecordStore,
-} from "./core/refresh-record";
-import type { PlannedService, RotationLogger, RotationMetrics, ServiceRefresh } from "./core/ports";
-import { continueStopTasks, judgeRolling, type ContinueTasks } from "./ecs/in-flight";
-import type { EcsDeploymentEvent } from "./event";
-import { failureNotice, successNotice, type Notifier } from "./notify";
+} from "../core/refresh-record";
+import type {
+  PlannedService,
+  RotationLogger,
+  RotationMetrics,
+  ServiceRefresh,
+} from "../core/ports";
+import { continueStopTasks, judgeRolling, type ContinueTasks } from "./in-flight";
+import type { EcsDeploymentEvent } from "../event";
+import { failureNotice, successNotice, type Notifier } from "../notify";
 
 export interface InFlightDeps {
   readonly config: Config;
