@@ -378,6 +378,21 @@ variable "pending_parameter_name" {
   }
 }
 
+variable "refresh_state_parameter_name" {
+  description = "SSM parameter (a String holding JSON, no secret) where a rotation records an ECS refresh that outlives its invocation; ECS deployment events and the resume schedule finish it. Null uses \"/rds-secret-rotation/<name>/refresh\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.refresh_state_parameter_name == null ? true : (
+      can(regex("^[a-zA-Z0-9_./-]+$", var.refresh_state_parameter_name)) && length(var.refresh_state_parameter_name) <= 1011 &&
+      !can(regex("^/?(?i)(aws|ssm)[./]", var.refresh_state_parameter_name)) &&
+      (startswith(var.refresh_state_parameter_name, "/") || !strcontains(var.refresh_state_parameter_name, "/"))
+    )
+    error_message = "refresh_state_parameter_name must be an SSM parameter name: letters, digits and _ . - /, at most 1011 characters, starting with / if it has a path, and not starting with aws or ssm."
+  }
+}
+
 variable "database_url_parameter_name" {
   description = "SSM parameter that receives the full connection URL (DATABASE_URL) after each rotation, or null for none."
   type        = string
