@@ -246,3 +246,40 @@ test("an event for a service not in flight is ignored without a login or a secre
   expect(fake.commandsNamed("DescribeServices")).toHaveLength(describesBefore);
   expect(await readParameter(w.recordName)).toEqual(recordBefore);
 });
+
+test("a task-by-task replacement cut short continues on the resume tick, and finishes there", async () => {
+  const w = await world({
+    bluegreen: { controller: "CODE_DEPLOY", desiredCount: 3, replacementMs: 400 },
+  });
+  const before = fake.runningTasks(w.s.cluster, "bluegreen").map((t) => t.arn);
+  const env = { ...w.s.env, ECS_STOP_TASK_PACING_SECONDS: "0" };
+  const handler = createHandler({ env, clients: { ecs } });
+
+  // Room for one replacement (400 ms) before the margin, not three.
+  const result = (await handler(
+    { action: "rotate" },
+    lambdaContext(REFRESH_SAFETY_MARGIN_MS + 600),
+  )) as RotationResult;
+
+  expect(result.outcome).toBe("refresh-in-progress");
+  expect(result.services[0]).toMatchObject({ restartMethod: "stop-tasks", outcome: "in-flight" });
+  const record = JSON.parse((await readParameter(w.recordName))?.value ?? "{}") as {
+    inFlight: Array<{ tasks: { remaining: string[]; replaced: number; total: number } }>;
+  };
+  const tasks = record.inFlight[0]?.tasks;
+  expect(tasks?.total).toBe(3);
+  expect((tasks?.replaced ?? 0) + (tasks?.remaining.length ?? 0)).toBeLessThanOrEqual(3);
+  expect(tasks?.remaining.length).toBeGreaterThan(0);
+
+  const resumed = (await handler(RESUME_EVENT, lambdaContext())) as ResumeResult;
+
+  expect(resumed.inFlightRefresh?.outcome).toBe("refresh-completed");
+  expect(resumed.inFlightRefresh?.services[0]).toMatchObject({
+    outcome: "completed",
+    tasksTotal: 3,
+  });
+  // Every task that ran before the rotation was stopped, each exactly once.
+  const stopped = fake.commandsNamed("StopTask").map((c) => c.input.task as string);
+  expect([...stopped].sort()).toEqual([...before].sort());
+  expect(await readParameter(w.recordName)).toBeUndefined();
+});
