@@ -494,8 +494,8 @@ run "dashboard_graphs_what_the_function_emits" {
   assert {
     condition = toset(flatten([
       for w in jsondecode(aws_cloudwatch_dashboard.this[0].dashboard_body).widgets : [for series in w.properties.metrics : series[1]] if w.type == "metric"
-    ])) == toset(["RotationSucceeded", "RotationFailed", "RotationSkipped", "RotationDuration", "PublishGap", "Errors"])
-    error_message = "The dashboard graphs rotations, failures, skips, duration and the publish gap."
+    ])) == toset(["RotationSucceeded", "RotationFailed", "RotationSkipped", "RefreshInProgress", "RotationDuration", "PublishGap", "Errors"])
+    error_message = "The dashboard graphs rotations, failures, skips, refreshes handed over, duration and the publish gap."
   }
   assert {
     condition = alltrue([
