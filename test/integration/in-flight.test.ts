@@ -17,7 +17,7 @@ import {
 import { createHandler, type ResumeResult } from "../../lambda-src/handler";
 import type { InFlightResult } from "../../lambda-src/ecs/refresh-events";
 import type { RotationResult } from "../../lambda-src/rotation";
-import { FakeEcs, type ServiceBehaviour } from "../support/fake-ecs";
+import { FakeEcs, type FakeServiceSpec } from "../support/fake-ecs";
 import { readParameter } from "./support/aws";
 import { lambdaContext } from "./support/context";
 import { expectRotated } from "./support/expectations";
@@ -57,7 +57,9 @@ interface World {
 }
 
 /** A scenario whose services live in the in-process ECS, each with its own behaviour. */
-async function world(behaviours: Record<string, ServiceBehaviour>): Promise<World> {
+type Behaviour = Omit<FakeServiceSpec, "cluster" | "name" | "taskDefinition">;
+
+async function world(behaviours: Record<string, Behaviour>): Promise<World> {
   const s0 = await createScenario({ services: 0 });
   const recordName = `${s0.parameters.password}-refresh`;
   const td = fake.taskDefinition({
