@@ -76,6 +76,7 @@ export async function onDeploymentEvent(
   const settings = { waitTimeoutMs: deps.config.refresh.waitTimeoutMs, clock: deps.clock };
   return settle(deps, async (record) => {
     const entry = inFlightEntry(record, event.serviceArn);
+    // Not in flight, or replaced task by task (the resume sweep continues those).
     if (entry?.restartMethod !== "rolling") return undefined;
     // The event says which service to look at; ECS says how its (or a later) deployment ended.
     return judgeRolling(deps.ecs, [entry], settings);
@@ -134,7 +135,7 @@ async function settle(deps: InFlightDeps, judgeFirst: Judge): Promise<InFlightRe
     const stored = await deps.records.read();
     if (stored === undefined) return ignored("no refresh is in flight");
     const verdicts = await judge(stored.record);
-    if (verdicts === undefined) return ignored("the service is not in the in-flight refresh");
+    if (verdicts === undefined) return ignored("no deployment of this service is in flight");
     const next = applyVerdicts(stored.record, verdicts);
     if (next.inFlight.length === 0) return finish(deps, next);
     if (sameRecord(next, stored.record)) return inProgress(next);
