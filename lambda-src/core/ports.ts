@@ -5,6 +5,9 @@
  * handler.ts plugs adapters into these ports (docs/design.md §Layout). Unit tests fake them.
  */
 import type { RestartMethod } from "../config";
+import type { InFlightService } from "./in-flight-service";
+
+export type { InFlightService } from "./in-flight-service";
 
 // ---------------------------------------------------------------------------------------
 // Secret store (SSM Parameter Store)
@@ -225,25 +228,6 @@ export interface RefreshReport {
   readonly problems: readonly string[];
   /** The services reported "in-flight", as the record keeps them (core/refresh-record.ts). */
   readonly inFlight?: readonly InFlightService[];
-}
-
-/** A service still being refreshed when the invocation that started it ended. */
-export interface InFlightService {
-  readonly service: string;
-  readonly cluster: string;
-  readonly arn: string;
-  readonly restartMethod: "rolling" | "stop-tasks";
-  /** Epoch ms of the first ECS call for it: its wait timeout counts from here. */
-  readonly startedAt: number;
-  /** rolling: the deployment to judge. stop-tasks: the task ARNs still to replace. */
-  readonly deploymentId?: string;
-  readonly tasks?: {
-    readonly remaining: readonly string[];
-    readonly replaced: number;
-    readonly total: number;
-  };
-  /** The last thing known about it, for the report. */
-  readonly detail: string;
 }
 
 export interface RefreshRequest {
