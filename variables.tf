@@ -83,7 +83,7 @@ variable "memory_size" {
 }
 
 variable "timeout" {
-  description = "Function timeout in seconds. A run includes waiting for the ECS services to become stable, so leave room for your slowest deployment."
+  description = "Function timeout in seconds. A run waits for the ECS services to become stable while it may; a refresh that takes longer is handed over and finished by ECS's deployment events (docs/operations.md, In-flight refresh)."
   type        = number
   default     = 600
   nullable    = false
@@ -615,7 +615,7 @@ variable "ecs_refresh_concurrency" {
 }
 
 variable "ecs_wait_timeout_seconds" {
-  description = "Longest wait for one service to become stable; capped by the function timeout. A service still in progress then counts as timed out and fails the run."
+  description = "Longest wait for one service to become stable, counted from its restart, across invocations: a refresh handed over past the function timeout is still judged against it. A service still in progress then counts as timed out and fails the refresh."
   type        = number
   default     = 600
   nullable    = false
