@@ -53,6 +53,7 @@ export async function handOver(
   const services = report.services.map((s): ServiceRefresh =>
     s.outcome === "in-flight" ? { ...s, outcome: "timed-out", detail: `${s.detail}; ${why}` } : s,
   );
+  run.record.refreshed(services);
   return { services, problems: report.problems };
 }
 
