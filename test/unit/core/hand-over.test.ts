@@ -1,9 +1,8 @@
 /**
  * Step 6's hand-over (lambda-src/core/hand-over.ts, docs/design.md §In-flight refresh): the
  * record is written before the pending parameter is deleted, the run ends
- * "refresh-in-progress" without a success metric or a notice, a revoke leaves the previous
- * role alone while services are in flight, and a record that cannot be written leaves the
- * services "timed-out" and fails the run as before.
+ * "refresh-in-progress" without a success metric, and a record that cannot be written leaves
+ * the services "timed-out" and fails the run as before.
  */
 import type { RefreshRecord, RefreshRecordStore } from "../../../lambda-src/core/refresh-record";
 import { RotationError } from "../../../lambda-src/errors";
@@ -96,20 +95,4 @@ test("without a record store the services are 'timed-out' as before", async () =
 
   expect(error).toMatchObject({ kind: "refresh-failed" });
   expect((error as RotationError).message).toContain("no in-flight refresh record is configured");
-});
-
-test("a revoke leaves the previous role alone while services are in flight, and says so", async () => {
-  const world = createWorld({ ECS_CLUSTER: "main", ECS_SERVICES: "web" });
-  world.ecs.inFlight.add("web");
-  const records = new MemoryRecords(world);
-
-  const result = await rotate(
-    world.config,
-    world.deps({ refreshRecords: records }),
-    invocation(world, "revoke"),
-  );
-
-  expect(result.outcome).toBe("refresh-in-progress");
-  expect(result.steps.map((s) => s.step)).not.toContain("revoke-previous");
-  expect(world.logger.text()).toContain("keeps its password: the refresh is in flight");
 });
