@@ -18,6 +18,7 @@ import { createHandler, type ResumeResult } from "../../lambda-src/handler";
 import type { InFlightResult } from "../../lambda-src/ecs/refresh-events";
 import type { RotationResult } from "../../lambda-src/rotation";
 import { FakeEcs, type FakeServiceSpec } from "../support/fake-ecs";
+import { createAlternatingScenario } from "./support/alternating";
 import { readParameter } from "./support/aws";
 import { lambdaContext } from "./support/context";
 import { expectRotated } from "./support/expectations";
@@ -284,4 +285,22 @@ test("a task-by-task replacement cut short continues on the resume tick, and fin
   const stopped = fake.commandsNamed("StopTask").map((c) => c.input.task as string);
   expect([...stopped].sort()).toEqual([...before].sort());
   expect(await readParameter(w.recordName)).toBeUndefined();
+});
+
+test("a revoke whose refresh is handed over leaves the previous role alone, and says how to finish", async () => {
+  const s = await createAlternatingScenario();
+  const td = fake.taskDefinition({ family: `${s.cluster}-app` });
+  fake.service({ cluster: s.cluster, name: "web", taskDefinition: td, deployMs: 5_000 });
+  const env = { ...s.env, ECS_CLUSTER: s.cluster, ECS_SERVICES: "web" };
+
+  const result = (await createHandler({ env, clients: { ecs } })(
+    sample("revoke"),
+    lambdaContext(REFRESH_SAFETY_MARGIN_MS + 300),
+  )) as RotationResult;
+
+  expect(result.outcome).toBe("refresh-in-progress");
+  // Tasks may still use the previous role: its password must keep working until they are gone.
+  expect(await s.h.canLogin(s.primary, s.initialPassword)).toBe(true);
+  expect(output.text()).toContain("the previously published role keeps its password");
+  expect(output.text()).toContain('invoke {\\"action\\":\\"revoke\\"} again');
 });
