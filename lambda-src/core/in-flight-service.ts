@@ -14,6 +14,8 @@ export interface InFlightService {
   readonly startedAt: number;
   /** rolling: the deployment to judge. stop-tasks: the task ARNs still to replace. */
   readonly deploymentId?: string;
+  /** stop-tasks: the task definition, whose health checks decide when a replacement is ready. */
+  readonly taskDefinition?: string;
   readonly tasks?: {
     readonly remaining: readonly string[];
     readonly replaced: number;

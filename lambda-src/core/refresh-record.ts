@@ -37,6 +37,7 @@ const inFlightSchema = z.object({
   restartMethod: z.enum(["rolling", "stop-tasks"]),
   startedAt: z.number().int(),
   deploymentId: z.string().min(1).optional(),
+  taskDefinition: z.string().min(1).optional(),
   tasks: z
     .object({
       remaining: z.array(z.string()),

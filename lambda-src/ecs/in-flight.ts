@@ -43,7 +43,13 @@ export function entryFor(
   if ("tasksTotal" in result) {
     const remaining = result.remaining ?? [];
     const tasks = { remaining, replaced: result.tasksReplaced, total: result.tasksTotal };
-    return { ...base, restartMethod: "stop-tasks", tasks };
+    const taskDefinition = target.taskDefinition;
+    return {
+      ...base,
+      restartMethod: "stop-tasks",
+      tasks,
+      ...(taskDefinition ? { taskDefinition } : {}),
+    };
   }
   if (result.deploymentId === undefined) return undefined;
   return { ...base, restartMethod: "rolling", deploymentId: result.deploymentId };

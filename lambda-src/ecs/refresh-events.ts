@@ -114,7 +114,7 @@ export async function sweepInFlight(
   });
 }
 
-/** What replaceTasks needs of a planned service; the task definition is read again. */
+/** What replaceTasks needs of a planned service: names, and the task definition's health checks. */
 function plannedFrom(entry: RefreshRecord["inFlight"][number]): PlannedService {
   return {
     service: entry.service,
@@ -125,7 +125,7 @@ function plannedFrom(entry: RefreshRecord["inFlight"][number]): PlannedService {
     restartMethod: "stop-tasks",
     desiredCount: entry.tasks?.total ?? 0,
     runningCount: 0,
-    taskDefinition: undefined,
+    taskDefinition: entry.taskDefinition,
   };
 }
 

@@ -196,6 +196,8 @@ describe("rolling (ECS deployment controller)", () => {
     expect(byName(report).bluegreen).toMatchObject({ outcome: "in-flight", tasksReplaced: 1 });
     const [entry] = report.inFlight ?? [];
     expect(entry?.restartMethod).toBe("stop-tasks");
+    // Its health checks decide when a replacement is ready, on the next invocation too.
+    expect(entry?.taskDefinition).toBe(td);
     expect(entry?.tasks?.replaced).toBe(1);
     expect(entry?.tasks?.total).toBe(3);
     // What is left are tasks that were running before, and not the one already stopped.
