@@ -100,6 +100,17 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
+  # The in-flight refresh record (refresh.tf): written when a refresh outlives the invocation,
+  # read and updated by ECS deployment events and the resume sweep, deleted when it settles.
+  dynamic "statement" {
+    for_each = length(local.refresh_service_arns) > 0 ? [1] : []
+    content {
+      sid       = "TrackInFlightRefresh"
+      actions   = ["ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter"]
+      resources = [local.parameter_arns.refresh_state]
+    }
+  }
+
   # The listed services and, with discovery, every service of its clusters (refresh.tf).
   dynamic "statement" {
     for_each = length(local.refresh_service_arns) > 0 ? [1] : []

@@ -38,20 +38,23 @@ locals {
       var.password_parameter_name != null ? "${var.password_parameter_name}-pending" : null
     )
     twin_username = coalesce(var.db_twin_username, "${var.db_username}_clone")
+    # One in-flight refresh record per function (lambda-src/core/refresh-record.ts), with either store.
+    refresh_state_parameter = coalesce(var.refresh_state_parameter_name, "/rds-secret-rotation/${var.name}/refresh")
   }
 
   # Every SSM parameter the function uses, by role; "<role>_parameter_name" is the variable that
   # sets it. Unset optional ones are left out; the admin one counts only for alternating-users.
-  # None with Secrets Manager: its settings are refused there (validations.tf), and no SSM grant
-  # is made for a parameter the function never uses.
+  # With Secrets Manager only the in-flight refresh record: the other settings are refused there
+  # (validations.tf), and no SSM grant is made for a parameter the function never uses.
   parameter_names = {
     for role, name in {
-      password     = var.password_parameter_name
-      pending      = local.derived_names.pending_parameter
-      database_url = var.database_url_parameter_name
-      username     = var.username_parameter_name
-      admin        = local.alternating_users ? var.admin_parameter_name : null
-    } : role => name if name != null && !local.secrets_manager
+      password      = var.password_parameter_name
+      pending       = local.derived_names.pending_parameter
+      database_url  = var.database_url_parameter_name
+      username      = var.username_parameter_name
+      admin         = local.alternating_users ? var.admin_parameter_name : null
+      refresh_state = local.derived_names.refresh_state_parameter
+    } : role => name if name != null && (!local.secrets_manager || role == "refresh_state")
   }
   # SSM ARNs drop the leading slash of hierarchical names: "/app/db" -> "parameter/app/db".
   parameter_arns = {
@@ -101,6 +104,7 @@ locals {
     ECS_REFRESH_CONCURRENCY      = var.ecs_refresh_concurrency
     ECS_WAIT_TIMEOUT_SECONDS     = var.ecs_wait_timeout_seconds
     ECS_STOP_TASK_PACING_SECONDS = var.ecs_stop_task_pacing_seconds
+    REFRESH_STATE_PARAMETER      = local.derived_names.refresh_state_parameter
     NOTIFY_SNS_TOPIC_ARN         = var.notification_sns_topic_arn
     NOTIFY_EVENT_BUS             = var.notification_event_bus
     NOTIFY_EVENT_SOURCE          = var.notification_event_source

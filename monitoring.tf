@@ -8,6 +8,8 @@ locals {
     skipped     = "RotationSkipped"
     duration    = "RotationDuration"
     publish_gap = "PublishGap"
+    # A rotation whose ECS refresh continues after it (docs/operations.md §In-flight refresh).
+    refresh_in_progress = "RefreshInProgress"
   }
 }
 
@@ -122,6 +124,7 @@ locals {
           concat(local.dashboard_series.succeeded, [{ label = "Succeeded" }]),
           concat(local.dashboard_series.failed, [{ label = "Failed" }]),
           concat(local.dashboard_series.skipped, [{ label = "Skipped (another run held the lock)" }]),
+          concat(local.dashboard_series.refresh_in_progress, [{ label = "Refresh handed over (reported when it settles)" }]),
           ["AWS/Lambda", "Errors", "FunctionName", var.name, { label = "Function errors (any cause)" }],
         ]
       }

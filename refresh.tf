@@ -95,3 +95,59 @@ data "aws_iam_policy_document" "refresh" {
     }
   }
 }
+
+# In-flight refresh (docs/design.md §In-flight refresh): a refresh that outlives the invocation is
+# recorded (refresh_state_parameter_name) and finished by ECS's own deployment events. The rule
+# matches the end of a deployment of the services a rotation may refresh: the listed ones by ARN,
+# and every service of a discovery cluster by prefix (discovered services are not known when
+# Terraform runs). Events for a service not in the record cost one GetParameter and are ignored.
+locals {
+  deployment_event_resources = concat(
+    [for service in var.ecs_service_names : "${local.arn_prefix.ecs}:service/${local.ecs_cluster_name}/${service}"],
+    [for c in var.ecs_discovery_cluster_names : { prefix = "${local.arn_prefix.ecs}:service/${c}/" }],
+  )
+  deployment_event_pattern = {
+    source        = ["aws.ecs"]
+    "detail-type" = ["ECS Deployment State Change"]
+    resources     = local.deployment_event_resources
+    # A deployment's start settles nothing; the function would only ignore it.
+    detail = { eventName = ["SERVICE_DEPLOYMENT_COMPLETED", "SERVICE_DEPLOYMENT_FAILED"] }
+  }
+  track_deployments = local.create && length(local.refresh_service_arns) > 0
+}
+
+resource "aws_cloudwatch_event_rule" "deployments" {
+  count = local.track_deployments ? 1 : 0
+
+  name          = "${var.name}-deployments"
+  description   = "Ends of the ECS deployments ${var.name} may start, to finish a refresh that outlived its invocation"
+  event_pattern = jsonencode(local.deployment_event_pattern)
+
+  tags = var.tags
+
+  depends_on = [terraform_data.validations]
+}
+
+resource "aws_cloudwatch_event_target" "deployments" {
+  count = local.track_deployments ? 1 : 0
+
+  rule      = aws_cloudwatch_event_rule.deployments[0].name
+  target_id = "in-flight-refresh"
+  arn       = aws_lambda_function.this[0].arn
+
+  # A lost event is not lost work: the resume schedule asks ECS directly.
+  retry_policy {
+    maximum_retry_attempts       = 2
+    maximum_event_age_in_seconds = 3600
+  }
+}
+
+resource "aws_lambda_permission" "deployments" {
+  count = local.track_deployments ? 1 : 0
+
+  statement_id  = "AllowDeploymentEventsRule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this[0].function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.deployments[0].arn
+}

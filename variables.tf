@@ -83,7 +83,7 @@ variable "memory_size" {
 }
 
 variable "timeout" {
-  description = "Function timeout in seconds. A run includes waiting for the ECS services to become stable, so leave room for your slowest deployment."
+  description = "Function timeout in seconds. A run waits for the ECS services to become stable while it may; a refresh that takes longer is handed over and finished by ECS's deployment events (docs/operations.md, In-flight refresh)."
   type        = number
   default     = 600
   nullable    = false
@@ -378,6 +378,21 @@ variable "pending_parameter_name" {
   }
 }
 
+variable "refresh_state_parameter_name" {
+  description = "SSM parameter (a String holding JSON, no secret) where a rotation records an ECS refresh that outlives its invocation; ECS deployment events and the resume schedule finish it. Null uses \"/rds-secret-rotation/<name>/refresh\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.refresh_state_parameter_name == null ? true : (
+      can(regex("^[a-zA-Z0-9_./-]+$", var.refresh_state_parameter_name)) && length(var.refresh_state_parameter_name) <= 1011 &&
+      !can(regex("^/?(?i)(aws|ssm)[./]", var.refresh_state_parameter_name)) &&
+      (startswith(var.refresh_state_parameter_name, "/") || !strcontains(var.refresh_state_parameter_name, "/"))
+    )
+    error_message = "refresh_state_parameter_name must be an SSM parameter name: letters, digits and _ . - /, at most 1011 characters, starting with / if it has a path, and not starting with aws or ssm."
+  }
+}
+
 variable "database_url_parameter_name" {
   description = "SSM parameter that receives the full connection URL (DATABASE_URL) after each rotation, or null for none."
   type        = string
@@ -669,7 +684,7 @@ variable "ecs_refresh_concurrency" {
 }
 
 variable "ecs_wait_timeout_seconds" {
-  description = "Longest wait for one service to become stable; capped by the function timeout. A service still in progress then counts as timed out and fails the run."
+  description = "Longest wait for one service to become stable, counted from its restart, across invocations: a refresh handed over past the function timeout is still judged against it. A service still in progress then counts as timed out and fails the refresh."
   type        = number
   default     = 600
   nullable    = false

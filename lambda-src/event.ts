@@ -12,6 +12,9 @@
  *   seen (docs/operations.md §Emergency revoke).
  * - `{"Step": "createSecret" | "setSecret" | "testSecret" | "finishSecret", "SecretId",
  *   "ClientRequestToken"}`: Secrets Manager's rotation step (SECRET_STORE=secretsmanager).
+ * - An ECS "ECS Deployment State Change" event (the module's deployment rule sends them):
+ *   judges that service in the in-flight refresh record, if it is there
+ *   (ecs/refresh-events.ts); for any other service it does nothing.
  */
 // Namespace import so esbuild can tree-shake zod (see config/schema.ts).
 import * as z from "zod";
@@ -50,11 +53,56 @@ const stepEvent = z.strictObject({
   RotationToken: z.string().optional(),
 });
 
+/**
+ * What ECS sends to EventBridge when a service deployment changes state (AWS docs: "Amazon
+ * ECS service deployment state change events"); samples in events/ecs-deployment-*.json.
+ * Only what the function reads is checked; other fields may come and go.
+ */
+const ecsDeploymentEvent = z.looseObject({
+  "detail-type": z.literal("ECS Deployment State Change"),
+  source: z.literal("aws.ecs"),
+  id: z.string().min(1),
+  time: z.iso.datetime(),
+  resources: z.array(z.string().startsWith("arn:")).min(1),
+  detail: z.looseObject({
+    eventType: z.string(),
+    eventName: z.enum([
+      "SERVICE_DEPLOYMENT_IN_PROGRESS",
+      "SERVICE_DEPLOYMENT_COMPLETED",
+      "SERVICE_DEPLOYMENT_FAILED",
+    ]),
+    deploymentId: z.string().min(1),
+    reason: z.string().optional(),
+  }),
+});
+
+export interface EcsDeploymentEvent {
+  /** The service ARN (the event's first resource). */
+  readonly serviceArn: string;
+  readonly eventName: z.infer<typeof ecsDeploymentEvent>["detail"]["eventName"];
+  readonly deploymentId: string;
+  readonly reason: string | undefined;
+}
+
+/** The ECS deployment event `event` is, or undefined when it is none. */
+export function parseEcsDeploymentEvent(event: unknown): EcsDeploymentEvent | undefined {
+  const parsed = ecsDeploymentEvent.safeParse(event, { jitless: true });
+  if (!parsed.success) return undefined;
+  const { resources, detail } = parsed.data;
+  return {
+    serviceArn: resources[0] as string,
+    eventName: detail.eventName,
+    deploymentId: detail.deploymentId,
+    reason: detail.reason,
+  };
+}
+
 export const ACCEPTED_EVENTS =
   ACTIONS.map((action) => JSON.stringify({ action })).join(", ") +
-  ', an EventBridge "Scheduled Event" (source "aws.events"), which rotates, or Secrets ' +
-  'Manager\'s {"Step": "createSecret"|"setSecret"|"testSecret"|"finishSecret", "SecretId": ' +
-  '..., "ClientRequestToken": ...}';
+  ', an EventBridge "Scheduled Event" (source "aws.events"), which rotates, an ' +
+  '"ECS Deployment State Change" (source "aws.ecs"), which continues an in-flight refresh, or ' +
+  'Secrets Manager\'s {"Step": "createSecret"|"setSecret"|"testSecret"|"finishSecret", ' +
+  '"SecretId": ..., "ClientRequestToken": ...}';
 
 /** What an invocation asks for: one of ACTIONS, or one of Secrets Manager's steps. */
 export type Invocation =

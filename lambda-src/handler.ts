@@ -9,24 +9,34 @@ import { ECSClient } from "@aws-sdk/client-ecs";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import type { Context } from "aws-lambda";
-import { ConfigError, loadConfig } from "./config";
-import type {
-  RoleAdministration,
-  RoleDatabase,
-  SecretStore,
-  ServiceRefresher,
-  VersionedSecretStore,
+import { ConfigError, hasRefreshTargets, loadConfig } from "./config";
+import {
+  REFRESH_SAFETY_MARGIN_MS,
+  type RoleAdministration,
+  type RoleDatabase,
+  type SecretStore,
+  type ServiceRefresher,
+  type VersionedSecretStore,
 } from "./core/ports";
+import type { RefreshRecordStore } from "./core/refresh-record";
 import { createPostgres } from "./db/postgres";
 import { createRoleAdministration } from "./db/roles";
 import { dryRun, type DryRunReport } from "./dry-run";
+import { tasksContinuation } from "./ecs/in-flight";
 import { createServiceRefresher, refreshSettings } from "./ecs/refresh";
 import { RotationError, rotationError } from "./errors";
-import { parseInvocation } from "./event";
+import { parseEcsDeploymentEvent, parseInvocation, type EcsDeploymentEvent } from "./event";
 import { createNotifier, rotateAndNotify, type Notifier } from "./notify";
 import { createLogger, createMetrics, type LambdaContextFields } from "./observability";
 import { rotate, type RotationDeps, type RotationHooks, type RotationResult } from "./rotation";
+import {
+  onDeploymentEvent,
+  sweepInFlight,
+  type InFlightDeps,
+  type InFlightResult,
+} from "./ecs/refresh-events";
 import { createParameterStore } from "./secrets/parameter-store";
+import { createRefreshRecordStore } from "./secrets/refresh-record-store";
 import { createSecretsManagerStore } from "./secrets/secrets-manager";
 import {
   dryRunStoreChecks,
@@ -41,10 +51,13 @@ export { parseAction, type RotationAction } from "./event";
 export type InvocationContext = Pick<Context, "awsRequestId" | "getRemainingTimeInMillis"> &
   LambdaContextFields;
 
+/** A resume run's result also says what its sweep of an in-flight refresh found. */
+export type ResumeResult = RotationResult & { readonly inFlightRefresh?: InFlightResult };
+
 export type RotationHandler = (
   event: unknown,
   context: InvocationContext,
-) => Promise<RotationResult | DryRunReport>;
+) => Promise<RotationResult | ResumeResult | DryRunReport | InFlightResult>;
 
 export interface HandlerOverrides {
   /** Environment to read the configuration from; process.env by default. */
@@ -65,6 +78,8 @@ export interface HandlerOverrides {
     readonly notifier?: Notifier;
     /** Administrative database access (alternating-users). */
     readonly roles?: RoleAdministration;
+    /** The in-flight refresh record (core/refresh-record.ts). */
+    readonly refreshRecords?: RefreshRecordStore;
   };
 }
 
@@ -99,21 +114,17 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
     void tracing?.then((tracer) => tracer.captureClient(client));
     return client;
   };
+  const ssm = traced(clients.ssm ?? new SSMClient(SDK_CLIENT_OPTIONS));
+  const ecs = traced(clients.ecs ?? new ECSClient(SDK_CLIENT_OPTIONS));
+  const refreshRecords =
+    clients.refreshRecords ?? createRefreshRecordStore(ssm, config.parameters.refreshState);
   const deps: RotationDeps = {
-    store:
-      clients.store ??
-      createParameterStore(traced(clients.ssm ?? new SSMClient(SDK_CLIENT_OPTIONS))),
+    store: clients.store ?? createParameterStore(ssm),
     database: clients.database ?? createPostgres(config.db),
     ecs:
       clients.refresher ??
-      createServiceRefresher(
-        traced(clients.ecs ?? new ECSClient(SDK_CLIENT_OPTIONS)),
-        refreshSettings(config),
-        {
-          logger,
-          timing: { clock },
-        },
-      ),
+      createServiceRefresher(ecs, refreshSettings(config), { logger, timing: { clock } }),
+    refreshRecords,
     logger,
     metrics,
     clock,
@@ -136,6 +147,16 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
       captureClient: traced,
     });
 
+  const inFlight: InFlightDeps = {
+    config,
+    records: refreshRecords,
+    ecs,
+    notifier,
+    logger,
+    metrics,
+    clock,
+  };
+
   return async (event, context) => {
     logger.addContext(context);
     metrics.captureColdStart(context);
@@ -154,7 +175,25 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
     }
   };
 
+  /** An ECS deployment event: judge that service in the in-flight refresh record, if it is there. */
+  async function onDeployment(deployment: EcsDeploymentEvent, tracer?: RunTracer) {
+    tracer?.annotate("action", "ecs-deployment");
+    const result = await onDeploymentEvent(inFlight, deployment);
+    const { eventName, serviceArn, deploymentId } = deployment;
+    const fields = {
+      step: "handler",
+      outcome: result.outcome,
+      eventName,
+      serviceArn,
+      deploymentId,
+    };
+    logger.info(`ECS deployment event: ${result.outcome}`, { ...fields, reason: result.reason });
+    return result;
+  }
+
   async function invokeOnce(event: unknown, context: InvocationContext, tracer?: RunTracer) {
+    const deployment = parseEcsDeploymentEvent(event);
+    if (deployment !== undefined) return onDeployment(deployment, tracer);
     const parsed = parseInvocation(event);
     const action = parsed.kind === "step" ? parsed.step : parsed.action;
     tracer?.annotate("action", action);
@@ -172,7 +211,7 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
     const deadline = clock() + context.getRemainingTimeInMillis();
     const run = { invocationId: context.awsRequestId, deadline };
     const ssmAction = ssmRunAction(config, parsed);
-    return await rotateAndNotify(
+    const result = await rotateAndNotify(
       () =>
         ssmAction === undefined
           ? runSecretsManagerInvocation(
@@ -187,6 +226,13 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
       context.awsRequestId,
       clock,
     );
+    if (action !== "resume" || result.outcome === "refresh-in-progress") return result;
+    if (!hasRefreshTargets({ ...config.ecs, ...config.refresh })) return result;
+    // The resume schedule also finishes an in-flight refresh whose events never arrived.
+    const until = deadline - REFRESH_SAFETY_MARGIN_MS;
+    const cont = tasksContinuation(ecs, config.refresh.pacingMs, until, clock);
+    const swept = await sweepInFlight(inFlight, cont);
+    return swept.outcome === "ignored" ? result : { ...result, inFlightRefresh: swept };
   }
 }
 

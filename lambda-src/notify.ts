@@ -219,7 +219,8 @@ export function createNotifier(settings: Notifications, options: NotifierOptions
 
 /**
  * Run a rotation and notify its end. A skipped run (another one holds the lease) notifies
- * nothing: the holder will; nor does a resume run that found nothing to resume. The
+ * nothing: the holder will; nor does a resume run that found nothing to resume, nor a run
+ * whose refresh continues after it. The
  * rotation's own error is rethrown unchanged.
  */
 export async function rotateAndNotify(
@@ -237,7 +238,13 @@ export async function rotateAndNotify(
     await notifier.notify(failureNotice(config, error, invocationId, startedAt, clock()));
     throw error;
   }
-  const quiet: readonly string[] = ["skipped", "nothing-to-resume", "step-completed"];
+  // A refresh in flight is notified once it settles (ecs/refresh-events.ts).
+  const quiet: readonly string[] = [
+    "skipped",
+    "nothing-to-resume",
+    "step-completed",
+    "refresh-in-progress",
+  ];
   if (!quiet.includes(result.outcome)) {
     await notifier.notify(successNotice(config, result, invocationId, clock()));
   }

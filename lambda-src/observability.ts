@@ -16,6 +16,7 @@ export const METRIC_NAMES = {
   succeeded: "RotationSucceeded",
   failed: "RotationFailed",
   skipped: "RotationSkipped",
+  refreshInProgress: "RefreshInProgress",
   duration: "RotationDuration",
   publishGap: "PublishGap",
 } as const;
@@ -63,6 +64,7 @@ export function createMetrics(settings: Observability): PowertoolsMetrics {
     succeeded: () => metrics.addMetric(METRIC_NAMES.succeeded, MetricUnit.Count, 1),
     failed: () => metrics.addMetric(METRIC_NAMES.failed, MetricUnit.Count, 1),
     skipped: () => metrics.addMetric(METRIC_NAMES.skipped, MetricUnit.Count, 1),
+    refreshInProgress: () => metrics.addMetric(METRIC_NAMES.refreshInProgress, MetricUnit.Count, 1),
     duration: (ms) => metrics.addMetric(METRIC_NAMES.duration, MetricUnit.Milliseconds, ms),
     publishGap: (ms) => metrics.addMetric(METRIC_NAMES.publishGap, MetricUnit.Milliseconds, ms),
     captureColdStart: (context) => metrics.captureColdStartMetric(context.functionName),

@@ -78,7 +78,7 @@ run "environment_matches_the_lambda_config" {
       "ROTATION_STRATEGY", "ADMIN_PARAMETER", "USERNAME_PARAMETER", "DB_TWIN_USER",
       "ECS_DISCOVERY_CLUSTERS", "ECS_RESTART_METHOD", "ECS_SERVICE_RESTART_METHODS",
       "ECS_REFRESH_CONCURRENCY", "ECS_WAIT_TIMEOUT_SECONDS", "ECS_STOP_TASK_PACING_SECONDS",
-      "NOTIFY_SNS_TOPIC_ARN", "NOTIFY_EVENT_BUS", "NOTIFY_EVENT_SOURCE",
+      "REFRESH_STATE_PARAMETER", "NOTIFY_SNS_TOPIC_ARN", "NOTIFY_EVENT_BUS", "NOTIFY_EVENT_SOURCE",
       "SECRET_STORE", "SECRET_ARN", "ADMIN_SECRET_ARN",
     ])
     error_message = "The environment must hold exactly the keys of CONFIG_KEYS in lambda-src/config/keys.ts."
@@ -116,6 +116,7 @@ run "environment_matches_the_lambda_config" {
       ECS_REFRESH_CONCURRENCY      = "100"
       ECS_WAIT_TIMEOUT_SECONDS     = "600"
       ECS_STOP_TASK_PACING_SECONDS = "10"
+      REFRESH_STATE_PARAMETER      = "/rds-secret-rotation/orders-db-rotation/refresh"
       NOTIFY_SNS_TOPIC_ARN         = ""
       NOTIFY_EVENT_BUS             = ""
       NOTIFY_EVENT_SOURCE          = "rds-secret-rotation"
@@ -151,9 +152,12 @@ run "iam_policy_is_least_privilege" {
   assert {
     condition = alltrue([
       for s in data.aws_iam_policy_document.this[0].statement :
-      !contains(s.actions, "ssm:DeleteParameter") || s.resources == toset(["arn:aws:ssm:eu-west-1:123456789012:parameter/orders/prod/db/password-pending"])
+      !contains(s.actions, "ssm:DeleteParameter") || contains([
+        toset(["arn:aws:ssm:eu-west-1:123456789012:parameter/orders/prod/db/password-pending"]),
+        toset(["arn:aws:ssm:eu-west-1:123456789012:parameter/rds-secret-rotation/orders-db-rotation/refresh"]),
+      ], s.resources)
     ])
-    error_message = "Only the pending parameter may be deleted."
+    error_message = "Only the pending parameter and the in-flight refresh record may be deleted."
   }
   # KMS: only the given key, only through SSM of this region.
   assert {
@@ -494,8 +498,8 @@ run "dashboard_graphs_what_the_function_emits" {
   assert {
     condition = toset(flatten([
       for w in jsondecode(aws_cloudwatch_dashboard.this[0].dashboard_body).widgets : [for series in w.properties.metrics : series[1]] if w.type == "metric"
-    ])) == toset(["RotationSucceeded", "RotationFailed", "RotationSkipped", "RotationDuration", "PublishGap", "Errors"])
-    error_message = "The dashboard graphs rotations, failures, skips, duration and the publish gap."
+    ])) == toset(["RotationSucceeded", "RotationFailed", "RotationSkipped", "RefreshInProgress", "RotationDuration", "PublishGap", "Errors"])
+    error_message = "The dashboard graphs rotations, failures, skips, refreshes handed over, duration and the publish gap."
   }
   assert {
     condition = alltrue([

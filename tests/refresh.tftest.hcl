@@ -336,3 +336,88 @@ run "notification_inputs_are_checked" {
     var.notification_sns_topic_arn, var.notification_event_bus, var.notification_event_source,
   ]
 }
+
+run "deployment_events_of_listed_services_reach_the_function" {
+  command = plan
+
+  assert {
+    condition = jsondecode(aws_cloudwatch_event_rule.deployments[0].event_pattern) == {
+      source        = ["aws.ecs"]
+      "detail-type" = ["ECS Deployment State Change"]
+      resources = [
+        "arn:aws:ecs:eu-west-1:123456789012:service/orders/orders-api",
+        "arn:aws:ecs:eu-west-1:123456789012:service/orders/orders-worker",
+      ]
+      detail = { eventName = ["SERVICE_DEPLOYMENT_COMPLETED", "SERVICE_DEPLOYMENT_FAILED"] }
+    }
+    error_message = "The deployment rule must match the ends of the listed services' deployments, by ARN."
+  }
+  assert {
+    condition     = aws_cloudwatch_event_target.deployments[0].target_id == "in-flight-refresh" && aws_lambda_permission.deployments[0].principal == "events.amazonaws.com"
+    error_message = "The deployment rule must target the function, with its own invoke permission."
+  }
+  assert {
+    condition = one([
+      for s in data.aws_iam_policy_document.this[0].statement : s if s.sid == "TrackInFlightRefresh"
+      ]) != null && one([
+      for s in data.aws_iam_policy_document.this[0].statement : s.resources if s.sid == "TrackInFlightRefresh"
+      ]) == toset(["arn:aws:ssm:eu-west-1:123456789012:parameter/rds-secret-rotation/orders-db-rotation/refresh"]) && one([
+      for s in data.aws_iam_policy_document.this[0].statement : s.actions if s.sid == "TrackInFlightRefresh"
+    ]) == toset(["ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter"])
+    error_message = "The in-flight refresh record is read, written and deleted on exactly its own parameter."
+  }
+  assert {
+    condition     = aws_lambda_function.this[0].environment[0].variables["REFRESH_STATE_PARAMETER"] == "/rds-secret-rotation/orders-db-rotation/refresh"
+    error_message = "The record's parameter defaults to /rds-secret-rotation/<name>/refresh."
+  }
+}
+
+run "deployment_events_of_discovery_clusters_match_by_prefix" {
+  command = plan
+
+  variables {
+    ecs_service_names            = []
+    ecs_discovery_cluster_names  = ["payments", "ledger"]
+    refresh_state_parameter_name = "/orders/prod/db/refresh-in-flight"
+  }
+
+  assert {
+    condition = jsondecode(aws_cloudwatch_event_rule.deployments[0].event_pattern).resources == [
+      { prefix = "arn:aws:ecs:eu-west-1:123456789012:service/payments/" },
+      { prefix = "arn:aws:ecs:eu-west-1:123456789012:service/ledger/" },
+    ]
+    error_message = "Discovered services are unknown at plan time: their clusters match by ARN prefix."
+  }
+  assert {
+    condition     = aws_lambda_function.this[0].environment[0].variables["REFRESH_STATE_PARAMETER"] == "/orders/prod/db/refresh-in-flight"
+    error_message = "refresh_state_parameter_name overrides the default."
+  }
+}
+
+run "nothing_to_refresh_has_no_deployment_rule" {
+  command = plan
+
+  variables {
+    ecs_cluster_name  = null
+    ecs_service_names = []
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_event_rule.deployments) == 0 && length(aws_lambda_permission.deployments) == 0
+    error_message = "Without services to refresh there are no deployments to follow."
+  }
+  assert {
+    condition     = !contains([for s in data.aws_iam_policy_document.this[0].statement : s.sid], "TrackInFlightRefresh")
+    error_message = "Without services to refresh the record is never used: no grant."
+  }
+}
+
+run "refresh_state_parameter_name_is_checked" {
+  command = plan
+
+  variables {
+    refresh_state_parameter_name = "aws/reserved"
+  }
+
+  expect_failures = [var.refresh_state_parameter_name]
+}

@@ -8,6 +8,14 @@ export function pendingParameterName(passwordParameter: string, configured?: str
   return configured ?? `${passwordParameter}-pending`;
 }
 
+/**
+ * The in-flight refresh record when REFRESH_STATE_PARAMETER is unset: one per function
+ * (variables.tf `refresh_state_parameter_name`).
+ */
+export function refreshStateParameterName(serviceName: string, configured?: string): string {
+  return configured ?? `/rds-secret-rotation/${serviceName}/refresh`;
+}
+
 /** The alternating-users twin when DB_TWIN_USER is unset. */
 export function twinUserName(user: string, configured?: string): string {
   return configured ?? `${user}_clone`;

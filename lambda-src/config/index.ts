@@ -4,7 +4,7 @@
  * in schema.ts, derived defaults in derived.ts (docs/design.md §Configuration contract).
  */
 import { readFileSync } from "node:fs";
-import { pendingParameterName, twinUserName } from "./derived";
+import { pendingParameterName, refreshStateParameterName, twinUserName } from "./derived";
 import { CONFIG_KEYS, type ConfigKey } from "./keys";
 import { missingStoreKey } from "./store-rules";
 import {
@@ -47,6 +47,8 @@ export interface Config {
     /** "" in secretsmanager mode, where PASSWORD_PARAMETER is not required. */
     readonly password: string;
     readonly pending: string;
+    /** The in-flight refresh record (a String, no secret; core/refresh-record.ts). */
+    readonly refreshState: string;
     readonly databaseUrl: string | undefined;
     readonly databaseUrlTemplate: string;
     readonly kmsKeyId: string | undefined;
@@ -212,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     parameters: {
       password: e.PASSWORD_PARAMETER ?? "",
       pending: pendingParameterName(e.PASSWORD_PARAMETER ?? "", e.PENDING_PARAMETER),
+      refreshState: refreshStateParameterName(e.POWERTOOLS_SERVICE_NAME, e.REFRESH_STATE_PARAMETER),
       databaseUrl: e.DATABASE_URL_PARAMETER,
       databaseUrlTemplate:
         e.DATABASE_URL_TEMPLATE ??

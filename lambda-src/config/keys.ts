@@ -38,6 +38,7 @@ export const CONFIG_KEYS = {
   ECS_REFRESH_CONCURRENCY: "ecs_refresh_concurrency",
   ECS_WAIT_TIMEOUT_SECONDS: "ecs_wait_timeout_seconds",
   ECS_STOP_TASK_PACING_SECONDS: "ecs_stop_task_pacing_seconds",
+  REFRESH_STATE_PARAMETER: "refresh_state_parameter_name",
   NOTIFY_SNS_TOPIC_ARN: "notification_sns_topic_arn",
   NOTIFY_EVENT_BUS: "notification_event_bus",
   NOTIFY_EVENT_SOURCE: "notification_event_source",

@@ -108,6 +108,7 @@ const keyFormats = z.object({
   DB_STATEMENT_TIMEOUT_MS: withDefault(integer(100, 600000), 10000),
   PASSWORD_PARAMETER: optional(ssmName),
   PENDING_PARAMETER: optional(ssmName),
+  REFRESH_STATE_PARAMETER: optional(ssmName),
   DATABASE_URL_PARAMETER: optional(ssmName),
   DATABASE_URL_TEMPLATE: optional(
     z.string().refine((t) => t.includes("{password}"), {

@@ -23,9 +23,16 @@ import { HookAbort, type StepTiming } from "./step-timer";
  * "nothing-to-resume": a resume run found no interrupted rotation, and changed nothing.
  * "step-completed": one of Secrets Manager's first three steps (createSecret, setSecret,
  * testSecret) is done; its finishSecret ends the rotation as "rotated".
+ * "refresh-in-progress": the rotation is finished, its ECS refresh continues after the
+ * invocation (core/hand-over.ts); neither a success nor a failure until it settles.
  */
 export type RotationOutcome =
-  "rotated" | "recovered" | "skipped" | "nothing-to-resume" | "step-completed";
+  | "rotated"
+  | "recovered"
+  | "skipped"
+  | "nothing-to-resume"
+  | "step-completed"
+  | "refresh-in-progress";
 
 /** What a run returns and logs. Never contains a secret. */
 export interface RotationResult {
@@ -80,10 +87,15 @@ export function succeeded(run: Run, outcome: RotationOutcome): RotationResult {
     return ended;
   }
   const { metrics } = run.deps;
-  metrics.succeeded();
+  if (outcome === "refresh-in-progress") {
+    metrics.refreshInProgress();
+  } else {
+    metrics.succeeded();
+  }
   metrics.duration(ended.durationMs);
   if (ended.publishGapMs !== null) metrics.publishGap(ended.publishGapMs);
-  run.logger.info(`rotation ${outcome}`, {
+  const said = outcome === "refresh-in-progress" ? "rotated; ECS refresh in progress" : outcome;
+  run.logger.info(`rotation ${said}`, {
     step: "finish",
     outcome,
     durationMs: ended.durationMs,

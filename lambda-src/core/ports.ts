@@ -5,6 +5,9 @@
  * handler.ts plugs adapters into these ports (docs/design.md §Layout). Unit tests fake them.
  */
 import type { RestartMethod } from "../config";
+import type { InFlightService } from "./in-flight-service";
+
+export type { InFlightService } from "./in-flight-service";
 
 // ---------------------------------------------------------------------------------------
 // Secret store (SSM Parameter Store)
@@ -178,8 +181,10 @@ export type RefreshOutcome =
   | "failed"
   /** The deployment circuit breaker rolled the deployment back. */
   | "rolled-back"
-  /** Still in progress when the wait ended (the wait timeout, or the Lambda's remaining time). */
-  | "timed-out";
+  /** Still in progress when its wait timeout ended. */
+  | "timed-out"
+  /** Still in progress when the invocation ended: handed over (core/refresh-record.ts). */
+  | "in-flight";
 
 /** One service's refresh, as reported in the RotationResult, the logs and notifications. */
 export interface ServiceRefresh {
@@ -229,6 +234,8 @@ export interface RefreshPlan {
 export interface RefreshReport {
   readonly services: readonly ServiceRefresh[];
   readonly problems: readonly string[];
+  /** The services reported "in-flight", as the record keeps them (core/refresh-record.ts). */
+  readonly inFlight?: readonly InFlightService[];
 }
 
 export interface RefreshRequest {
@@ -274,6 +281,8 @@ export interface RotationMetrics {
   succeeded(): void;
   failed(): void;
   skipped(): void;
+  /** The rotation finished; its ECS refresh continues after the invocation. */
+  refreshInProgress(): void;
   /** Whole run, milliseconds. */
   duration(ms: number): void;
   /** From the ALTER ROLE commit until the new value is readable from SSM, milliseconds. */

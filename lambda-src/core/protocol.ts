@@ -25,7 +25,8 @@ import {
   takeOverLease,
   type PendingRecord,
 } from "./pending";
-import type { RefreshReport, RoleSession } from "./ports";
+import { handOver, refreshInFlight } from "./hand-over";
+import type { RefreshReport, RoleSession, ServiceRefresh } from "./ports";
 import { publishAll } from "./publish";
 import type { Run } from "./run";
 import type { StepName } from "./steps";
@@ -51,8 +52,7 @@ export async function runProtocol<S extends RoleSession, C>(
   await run.step("stage", () => stage(run, state.role));
   await run.step("apply", () => strategy.apply(run, state.session));
   await run.step("verify", () => strategy.verify(run));
-  await publishRefreshFinish(run, strategy);
-  return "rotated";
+  return publishRefreshFinish(run, strategy, "rotated");
 }
 
 /** §Invariants 2: finish what an interrupted run started, changing a password at most once. */
@@ -82,21 +82,27 @@ async function resumeRotation<S extends RoleSession, C>(
     await run.step("apply", () => strategy.apply(run, decision.session));
     await run.step("verify", () => strategy.verify(run));
   }
-  await publishRefreshFinish(run, strategy);
-  return "recovered";
+  return publishRefreshFinish(run, strategy, "recovered");
 }
 
-/** Steps 5-7. The refresh outcome is judged only after the pending parameter is gone. */
+/**
+ * Steps 5-7. The refresh outcome is judged only after the pending parameter is gone. A
+ * refresh handed over (core/hand-over.ts) ends the run "refresh-in-progress".
+ */
 async function publishRefreshFinish<S extends RoleSession, C>(
   run: Run,
   strategy: StrategySteps<S, C>,
-): Promise<void> {
+  outcome: "rotated" | "recovered",
+): Promise<RotationOutcome> {
   await publishAll(run);
-  const report = await run.step("refresh", () => refresh(run));
+  const report = await run.step("refresh", async () =>
+    handOver(run, run.deps.refreshRecords, await refresh(run), outcome),
+  );
   await revokePrevious(run, strategy, report);
   await run.step("finish", () => finish(run));
   const failure = refreshFailure(report, run.stateLeft("finished"));
   if (failure !== undefined) throw failure;
+  return refreshInFlight(report) ? "refresh-in-progress" : outcome;
 }
 
 /**
@@ -111,6 +117,14 @@ async function revokePrevious<S extends RoleSession, C>(
   report: RefreshReport,
 ): Promise<void> {
   if (run.lease.held?.revokePrevious !== true || strategy.revokePrevious === undefined) return;
+  if (refreshInFlight(report)) {
+    run.logger.error("the previously published role keeps its password: the refresh is in flight", {
+      step: "revoke-previous",
+      outcome: "not-revoked",
+      action: 'once the refresh is reported complete, invoke {"action":"revoke"} again',
+    });
+    return;
+  }
   if (refreshFailure(report) !== undefined) {
     run.logger.error("the previously published role keeps its password: the refresh failed", {
       step: "revoke-previous",
@@ -128,7 +142,8 @@ export function refreshFailure(
   report: RefreshReport,
   stateLeft?: string,
 ): RotationError | undefined {
-  if (report.services.every((s) => s.ok) && report.problems.length === 0) return undefined;
+  const settledOk = (s: ServiceRefresh) => s.ok || s.outcome === "in-flight";
+  if (report.services.every(settledOk) && report.problems.length === 0) return undefined;
   return rotationError("refresh-failed", { step: "refresh", stateLeft }, report);
 }
 

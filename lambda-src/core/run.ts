@@ -23,6 +23,7 @@ import type {
   ServiceRefresh,
   ServiceRefresher,
 } from "./ports";
+import type { RefreshRecordStore } from "./refresh-record";
 import { SecretLedger } from "./secret-ledger";
 import { Sessions } from "./sessions";
 import { describeStateLeft, type RolesInPlay } from "./state-left";
@@ -36,6 +37,8 @@ export interface RotationDeps {
   /** Administrative database access; the alternating-users strategy's. */
   readonly roles: RoleAdministration;
   readonly ecs: ServiceRefresher;
+  /** Where a refresh that outlives the invocation is handed over (core/hand-over.ts). */
+  readonly refreshRecords?: RefreshRecordStore;
   readonly logger: RotationLogger;
   readonly metrics: RotationMetrics;
   /** Epoch milliseconds; Date.now by default. */

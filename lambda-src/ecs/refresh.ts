@@ -14,6 +14,7 @@ import type { ECSClient } from "@aws-sdk/client-ecs";
 import { hasRefreshTargets, type Config } from "../config";
 import {
   REFRESH_SAFETY_MARGIN_MS,
+  type InFlightService,
   type LogFields,
   type PlannedService,
   type RefreshReport,
@@ -23,19 +24,17 @@ import {
   type ServiceRefresher,
 } from "../core/ports";
 import { describeError } from "../redact";
+import { reportOrHandOver } from "./in-flight";
 import { planRefresh, type RefreshSettings } from "./plan";
 import { mapWithConcurrency } from "./pool";
 import { rollService } from "./rolling";
 import { createServicePoller, type ServicePoller } from "./services";
-import { replaceTasks, type StopTasksShared } from "./stop-tasks";
+import { replaceTasks, STOP_REASON, type StopTasksShared } from "./stop-tasks";
 import { taskDefinitionReader } from "./task-definitions";
 import { createTaskPoller } from "./tasks";
 import { DEFAULT_TIMING, type Timing } from "./wait";
 
 export type { RefreshSettings } from "./plan";
-
-const STOP_REASON =
-  "Secret rotated by rds-secret-rotation: replacing the task so that it reads the new value";
 
 export interface RefresherOptions {
   readonly logger?: RotationLogger;
@@ -87,6 +86,7 @@ export function createServiceRefresher(
     target: PlannedService,
     end: number,
     shared: RefreshShared,
+    inFlight: InFlightService[],
   ): Promise<ServiceRefresh> {
     const started = timing.clock();
     const base = {
@@ -117,12 +117,9 @@ export function createServiceRefresher(
           target.restartMethod === "rolling"
             ? await rollService(ecs, shared.services, target, deadline)
             : await replaceTasks(ecs, shared, target, deadline, timing, stopTasks);
-        result = {
-          ...base,
-          ...r,
-          ok: r.outcome === "completed",
-          durationMs: timing.clock() - started,
-        };
+        // In-flight refresh: cut short by the invocation's end, not by its own wait timeout.
+        const cut = { startedAt: started, now: timing.clock(), byInvocationEnd: deadline === end };
+        result = reportOrHandOver(target, r, cut, inFlight);
       } catch (error) {
         result = {
           ...base,
@@ -135,8 +132,9 @@ export function createServiceRefresher(
     }
     const { service: _s, cluster: _c, restartMethod: _rm, ok: _ok, ...reported } = result;
     const line: LogFields = { ...fields, ...reported };
-    if (result.ok) logger.info(`service refresh ${result.outcome}`, line);
-    else logger.error(`service refresh ${result.outcome}`, line);
+    if (result.ok || result.outcome === "in-flight") {
+      logger.info(`service refresh ${result.outcome}`, line);
+    } else logger.error(`service refresh ${result.outcome}`, line);
     return result;
   }
 
@@ -154,10 +152,11 @@ export function createServiceRefresher(
         services: createServicePoller(ecs, timing),
         tasks: createTaskPoller(ecs, timing),
       };
+      const inFlight: InFlightService[] = [];
       const services = await mapWithConcurrency(planned.services, settings.concurrency, (target) =>
-        refreshOne(target, end, shared),
+        refreshOne(target, end, shared, inFlight),
       );
-      return { services, problems: planned.problems };
+      return { services, problems: planned.problems, inFlight };
     },
   };
 }

@@ -12,18 +12,26 @@ import { isReady, serviceTasks, type TaskPoller } from "./tasks";
 import type { PlannedService } from "../core/ports";
 import type { Timing } from "./wait";
 
+/** Shown in the console and in DescribeTasks as each stopped task's stoppedReason. */
+export const STOP_REASON =
+  "Secret rotated by rds-secret-rotation: replacing the task so that it reads the new value";
+
 export interface StopTasksResult {
   /** failed: ECS refused a call once the replacement had begun; see `tasksReplaced`. */
   readonly outcome: "completed" | "timed-out" | "failed";
   readonly tasksReplaced: number;
   readonly tasksTotal: number;
   readonly detail: string;
+  /** timed-out: the tasks not stopped yet (ARNs), for the in-flight record (./in-flight.ts). */
+  readonly remaining?: readonly string[];
 }
 
 export interface StopTasksOptions {
   readonly pacingMs: number;
   /** Shown in the console and in DescribeTasks as stoppedReason. */
   readonly reason: string;
+  /** Continue an in-flight refresh: replace only these of the running tasks (ARNs). */
+  readonly only?: readonly string[];
 }
 
 const taskId = (arn: string | undefined) => arn?.split("/").at(-1) ?? "?";
@@ -73,17 +81,23 @@ export async function replaceTasks(
     ? healthCheckedContainers(await shared.taskDefinitions.describe(target.taskDefinition))
     : [];
   const ready = healthChecked.length > 0 ? "RUNNING and HEALTHY" : "RUNNING";
-  const initial = await serviceTasks(ecs, target.cluster, target.service);
+  const running = await serviceTasks(ecs, target.cluster, target.service);
+  const only = options.only === undefined ? undefined : new Set(options.only);
+  const initial = only ? running.filter((t) => only.has(t.taskArn ?? "")) : running;
   const total = initial.length;
   let replaced = 0;
+  let next = 0;
   const ended = (outcome: StopTasksResult["outcome"], detail: string): StopTasksResult => ({
     outcome,
     tasksReplaced: replaced,
     tasksTotal: total,
     detail,
+    ...(outcome === "timed-out"
+      ? { remaining: initial.slice(next).flatMap((t) => t.taskArn ?? []) }
+      : {}),
   });
   // Tasks that were running before we started, or that we already counted as a replacement.
-  const known = new Set(initial.map((task) => task.taskArn));
+  const known = new Set(running.map((task) => task.taskArn));
   const wait: Wait = { poller: shared.tasks, deadline, reason: options.reason };
   if (total === 0) return ended("completed", "no running tasks");
   try {
@@ -93,6 +107,7 @@ export async function replaceTasks(
         return ended("timed-out", `${soFar} task(s); no time left to stop the next one`);
       }
       const replacement = await replaceOne(ecs, target, task, known, healthChecked, wait);
+      next++;
       if (!replacement) {
         const stopped = `stopped task ${taskId(task.taskArn)}`;
         return ended("timed-out", `${stopped}, but no replacement was ${ready} in time (${soFar})`);

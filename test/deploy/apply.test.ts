@@ -140,18 +140,21 @@ describe("the deployed function, read back through the AWS API", () => {
       DATABASE_URL_PARAMETER: infra.databaseUrlParameter,
       ECS_CLUSTER: infra.cluster,
       ECS_SERVICES: infra.service,
+      REFRESH_STATE_PARAMETER: `/rds-secret-rotation/${FUNCTION_NAME}/refresh`,
       POWERTOOLS_SERVICE_NAME: FUNCTION_NAME,
     });
   });
 
-  test("two schedules target the function, rotate and resume, and each may invoke it", async () => {
+  test("two schedules and the deployment rule target the function, and each may invoke it", async () => {
     const rules = await scheduleRules(deployed.FunctionArn ?? "");
     expect(Object.keys(rules).sort()).toEqual([
+      `${FUNCTION_NAME}-deployments`,
       `${FUNCTION_NAME}-resume`,
       `${FUNCTION_NAME}-schedule`,
     ]);
     const rotate = rules[`${FUNCTION_NAME}-schedule`];
     const resume = rules[`${FUNCTION_NAME}-resume`];
+    const deployments = rules[`${FUNCTION_NAME}-deployments`];
     for (const schedule of [rotate, resume]) {
       expect(schedule?.rule.State).toBe("ENABLED");
       expect(schedule?.targets.map((target) => target.Arn)).toEqual([deployed.FunctionArn]);
@@ -161,14 +164,29 @@ describe("the deployed function, read back through the AWS API", () => {
     expect(resume?.rule.ScheduleExpression).toBe("rate(1 hour)");
     expect(JSON.parse(resume?.targets[0]?.Input ?? "null")).toEqual({ action: "resume" });
 
+    // In-flight refresh: the ends of the listed service's deployments, delivered as ECS sends
+    // them (no Input: the handler reads the event itself).
+    const account = (deployed.FunctionArn ?? "").split(":")[4];
+    expect(deployments?.rule.State).toBe("ENABLED");
+    expect(JSON.parse(deployments?.rule.EventPattern ?? "null")).toEqual({
+      source: ["aws.ecs"],
+      "detail-type": ["ECS Deployment State Change"],
+      resources: [
+        `arn:aws:ecs:${h.aws.region}:${account}:service/${infra.cluster}/${infra.service}`,
+      ],
+      detail: { eventName: ["SERVICE_DEPLOYMENT_COMPLETED", "SERVICE_DEPLOYMENT_FAILED"] },
+    });
+    expect(deployments?.targets.map((target) => target.Arn)).toEqual([deployed.FunctionArn]);
+    expect(deployments?.targets[0]?.Input).toBeUndefined();
+
     const { Policy = "{}" } = await lambda.send(
       new GetPolicyCommand({ FunctionName: FUNCTION_NAME }),
     );
     const statements = (JSON.parse(Policy) as { Statement: Record<string, unknown>[] }).Statement;
-    expect(statements).toHaveLength(2);
+    expect(statements).toHaveLength(3);
     expect(statements).toEqual(
       expect.arrayContaining(
-        [rotate, resume].map((schedule) =>
+        [rotate, resume, deployments].map((schedule) =>
           expect.objectContaining({
             Action: "lambda:InvokeFunction",
             Principal: { Service: "events.amazonaws.com" },
@@ -232,6 +250,10 @@ describe("the deployed function, read back through the AWS API", () => {
           "ssm:PutParameter",
         ],
         resources: [`${ssm}${infra.passwordParameter}-pending`],
+      },
+      TrackInFlightRefresh: {
+        actions: ["ssm:DeleteParameter", "ssm:GetParameter", "ssm:PutParameter"],
+        resources: [`${ssm}/rds-secret-rotation/${FUNCTION_NAME}/refresh`],
       },
       RefreshEcsServices: {
         actions: ["ecs:DescribeServices", "ecs:UpdateService"],

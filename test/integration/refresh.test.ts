@@ -23,6 +23,7 @@ import {
   registerTaskDefinition,
   tasksOf,
 } from "./support/ecs-emulator";
+import { readParameter } from "./support/aws";
 import { expectRotated } from "./support/expectations";
 import { createScenario, snapshot, type Scenario } from "./support/scenario";
 
@@ -250,7 +251,7 @@ test("a deployment that never completes and a task that is never replaced time o
   expect(await s.h.canLogin(s.role, after.password?.value ?? "")).toBe(true);
 });
 
-test("the wait ends before the Lambda's own timeout, leaving a margin to finish and report", async () => {
+test("the wait ends before the Lambda's own timeout, leaving a margin to hand the refresh over", async () => {
   const s = await scenario();
   const { cluster } = s;
   const td = await registerTaskDefinition(ecs, `${cluster}-app`, []);
@@ -258,17 +259,38 @@ test("the wait ends before the Lambda's own timeout, leaving a margin to finish 
 
   const started = Date.now();
   // 13 s left and the default 600 s wait: the refresh may use about 3 s (10 s margin).
-  const error = await handlerFor(s, { ECS_CLUSTER: cluster, ECS_SERVICES: "slow" })(
+  const result = (await handlerFor(s, { ECS_CLUSTER: cluster, ECS_SERVICES: "slow" })(
     { action: "rotate" },
     lambdaContext(13_000),
-  ).catch((e: unknown) => e);
+  )) as RotationResult;
   const elapsed = Date.now() - started;
 
-  expect(error).toMatchObject({ kind: "refresh-failed" });
-  expect((error as RotationError).report?.services[0]).toMatchObject({ outcome: "timed-out" });
+  // The rotation is done; the deployment continues, recorded for ECS's events and the resume sweep.
+  expect(result.outcome).toBe("refresh-in-progress");
+  expect(result.services[0]).toMatchObject({ outcome: "in-flight", restartMethod: "rolling" });
   expect(elapsed).toBeGreaterThanOrEqual(2_000);
   expect(elapsed).toBeLessThan(4_500);
   expect((await snapshot(s)).pending).toBeUndefined();
+  const record = await readParameter(s.env.REFRESH_STATE_PARAMETER as string);
+  expect(JSON.parse(record?.value ?? "{}")).toMatchObject({
+    inFlight: [{ service: "slow", cluster, deploymentId: result.services[0]?.deploymentId }],
+  });
+});
+
+test("a service cut short by its own wait timeout ends 'timed-out' and is not recorded", async () => {
+  const s = await scenario();
+  const { cluster } = s;
+  const td = await registerTaskDefinition(ecs, `${cluster}-app`, []);
+  await createService(ecs, cluster, { name: "slow", taskDefinition: td, desiredCount: 2 });
+
+  const env = { ECS_CLUSTER: cluster, ECS_SERVICES: "slow", ECS_WAIT_TIMEOUT_SECONDS: "2" };
+  const error = await handlerFor(s, env)({ action: "rotate" }, lambdaContext()).catch(
+    (e: unknown) => e,
+  );
+
+  expect(error).toMatchObject({ kind: "refresh-failed" });
+  expect((error as RotationError).report?.services[0]).toMatchObject({ outcome: "timed-out" });
+  expect(await readParameter(s.env.REFRESH_STATE_PARAMETER as string)).toBeUndefined();
 });
 
 test("dry run: reports the plan from moto and changes nothing", async () => {

@@ -124,8 +124,15 @@ describe("sample events", () => {
         ...actions.map((action) => `${action}.json`),
         "scheduled-event.json",
         "secrets-manager-step.json",
+        ...["completed", "failed", "in-progress"].map((k) => `ecs-deployment-${k}.json`),
       ].sort(),
     );
+    for (const file of Object.keys(events).filter((f) => f.startsWith("ecs-deployment-"))) {
+      expect(events[file]).toMatchObject({
+        source: "aws.ecs",
+        "detail-type": "ECS Deployment State Change",
+      });
+    }
     for (const action of actions) expect(events[`${action}.json`]).toEqual({ action });
     const scheduled = events["scheduled-event.json"] ?? {};
     expect(scheduled).not.toHaveProperty("action");

@@ -20,6 +20,7 @@ describe("loadConfig", () => {
     expect(config.parameters).toEqual({
       password: "/app/db/password",
       pending: "/app/db/password-pending",
+      refreshState: "/rds-secret-rotation/rds-secret-rotation/refresh",
       databaseUrl: undefined,
       databaseUrlTemplate:
         "postgresql://{username}:{password}@{host}:{port}/{database}?sslmode=verify-full",

@@ -6,20 +6,28 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RotationError } from "../../lambda-src/errors";
-import { ACTIONS, parseAction, parseInvocation } from "../../lambda-src/event";
+import {
+  ACTIONS,
+  parseAction,
+  parseEcsDeploymentEvent,
+  parseInvocation,
+} from "../../lambda-src/event";
 
 const EVENTS = join(__dirname, "../../events");
 const sample = (file: string): unknown => JSON.parse(readFileSync(join(EVENTS, file), "utf8"));
 
+const ECS_DEPLOYMENT_SAMPLES = ["completed", "failed", "in-progress"] as const;
+
 describe("the sample events in events/", () => {
   const files = readdirSync(EVENTS).filter((f) => f.endsWith(".json"));
 
-  it("include one per action and the scheduled event", () => {
+  it("include one per action, the scheduled event and ECS's three deployment events", () => {
     expect(files.sort()).toEqual(
       [
         ...ACTIONS.map((a) => `${a}.json`),
         "scheduled-event.json",
         "secrets-manager-step.json",
+        ...ECS_DEPLOYMENT_SAMPLES.map((kind) => `ecs-deployment-${kind}.json`),
       ].sort(),
     );
   });
@@ -31,6 +39,33 @@ describe("the sample events in events/", () => {
       secretId: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/prod/db-AbCdEf",
       token: "5f0a2b6e-0f4c-4c7e-9d43-2a1f7c9b8e11",
     });
+  });
+
+  it.each(ECS_DEPLOYMENT_SAMPLES)(
+    "ecs-deployment-%s.json (AWS's documented shape) is an ECS deployment event, not an action",
+    (kind) => {
+      const event = sample(`ecs-deployment-${kind}.json`);
+      expect(parseEcsDeploymentEvent(event)).toEqual({
+        serviceArn: "arn:aws:ecs:us-west-2:111122223333:service/default/servicetest",
+        eventName: `SERVICE_DEPLOYMENT_${kind.toUpperCase().replace("-", "_")}`,
+        deploymentId: "ecs-svc/123",
+        reason: expect.any(String),
+      });
+      expect(() => parseAction(event)).toThrow(/invalid-event|not one this function accepts/);
+    },
+  );
+
+  it("an ECS event of another detail-type, or without a deployment id, is not one", () => {
+    const event = sample("ecs-deployment-completed.json") as Record<string, unknown>;
+    const detail = event.detail as Record<string, unknown>;
+    expect(parseEcsDeploymentEvent({ ...event, "detail-type": "ECS Task State Change" })).toBe(
+      undefined,
+    );
+    expect(
+      parseEcsDeploymentEvent({ ...event, detail: { ...detail, deploymentId: undefined } }),
+    ).toBe(undefined);
+    expect(parseEcsDeploymentEvent({ ...event, resources: [] })).toBe(undefined);
+    expect(parseEcsDeploymentEvent({ action: "rotate" })).toBe(undefined);
   });
 
   it.each(ACTIONS)("%s.json asks for that action", (action) => {

@@ -185,6 +185,8 @@ export class FakeRefresher implements ServiceRefresher {
   readonly calls: string[][] = [];
   readonly deadlines: number[] = [];
   failing = new Set<string>();
+  /** Services still deploying when the invocation ends: reported "in-flight" and handed over. */
+  inFlight = new Set<string>();
 
   constructor(readonly services: readonly string[] = ["web", "worker"]) {}
 
@@ -211,6 +213,9 @@ export class FakeRefresher implements ServiceRefresher {
     const services = this.services.map((service): ServiceRefresh => {
       const deploymentId = `ecs-svc/${service}-${this.calls.length}`;
       const base = { service, cluster: "main", restartMethod: "rolling" as const, deploymentId };
+      if (this.inFlight.has(service)) {
+        return { ...base, outcome: "in-flight", ok: false, durationMs: 5, detail: "in progress" };
+      }
       return this.failing.has(service)
         ? {
             ...base,
@@ -221,7 +226,16 @@ export class FakeRefresher implements ServiceRefresher {
           }
         : { ...base, outcome: "completed", ok: true, durationMs: 5, detail: "completed" };
     });
-    return { services, problems: [] };
+    const inFlight = [...this.inFlight].map((service) => ({
+      service,
+      cluster: "main",
+      arn: `arn:aws:ecs:eu-west-1:123456789012:service/main/${service}`,
+      restartMethod: "rolling" as const,
+      startedAt: request.deadline - 60_000,
+      deploymentId: `ecs-svc/${service}-${this.calls.length}`,
+      detail: "in progress",
+    }));
+    return { services, problems: [], inFlight };
   }
 }
 
@@ -275,6 +289,9 @@ export class MemoryMetrics implements RotationMetrics {
   }
   skipped() {
     this.recorded.push(["RotationSkipped", 1]);
+  }
+  refreshInProgress() {
+    this.recorded.push(["RefreshInProgress", 1]);
   }
   duration(ms: number) {
     this.recorded.push(["RotationDuration", ms]);

@@ -68,8 +68,7 @@ export function resumeSecretsManager(
       );
     }
     const outcome = await run.step("recover", () => recoverStale(run, view, stale));
-    if (outcome === "promoted") await refreshAndJudge(run);
-    return "recovered";
+    return outcome === "promoted" ? refreshAndJudge(run, "recovered") : "recovered";
   });
 }
 

@@ -10,6 +10,7 @@
 import { hasRefreshTargets } from "../../config";
 import { generatePassword } from "../../password";
 import type { RotationOutcome } from "../outcome";
+import { handOver, refreshInFlight } from "../hand-over";
 import { refreshFailure } from "../protocol";
 import type { RefreshReport } from "../ports";
 import { nextVersion, type RdsSecret } from "./rds-secret";
@@ -151,15 +152,24 @@ export async function finishSecret(run: FourStepRun, secretId: string): Promise<
   if (hasStage(view.token, PENDING)) {
     await run.deps.versions.moveStage(run.secretArn, PENDING, { from: tokenOf(run) });
   }
-  await refreshAndJudge(run);
-  return "rotated";
+  return refreshAndJudge(run, "rotated");
 }
 
-/** Steps 6 and its verdict: every service that reads the secret restarted, or refresh-failed. */
-export async function refreshAndJudge(run: FourStepRun): Promise<void> {
-  const report = await run.step("refresh", () => refresh(run));
+/**
+ * Step 6 and its verdict: every service that reads the secret restarted, or refresh-failed.
+ * Services still deploying when the invocation must end are handed over to the in-flight
+ * refresh record (core/hand-over.ts), as with SSM, and the run ends "refresh-in-progress".
+ */
+export async function refreshAndJudge<O extends "rotated" | "recovered">(
+  run: FourStepRun,
+  outcome: O,
+): Promise<O | "refresh-in-progress"> {
+  const report = await run.step("refresh", async () =>
+    handOver(run, run.deps.refreshRecords, await refresh(run), outcome),
+  );
   const failure = refreshFailure(report, run.stateLeft("finished"));
   if (failure !== undefined) throw failure;
+  return refreshInFlight(report) ? "refresh-in-progress" : outcome;
 }
 
 async function refresh(run: FourStepRun): Promise<RefreshReport> {

@@ -79,6 +79,8 @@ export async function createScenario(options: ScenarioOptions = {}): Promise<Sce
     DB_STATEMENT_TIMEOUT_MS: "5000",
     PASSWORD_PARAMETER: parameters.password,
     DATABASE_URL_PARAMETER: parameters.databaseUrl,
+    // Each scenario its own in-flight refresh record: the moto server is shared.
+    REFRESH_STATE_PARAMETER: `${base}/refresh`,
     ECS_CLUSTER: services.length > 0 ? cluster : undefined,
     ECS_SERVICES: services.join(","),
     POWERTOOLS_SERVICE_NAME: "rotation-integration-test",

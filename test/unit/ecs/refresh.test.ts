@@ -127,23 +127,80 @@ describe("rolling (ECS deployment controller)", () => {
     expect(slow?.durationMs).toBe(3 * MINUTE);
   });
 
-  it("never waits past the Lambda's remaining time minus the safety margin", async () => {
-    fake.service({ cluster: "main", name: "slow", taskDefinition: td, deploymentEnds: "NEVER" });
+  it("never waits past the Lambda's remaining time minus the safety margin, and hands the deployment over", async () => {
+    const arn = fake.service({
+      cluster: "main",
+      name: "slow",
+      taskDefinition: td,
+      deploymentEnds: "NEVER",
+    });
 
     // 40 s left in the invocation; 10 s are kept to finish and report.
     const report = await refresh(settings({ services: ["slow"] }), 40_000);
 
-    expect(byName(report).slow).toMatchObject({ outcome: "timed-out", durationMs: 30_000 });
+    const slow = byName(report).slow;
+    expect(slow).toMatchObject({ outcome: "in-flight", ok: false, durationMs: 30_000 });
     expect(Date.now() - START).toBeLessThanOrEqual(30_000);
+    expect(report.inFlight).toEqual([
+      {
+        service: "slow",
+        cluster: "main",
+        arn,
+        restartMethod: "rolling",
+        startedAt: START,
+        deploymentId: slow?.deploymentId,
+        detail: expect.stringMatching(/^still in progress: deployment ecs-svc\/\d+/),
+      },
+    ]);
+    // In flight is not a failure: the rotation reports "refresh-in-progress" instead.
+    expect(refreshFailure(report)).toBeUndefined();
   });
 
-  it("with no time left, still starts every deployment, then reports it unverified", async () => {
+  it("with no time left, still starts every deployment, then hands it over unverified", async () => {
     fake.service({ cluster: "main", name: "web", taskDefinition: td, deployMs: MINUTE });
 
     const report = await refresh(settings({ services: ["web"] }), 5_000);
 
     expect(fake.commandsNamed("UpdateService")).toHaveLength(1);
-    expect(byName(report).web).toMatchObject({ outcome: "timed-out", durationMs: 0 });
+    expect(byName(report).web).toMatchObject({ outcome: "in-flight", durationMs: 0 });
+    expect(report.inFlight).toHaveLength(1);
+  });
+
+  it("hands over a task-by-task replacement cut short by the invocation, with the tasks left", async () => {
+    fake.service({
+      cluster: "main",
+      name: "bluegreen",
+      controller: "CODE_DEPLOY",
+      desiredCount: 3,
+      taskDefinition: td,
+      replacementMs: 20_000,
+    });
+    const before = fake.runningTasks("main", "bluegreen").map((t) => t.arn);
+
+    // 45 s left: 35 s of work, room for one replacement (20 s), not two.
+    const report = await refresh(settings({ services: ["bluegreen"], pacingMs: 0 }), 45_000);
+
+    expect(byName(report).bluegreen).toMatchObject({ outcome: "in-flight", tasksReplaced: 1 });
+    const [entry] = report.inFlight ?? [];
+    expect(entry?.restartMethod).toBe("stop-tasks");
+    // Its health checks decide when a replacement is ready, on the next invocation too.
+    expect(entry?.taskDefinition).toBe(td);
+    expect(entry?.tasks?.replaced).toBe(1);
+    expect(entry?.tasks?.total).toBe(3);
+    // What is left are tasks that were running before, and not the one already stopped.
+    const stopped = fake.commandsNamed("StopTask").map((c) => c.input.task);
+    expect(entry?.tasks?.remaining.every((arn) => before.includes(arn))).toBe(true);
+    expect(entry?.tasks?.remaining.some((arn) => stopped.includes(arn))).toBe(false);
+    expect(entry?.tasks?.remaining.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("a wait timeout shorter than the invocation still ends 'timed-out', with nothing handed over", async () => {
+    fake.service({ cluster: "main", name: "slow", taskDefinition: td, deploymentEnds: "NEVER" });
+
+    const report = await refresh(settings({ services: ["slow"], waitTimeoutMs: MINUTE }), 600_000);
+
+    expect(byName(report).slow).toMatchObject({ outcome: "timed-out" });
+    expect(report.inFlight).toEqual([]);
   });
 
   it("refreshes at most `concurrency` services at once", async () => {
