@@ -136,8 +136,14 @@ run "secrets_manager_permissions_are_least_privilege" {
     error_message = "single-user without a key: no admin secret and no KMS grant."
   }
   assert {
-    condition     = length([for s in data.aws_iam_policy_document.this[0].statement : s if anytrue([for a in s.actions : startswith(a, "ssm:")])]) == 0
-    error_message = "No SSM grant: with Secrets Manager the parameters do not exist."
+    condition     = length([for s in data.aws_iam_policy_document.this[0].statement : s if anytrue([for a in s.actions : startswith(a, "ssm:")]) && s.sid != "TrackInFlightRefresh"]) == 0
+    error_message = "No SSM grant but the in-flight refresh record's: with Secrets Manager the parameters do not exist."
+  }
+  assert {
+    condition = [
+      for s in data.aws_iam_policy_document.this[0].statement : s.resources if s.sid == "TrackInFlightRefresh"
+    ] == [toset(["arn:aws:ssm:eu-west-1:123456789012:parameter/rds-secret-rotation/${var.name}/refresh"])]
+    error_message = "The in-flight refresh record (a String, no secret) is the one SSM parameter with Secrets Manager."
   }
   assert {
     condition     = length([for s in data.aws_iam_policy_document.this[0].statement : s if anytrue([for a in s.actions : startswith(a, "kms:")])]) == 0

@@ -163,10 +163,14 @@ describe("the deployed rotation, read back through the AWS API", () => {
     expect(await h.canLogin(infra.role, infra.initialPassword)).toBe(true);
   });
 
-  test("Secrets Manager may invoke the function for this account's secrets; only the resume rule targets it", async () => {
+  test("Secrets Manager may invoke the function for this account's secrets; the resume and deployment rules target it, no rotate rule", async () => {
     const rules = await scheduleRules(deployed.FunctionArn ?? "");
-    expect(Object.keys(rules)).toEqual([`${FUNCTION_NAME}-resume`]);
+    expect(Object.keys(rules).sort()).toEqual([
+      `${FUNCTION_NAME}-deployments`,
+      `${FUNCTION_NAME}-resume`,
+    ]);
     const resume = rules[`${FUNCTION_NAME}-resume`];
+    const deployments = rules[`${FUNCTION_NAME}-deployments`];
     expect(JSON.parse(resume?.targets[0]?.Input ?? "null")).toEqual({ action: "resume" });
 
     const { Policy = "{}" } = await lambda.send(
@@ -174,7 +178,7 @@ describe("the deployed rotation, read back through the AWS API", () => {
     );
     const statements = (JSON.parse(Policy) as { Statement: Record<string, unknown>[] }).Statement;
     const account = (deployed.FunctionArn ?? "").split(":")[4];
-    expect(statements).toHaveLength(2);
+    expect(statements).toHaveLength(3);
     expect(statements).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -185,6 +189,10 @@ describe("the deployed rotation, read back through the AWS API", () => {
         expect.objectContaining({
           Principal: { Service: "events.amazonaws.com" },
           Condition: { ArnLike: { "AWS:SourceArn": resume?.rule.Arn } },
+        }),
+        expect.objectContaining({
+          Principal: { Service: "events.amazonaws.com" },
+          Condition: { ArnLike: { "AWS:SourceArn": deployments?.rule.Arn } },
         }),
       ]),
     );
@@ -205,10 +213,11 @@ describe("the deployed rotation, read back through the AWS API", () => {
       DB_USER: infra.role,
       ECS_CLUSTER: infra.cluster,
       ECS_SERVICES: SERVICE,
+      REFRESH_STATE_PARAMETER: `/rds-secret-rotation/${FUNCTION_NAME}/refresh`,
     });
   });
 
-  test("IAM: read this secret, stage and label it while the function rotates it; no SSM", async () => {
+  test("IAM: read this secret, stage and label it while the function rotates it; SSM only for the in-flight refresh record", async () => {
     const { policyCount, grants } = await rolePolicy(deployed.Role ?? "");
     expect(policyCount).toBe(1);
     expect(grants.ReadOwnSecret).toEqual({
@@ -222,7 +231,16 @@ describe("the deployed rotation, read back through the AWS API", () => {
         StringEquals: { "secretsmanager:resource/AllowRotationLambdaArn": deployed.FunctionArn },
       },
     });
-    const all = Object.values(grants);
+    // The one SSM parameter with either store: the in-flight refresh record, a String (no secret).
+    expect(grants.TrackInFlightRefresh).toEqual({
+      actions: ["ssm:DeleteParameter", "ssm:GetParameter", "ssm:PutParameter"],
+      resources: [
+        `arn:aws:ssm:${deployed.FunctionArn?.split(":")[3]}:${deployed.FunctionArn?.split(":")[4]}:parameter/rds-secret-rotation/${FUNCTION_NAME}/refresh`,
+      ],
+    });
+    const all = Object.entries(grants)
+      .filter(([sid]) => sid !== "TrackInFlightRefresh")
+      .map(([, grant]) => grant);
     expect(all.flatMap((g) => g.actions).filter((a) => a.startsWith("ssm:"))).toEqual([]);
     for (const { actions, resources } of all) {
       if (resources.includes("*")) {

@@ -139,12 +139,21 @@ describe.each(tfvarsFiles)("examples/complete with env/%s", (tfvarsFile) => {
     expect(one("aws_lambda_function_event_invoke_config").maximum_retry_attempts).toBe(0);
     const rules = resources.filter((r) => r.type === "aws_cloudwatch_event_rule");
     const rule = (name: string) => rules.find((r) => r.address.endsWith(`.${name}[0]`))?.values;
-    expect(rules).toHaveLength(2);
+    expect(rules).toHaveLength(3);
     expect(rule("this")).toMatchObject({
       schedule_expression: values.rotation_schedule_expression,
       state: values.rotation_schedule_enabled ? "ENABLED" : "DISABLED",
     });
     expect(rule("resume")).toMatchObject({ schedule_expression: "rate(1 hour)", state: "ENABLED" });
+    // The ends of the listed service's deployments, for a refresh that outlives its invocation.
+    expect(JSON.parse(String(rule("deployments")?.event_pattern))).toEqual({
+      source: ["aws.ecs"],
+      "detail-type": ["ECS Deployment State Change"],
+      detail: { eventName: ["SERVICE_DEPLOYMENT_COMPLETED", "SERVICE_DEPLOYMENT_FAILED"] },
+      resources: [
+        `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/orders-${String(values.environment)}/app`,
+      ],
+    });
     expect(one("aws_cloudwatch_log_group").retention_in_days).toBe(values.log_retention_in_days);
     expect(resources.filter((r) => r.type === "aws_vpc_endpoint")).toHaveLength(
       values.create_vpc_endpoints ? 4 : 0,
