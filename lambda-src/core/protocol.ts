@@ -95,11 +95,31 @@ async function publishRefreshFinish<S extends RoleSession, C>(
   outcome: "rotated" | "recovered",
 ): Promise<RotationOutcome> {
   await publishAll(run);
-  const report = await run.step("refresh", async () =>
-    handOver(run, run.deps.refreshRecords, await refresh(run), outcome),
-  );
+  const report = await refreshServices(run, outcome);
   await revokePrevious(run, strategy, report);
   await run.step("finish", () => finish(run));
+  return judgeRefresh(run, report, outcome);
+}
+
+/**
+ * Step 6 with its hand-over, for both stores: the services restarted and waited for, those
+ * still deploying when the invocation must end recorded in the in-flight refresh record.
+ */
+export function refreshServices(
+  run: Run,
+  outcome: "rotated" | "recovered",
+): Promise<RefreshReport> {
+  return run.step("refresh", async () =>
+    handOver(run, run.deps.refreshRecords, await refresh(run), outcome),
+  );
+}
+
+/** How a run ends once its refresh is known: refresh-failed, refresh-in-progress or `outcome`. */
+export function judgeRefresh<O extends RotationOutcome>(
+  run: Run,
+  report: RefreshReport,
+  outcome: O,
+): O | "refresh-in-progress" {
   const failure = refreshFailure(report, run.stateLeft("finished"));
   if (failure !== undefined) throw failure;
   return refreshInFlight(report) ? "refresh-in-progress" : outcome;

@@ -7,12 +7,9 @@
  * database accepts. Connection host, port and database always come from the configuration,
  * never from the secret's content.
  */
-import { hasRefreshTargets } from "../../config";
 import { generatePassword } from "../../password";
 import type { RotationOutcome } from "../outcome";
-import { handOver, refreshInFlight } from "../hand-over";
-import { refreshFailure } from "../protocol";
-import type { RefreshReport } from "../ports";
+import { judgeRefresh, refreshServices } from "../protocol";
 import { nextVersion, type RdsSecret } from "./rds-secret";
 import type { FourStepRun } from "./run";
 import {
@@ -164,20 +161,7 @@ export async function refreshAndJudge<O extends "rotated" | "recovered">(
   run: FourStepRun,
   outcome: O,
 ): Promise<O | "refresh-in-progress"> {
-  const report = await run.step("refresh", async () =>
-    handOver(run, run.deps.refreshRecords, await refresh(run), outcome),
-  );
-  const failure = refreshFailure(report, run.stateLeft("finished"));
-  if (failure !== undefined) throw failure;
-  return refreshInFlight(report) ? "refresh-in-progress" : outcome;
-}
-
-async function refresh(run: FourStepRun): Promise<RefreshReport> {
-  const { ecs, refresh: settings } = run.config;
-  if (!hasRefreshTargets({ ...ecs, ...settings })) return { services: [], problems: [] };
-  const report = await run.deps.ecs.refresh({ deadline: run.invocation.deadline });
-  run.record.refreshed(report.services);
-  return report;
+  return judgeRefresh(run, await refreshServices(run, outcome), outcome);
 }
 
 /** The token's pending version; raises rotation-token-invalid when it is not AWSPENDING. */
