@@ -6,7 +6,7 @@
  * nothing is touched. The events it accepts are in event.ts.
  */
 import { ECSClient } from "@aws-sdk/client-ecs";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import type { Context } from "aws-lambda";
 import { ConfigError, hasRefreshTargets, loadConfig } from "./config";
@@ -37,7 +37,7 @@ import {
 } from "./ecs/refresh-events";
 import { createParameterStore } from "./secrets/parameter-store";
 import { createRefreshRecordStore } from "./secrets/refresh-record-store";
-import { createSecretsManagerStore } from "./secrets/secrets-manager";
+import { openSecretsManagerStore } from "./secrets/secrets-manager-on-demand";
 import {
   dryRunStoreChecks,
   runSecretsManagerInvocation,
@@ -132,12 +132,16 @@ export function createHandler(overrides: HandlerOverrides = {}): RotationHandler
     ...(overrides.hooks ? { hooks: overrides.hooks } : {}),
   };
 
-  // Built lazily: with SECRET_STORE=ssm no Secrets Manager client exists.
-  let versions = clients.versions;
-  const versionedStore = () =>
-    (versions ??= createSecretsManagerStore(
-      traced(clients.secretsManager ?? new SecretsManagerClient(SDK_CLIENT_OPTIONS)),
-    ));
+  // With SECRET_STORE=ssm the Secrets Manager package is never loaded nor a client built.
+  const openVersions = () =>
+    openSecretsManagerStore({
+      ...(clients.secretsManager ? { client: clients.secretsManager } : {}),
+      clientOptions: SDK_CLIENT_OPTIONS,
+      capture: traced,
+    });
+  let versions =
+    clients.versions ?? (config.secretStore.kind === "secretsmanager" ? openVersions() : undefined);
+  const versionedStore = () => (versions ??= openVersions());
 
   const notifier =
     clients.notifier ??

@@ -8,12 +8,8 @@
  * RotationError's message, which the run already redacted with every secret it saw. A
  * notification that cannot be delivered is logged; it never fails a rotation that succeeded.
  */
-import {
-  EventBridgeClient,
-  PutEventsCommand,
-  type EventBridgeClientConfig,
-} from "@aws-sdk/client-eventbridge";
-import { PublishCommand, SNSClient, type SNSClientConfig } from "@aws-sdk/client-sns";
+import type { EventBridgeClient, EventBridgeClientConfig } from "@aws-sdk/client-eventbridge";
+import type { SNSClient, SNSClientConfig } from "@aws-sdk/client-sns";
 import type { Config } from "./config";
 import type { RotationLogger, ServiceRefresh } from "./core/ports";
 import { RotationError } from "./errors";
@@ -133,23 +129,46 @@ export interface NotifierOptions {
   readonly captureClient?: <T>(client: T) => T;
 }
 
+/**
+ * An SDK package and the client built from it, for one configured channel. The package is
+ * imported here, at init, only when its channel is set: with neither set (the default), the
+ * SNS and EventBridge packages are never evaluated, which keeps them out of the cold start.
+ */
+function channelClient<Sdk, Client>(
+  load: () => Promise<Sdk>,
+  build: (sdk: Sdk) => Client,
+): Promise<{ readonly sdk: Sdk; readonly client: Client }> {
+  const loaded = load().then((sdk) => ({ sdk, client: build(sdk) }));
+  // Awaited at the first notice, which then sees the failure; until then it is not unhandled.
+  loaded.catch(() => undefined);
+  return loaded;
+}
+
 /** Clients are built only for the configured channels, so an unused one costs no init time. */
 export function createNotifier(settings: Notifications, options: NotifierOptions): Notifier {
   const { logger } = options;
   const topic = settings.snsTopicArn;
   const bus = settings.eventBus;
   const capture = options.captureClient ?? ((client) => client);
+  const clientOptions = options.clientOptions ?? {};
   const sns = topic
-    ? capture(options.sns ?? new SNSClient(options.clientOptions ?? {}))
+    ? channelClient(
+        () => import("@aws-sdk/client-sns"),
+        (sdk) => capture(options.sns ?? new sdk.SNSClient(clientOptions)),
+      )
     : undefined;
   const events = bus
-    ? capture(options.events ?? new EventBridgeClient(options.clientOptions ?? {}))
+    ? channelClient(
+        () => import("@aws-sdk/client-eventbridge"),
+        (sdk) => capture(options.events ?? new sdk.EventBridgeClient(clientOptions)),
+      )
     : undefined;
 
   async function toSns(notice: RotationNotice): Promise<NotificationDelivery> {
     const fifo = topic?.endsWith(".fifo") === true;
-    const out = await (sns as SNSClient).send(
-      new PublishCommand({
+    const { sdk, client } = await (sns as NonNullable<typeof sns>);
+    const out = await client.send(
+      new sdk.PublishCommand({
         TopicArn: topic,
         Subject: subject(notice),
         Message: JSON.stringify({ type: notice.type, ...notice.detail }, null, 2),
@@ -167,8 +186,9 @@ export function createNotifier(settings: Notifications, options: NotifierOptions
   }
 
   async function toEventBridge(notice: RotationNotice): Promise<NotificationDelivery> {
-    const out = await (events as EventBridgeClient).send(
-      new PutEventsCommand({
+    const { sdk, client } = await (events as NonNullable<typeof events>);
+    const out = await client.send(
+      new sdk.PutEventsCommand({
         Entries: [
           {
             EventBusName: bus,

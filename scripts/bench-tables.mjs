@@ -42,19 +42,19 @@ function rotationRows(r, t) {
     verdict(kb < t.zipKb),
   ]);
   add("coldInitBareMs", () => [
-    `Cold start, bare \`node -e 0\` (median of ${r.coldStartRuns})`,
+    `Cold start, bare runtime stub \`node runtime-stub.mjs\` (median of ${r.coldStartRuns})`,
     ms(r.coldInitBareMs),
     "",
     "",
   ]);
   add("coldInitBundleMs", () => [
-    `Cold start, \`node\` loading index.js + init (median of ${r.coldStartRuns})`,
+    `Cold start, the stub loading index.mjs + init (median of ${r.coldStartRuns})`,
     ms(r.coldInitBundleMs),
     "",
     "",
   ]);
   add("coldInitOverheadMs", () => [
-    "Cold-init overhead over bare node",
+    "Cold-init overhead over the bare runtime stub",
     ms(r.coldInitOverheadMs),
     t.coldInitOverheadMs === undefined ? "" : `< ${t.coldInitOverheadMs} ms`,
     t.coldInitOverheadMs === undefined ? "" : verdict(r.coldInitOverheadMs < t.coldInitOverheadMs),

@@ -37,13 +37,15 @@ const TARGETS = {
   refresh: { fromServices: 50, wallPerLongest: 1.3, describeServicesCallsPerService: 0.7 },
 } as const;
 
-const HOW = `How: the bundle is built by scripts/build.mjs into a temp folder and its index.js extracted.
-Cold start is the wall time of a fresh \`node\` process that requires index.js with the
-Lambda's environment (the module's init validates the configuration and builds the SSM,
-ECS and PostgreSQL clients). Each round runs bare \`node -e ''\`, the bundle, bare
-\`python3 -c ''\` and the Python peer (the shape of the function this module replaces: boto3
-and psycopg2 imported, SSM and ECS clients built; scripts/lib/python-peer.ts) back to back,
-after 2 discarded rounds; each overhead is the median of its per-round differences, and the
+const HOW = `How: the bundle is built by scripts/build.mjs into a temp folder and its files extracted.
+Cold start is the wall time of a fresh \`node\` process running a stand-in for Lambda's
+Node.js runtime (scripts/lib/runtime-stub.mjs: an ES module, as the runtime is, that loads
+index.mjs with \`import()\`, as the runtime does) with the Lambda's environment (the module's
+init validates the configuration and builds the SSM, ECS and PostgreSQL clients). Each round
+runs the bare stub (loading nothing), the stub loading the bundle, bare \`python3 -c ''\` and
+the Python peer (the shape of the function this module replaces: boto3 and psycopg2 imported,
+SSM and ECS clients built; scripts/lib/python-peer.ts) back to back, after 2 discarded rounds;
+each overhead is the median of its per-round differences, and the
 ratio divides ours by the peer's. The API calls are counted by a proxy in front of the
 emulator (scripts/lib/api-calls.ts) during one rotation in a fresh Lambda process.
 Rotations run through the handler in one child \`node\` process (scripts/lib/lambda-runner.mjs)
@@ -118,7 +120,7 @@ async function bench(cleanup: Cleanup): Promise<boolean> {
   }
 
   console.log(
-    `bench: AWS calls of one rotation, then cold init: ${COLD_START_RUNS} rounds of bare node, the bundle, bare python, the Python peer…`,
+    `bench: AWS calls of one rotation, then cold init: ${COLD_START_RUNS} rounds of the bare runtime stub, the bundle, bare python, the Python peer…`,
   );
   const economy = await measureRotationEconomy(bundle.indexPath, stack.lambdaEnv, COLD_START_RUNS);
 

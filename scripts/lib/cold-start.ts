@@ -1,16 +1,20 @@
 /**
  * Cold-start cost of the bundle, judged on a paired ratio. Each round runs four fresh
- * processes back to back: bare `node -e ''`, `node` loading index.js (the handler module's
- * init validates the configuration and builds the SSM client and the PostgreSQL adapters),
- * bare `python3 -c ''`, and the Python peer (python-peer.ts: boto3 and psycopg2 imported, SSM
- * and ECS clients built). Our overhead is the bundle minus bare node, the peer's is the peer
- * minus bare python, each taken within a round; their ratio is what a loaded machine changes
- * least, since whatever slows one round slows both sides of it.
+ * processes back to back: bare `node runtime-stub.mjs` (the stand-in for Lambda's runtime, an
+ * ES module, loading nothing), the same loading index.mjs as the runtime does (the handler
+ * module's init validates the configuration and builds the SSM client and the PostgreSQL
+ * adapters), bare `python3 -c ''`, and the Python peer (python-peer.ts: boto3 and psycopg2
+ * imported, SSM and ECS clients built). Our overhead is the bundle minus the bare runtime, the
+ * peer's is the peer minus bare python, each taken within a round; their ratio is what a
+ * loaded machine changes least, since whatever slows one round slows both sides of it.
  */
 import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { PYTHON_PEER_INIT } from "./python-peer";
 import { median } from "./stats";
+
+const RUNTIME_STUB = join(__dirname, "runtime-stub.mjs");
 
 export interface ColdStartSample {
   readonly bareNodeMs: number[];
@@ -61,8 +65,6 @@ export function measureColdStart(
   runs: number,
   warmup = 2,
 ): ColdStartSample {
-  // Fail loudly if the module did not build its handler (a ConfigError is kept, not thrown, at init).
-  const loadBundle = `const h = require(${JSON.stringify(indexPath)}).handler; if (typeof h !== "function") process.exit(3);`;
   const sample: ColdStartSample = {
     bareNodeMs: [],
     bundleMs: [],
@@ -71,8 +73,9 @@ export function measureColdStart(
   };
   for (let i = 0; i < warmup + runs; i++) {
     const round = {
-      bareNodeMs: timeProcess(process.execPath, ["-e", ""], env),
-      bundleMs: timeProcess(process.execPath, ["-e", loadBundle], env),
+      bareNodeMs: timeProcess(process.execPath, [RUNTIME_STUB], env),
+      // The stub fails loudly if the module exports no handler (a ConfigError is kept, not thrown, at init).
+      bundleMs: timeProcess(process.execPath, [RUNTIME_STUB, indexPath], env),
       barePythonMs: timeProcess(python, ["-c", ""], env),
       pythonPeerMs: timeProcess(python, ["-c", PYTHON_PEER_INIT], env),
     };

@@ -26,7 +26,7 @@ import { runHandlerInChild, type ChildRun } from "../integration/support/child";
 import { expectSuccess } from "../module/module-files";
 import { stageExampleForEmulator } from "../support/emulator-provider";
 import { runTerraform, type TerraformResult } from "../support/terraform";
-import { extractSingleEntry } from "../support/unzip";
+import { extractZip } from "../support/unzip";
 import { lambdaNodeBin, PROJECT_ROOT } from "../support/tools";
 
 export const BUNDLE = join(PROJECT_ROOT, "dist", "rotator.zip");
@@ -34,7 +34,7 @@ export const BUNDLE = join(PROJECT_ROOT, "dist", "rotator.zip");
 /** Unpacks the bundle into a new task root; the caller removes it. */
 export function unpackBundle(): string {
   const taskRoot = mkdtempSync(join(tmpdir(), "rotation-task-"));
-  writeFileSync(join(taskRoot, "index.js"), extractSingleEntry(readFileSync(BUNDLE)));
+  extractZip(readFileSync(BUNDLE), taskRoot);
   return taskRoot;
 }
 
@@ -79,7 +79,7 @@ export async function invokeDeployed(
 ): Promise<ChildRun> {
   const node = lambdaNodeBin(runtime);
   const run = await runHandlerInChild({
-    moduleFile: join(code.taskRoot, "index.js"),
+    moduleFile: join(code.taskRoot, "index.mjs"),
     node,
     baseEnv: {},
     env: lambdaEnvironment(code, node),

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { PROJECT_ROOT } from "./tools";
-import { extractSingleEntry } from "./unzip";
+import { extractZip } from "./unzip";
 
 /** The part of scripts/build.mjs this file relies on (plain JavaScript: no types ship with it). */
 interface BuildModule {
@@ -21,7 +21,7 @@ interface BuildModule {
 export interface BuiltBundle {
   readonly zipPath: string;
   readonly zipBytes: number;
-  /** The extracted single entry: what the Lambda runtime loads as `index.handler`. */
+  /** The extracted index.mjs (its chunks beside it): what the runtime loads as `index.handler`. */
   readonly indexPath: string;
 }
 
@@ -37,15 +37,15 @@ async function loadBuildModule(): Promise<BuildModule> {
   return mod as BuildModule;
 }
 
-/** Builds rotator.zip into `dir` and extracts its index.js next to it (in this process). */
+/** Builds rotator.zip into `dir` and extracts its files next to it (in this process). */
 export async function buildBundleInto(dir: string): Promise<BuiltBundle> {
   const { buildZip } = await loadBuildModule();
   const zip = Buffer.from(await buildZip());
   mkdirSync(dir, { recursive: true });
   const zipPath = join(dir, "rotator.zip");
-  const indexPath = join(dir, "index.js");
+  const indexPath = join(dir, "index.mjs");
   writeFileSync(zipPath, zip);
-  writeFileSync(indexPath, extractSingleEntry(zip, "index.js"));
+  extractZip(zip, dir);
   return { zipPath, zipBytes: zip.length, indexPath };
 }
 

@@ -16,7 +16,7 @@ export interface HarnessFile {
     /** True when the endpoint is the user's AWS_ENDPOINT_URL (e.g. LocalStack), not our moto. */
     readonly external: boolean;
   };
-  /** dist/rotator.zip freshly built from the sources, and its extracted index.js. */
+  /** dist/rotator.zip freshly built from the sources, and its extracted files. */
   readonly bundle: BuiltBundle;
 }
 

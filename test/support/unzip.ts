@@ -6,6 +6,8 @@
  * may defer them to a data descriptor (general purpose bit 3). Supports the two methods a
  * Lambda bundle uses (stored, deflate); no zip64, no encryption, no multi-disk archives.
  */
+import { writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { crc32, inflateRawSync } from "node:zlib";
 
 const EOCD_SIGNATURE = 0x06054b50;
@@ -90,14 +92,17 @@ export function readZipEntry(zip: Buffer, entry: ZipEntry): Buffer {
   return contents;
 }
 
-/** Extracts the only file of a single-entry archive (the Lambda bundle's index.js). */
-export function extractSingleEntry(zip: Buffer, expectedName = "index.js"): Buffer {
+/**
+ * Writes every entry of a flat archive (the bundle: index.mjs and its chunks) into `dir`, as
+ * the Lambda runtime unpacks it into /var/task, and returns the names written.
+ */
+export function extractZip(zip: Buffer, dir: string): string[] {
   const entries = listZipEntries(zip);
-  const [only] = entries;
-  if (entries.length !== 1 || only === undefined || only.name !== expectedName) {
-    throw new ZipFormatError(
-      `expected exactly one entry ${expectedName}, found [${entries.map((e) => e.name).join(", ")}]`,
-    );
+  for (const entry of entries) {
+    if (entry.name !== basename(entry.name)) {
+      throw new ZipFormatError(`entry ${entry.name} is not at the archive's root`);
+    }
+    writeFileSync(join(dir, entry.name), readZipEntry(zip, entry));
   }
-  return readZipEntry(zip, only);
+  return entries.map((entry) => entry.name);
 }

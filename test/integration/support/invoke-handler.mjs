@@ -1,6 +1,6 @@
 /**
  * Runs one Lambda invocation in its own process, the way the Lambda runtime would: loads a
- * handler module (the extracted bundle's index.js), calls it with an event and a context, and
+ * handler module (the extracted bundle's index.mjs, as the runtime does: load-handler.mjs), calls it with an event and a context, and
  * exits. stdout/stderr carry only what the Lambda itself prints (its logs); the outcome goes
  * to the JSON file named by the settings.
  *
@@ -13,11 +13,10 @@
  * (the run's lease).
  */
 import { writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
+import { loadHandlerModule } from "../../../scripts/lib/load-handler.mjs";
 
-const require = createRequire(import.meta.url);
-const lambda = require(process.argv[2]);
+const lambda = await loadHandlerModule(process.argv[2]);
 const { resultFile, remainingMs, event, killAfter } = JSON.parse(process.argv[3]);
 
 const handler = killAfter
