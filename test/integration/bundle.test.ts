@@ -28,7 +28,8 @@ test("the zip holds the handler, index.mjs, and the chunks it imports, all at it
   const imported = new Set<string>();
   for (const name of names) {
     const source = readFileSync(join(dir, name), "utf8");
-    for (const [, chunk] of source.matchAll(/["']\.\/([\w-]+\.mjs)["']/g)) imported.add(chunk ?? "");
+    for (const [, chunk] of source.matchAll(/["']\.\/([\w-]+\.mjs)["']/g))
+      imported.add(chunk ?? "");
   }
   expect([...imported].sort()).toEqual(names.filter((name) => name !== "index.mjs").sort());
 });
