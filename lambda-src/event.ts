@@ -17,7 +17,7 @@
  *   (ecs/refresh-events.ts); for any other service it does nothing.
  */
 // Namespace import so esbuild can tree-shake zod (see config/schema.ts).
-import * as z from "zod";
+import * as z from "zod/mini";
 import { rotationError } from "./errors";
 
 export const ACTIONS = ["rotate", "dry-run", "resume", "revoke"] as const;
@@ -32,14 +32,14 @@ const actionEvent = z.strictObject({ action: z.enum(ACTIONS) });
  */
 const scheduledEvent = z.looseObject({
   version: z.string(),
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   "detail-type": z.literal("Scheduled Event"),
   source: z.literal("aws.events"),
-  account: z.string().regex(/^[0-9]{12}$/),
+  account: z.string().check(z.regex(/^[0-9]{12}$/)),
   time: z.iso.datetime(),
-  region: z.string().min(1),
+  region: z.string().check(z.minLength(1)),
   resources: z.array(z.string()),
-  detail: z.object({}).loose(),
+  detail: z.looseObject({}),
 });
 
 /**
@@ -48,9 +48,9 @@ const scheduledEvent = z.looseObject({
  */
 const stepEvent = z.strictObject({
   Step: z.enum(["createSecret", "setSecret", "testSecret", "finishSecret"]),
-  SecretId: z.string().min(1).max(2048),
-  ClientRequestToken: z.string().min(32).max(64),
-  RotationToken: z.string().optional(),
+  SecretId: z.string().check(z.minLength(1), z.maxLength(2048)),
+  ClientRequestToken: z.string().check(z.minLength(32), z.maxLength(64)),
+  RotationToken: z.optional(z.string()),
 });
 
 /**
@@ -61,9 +61,9 @@ const stepEvent = z.strictObject({
 const ecsDeploymentEvent = z.looseObject({
   "detail-type": z.literal("ECS Deployment State Change"),
   source: z.literal("aws.ecs"),
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   time: z.iso.datetime(),
-  resources: z.array(z.string().startsWith("arn:")).min(1),
+  resources: z.array(z.string().check(z.startsWith("arn:"))).check(z.minLength(1)),
   detail: z.looseObject({
     eventType: z.string(),
     eventName: z.enum([
@@ -71,8 +71,8 @@ const ecsDeploymentEvent = z.looseObject({
       "SERVICE_DEPLOYMENT_COMPLETED",
       "SERVICE_DEPLOYMENT_FAILED",
     ]),
-    deploymentId: z.string().min(1),
-    reason: z.string().optional(),
+    deploymentId: z.string().check(z.minLength(1)),
+    reason: z.optional(z.string()),
   }),
 });
 

@@ -5,12 +5,11 @@
  * a null variable.
  */
 // Namespace import so esbuild can tree-shake zod (the named `z` export drags in every locale).
-import * as z from "zod";
+import * as z from "zod/mini";
 import { URL_PLACEHOLDERS, unknownPlaceholders } from "../database-url";
 import { passwordPolicyProblems } from "../password";
 import { parameterClashes, pendingParameterName, twinUserName } from "./derived";
-import type { ConfigKey } from "./keys";
-import { storeIssues } from "./store-rules";
+import { storeIssues, type Issue } from "./store-rules";
 
 /**
  * Characters excluded from generated passwords unless PASSWORD_EXCLUDE_CHARACTERS says
@@ -62,27 +61,31 @@ const PLACEHOLDER_LIST = URL_PLACEHOLDERS.map((p) => `{${p}}`).join(" ");
 
 const blankToUndefined = (value: unknown) =>
   typeof value === "string" && value.trim() === "" ? undefined : value;
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess(blankToUndefined, schema.optional());
-const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
-  z.preprocess(blankToUndefined, schema.default(fallback as never));
+const optional = <T extends z.ZodMiniType>(schema: T) =>
+  z.pipe(z.transform(blankToUndefined), z.optional(schema));
+const withDefault = <T extends z.ZodMiniType>(schema: T, fallback: z.input<T>) =>
+  z.pipe(z.transform(blankToUndefined), z._default(schema, fallback as never));
 
 const integer = (min: number, max: number) =>
   z.coerce
     .number({ error: `must be a whole number from ${min} to ${max}` })
-    .int({ error: `must be a whole number from ${min} to ${max}` })
-    .min(min, { error: `must be at least ${min}` })
-    .max(max, { error: `must be at most ${max}` });
+    .check(
+      z.int({ error: `must be a whole number from ${min} to ${max}` }),
+      z.gte(min, { error: `must be at least ${min}` }),
+      z.lte(max, { error: `must be at most ${max}` }),
+    );
 
-const required = () => z.string({ error: "is required" }).min(1, { error: "is required" });
-const ssmName = z.string().regex(SSM_NAME, {
-  error: "must be an SSM parameter name (letters, digits, _ . - /; not starting with aws or ssm)",
-});
-const identifier = (schema: z.ZodString) =>
-  schema.refine(fitsIdentifier, {
+const required = () =>
+  z.string({ error: "is required" }).check(z.minLength(1, { error: "is required" }));
+const matching = (pattern: RegExp, error: string) => z.string().check(z.regex(pattern, { error }));
+const ssmName = matching(
+  SSM_NAME,
+  "must be an SSM parameter name (letters, digits, _ . - /; not starting with aws or ssm)",
+);
+const shortIdentifier = () =>
+  z.refine<string>(fitsIdentifier, {
     error: "must be at most 63 bytes (PostgreSQL's identifier limit)",
   });
-const matching = (pattern: RegExp, error: string) => z.string().regex(pattern, { error });
 
 export function splitList(value: string): string[] {
   return value
@@ -94,8 +97,8 @@ export function splitList(value: string): string[] {
 const keyFormats = z.object({
   DB_HOST: required(),
   DB_PORT: withDefault(integer(1, 65535), 5432),
-  DB_NAME: withDefault(z.string().min(1), "postgres"),
-  DB_USER: identifier(required()),
+  DB_NAME: withDefault(z.string().check(z.minLength(1)), "postgres"),
+  DB_USER: required().check(shortIdentifier()),
   DB_TLS_MODE: withDefault(
     z.enum(["verify-full", "require"], {
       error:
@@ -111,14 +114,16 @@ const keyFormats = z.object({
   REFRESH_STATE_PARAMETER: optional(ssmName),
   DATABASE_URL_PARAMETER: optional(ssmName),
   DATABASE_URL_TEMPLATE: optional(
-    z.string().refine((t) => t.includes("{password}"), {
-      error: `must contain {password}; placeholders: ${PLACEHOLDER_LIST}`,
-    }),
+    z.string().check(
+      z.refine((t) => t.includes("{password}"), {
+        error: `must contain {password}; placeholders: ${PLACEHOLDER_LIST}`,
+      }),
+    ),
   ),
   KMS_KEY_ID: optional(z.string()),
   PASSWORD_LENGTH: withDefault(integer(16, 128), 32),
-  PASSWORD_EXCLUDE_CHARACTERS: z.preprocess(
-    (v) => (v === undefined || v === "" ? DEFAULT_EXCLUDED_CHARACTERS : v),
+  PASSWORD_EXCLUDE_CHARACTERS: z.pipe(
+    z.transform((v) => (v === undefined || v === "" ? DEFAULT_EXCLUDED_CHARACTERS : v)),
     z.string(),
   ),
   ECS_CLUSTER: optional(z.string()),
@@ -142,7 +147,7 @@ const keyFormats = z.object({
   ),
   ADMIN_PARAMETER: optional(ssmName),
   USERNAME_PARAMETER: optional(ssmName),
-  DB_TWIN_USER: optional(identifier(z.string())),
+  DB_TWIN_USER: optional(z.string().check(shortIdentifier())),
   ECS_DISCOVERY_CLUSTERS: withDefault(z.string(), ""),
   ECS_RESTART_METHOD: withDefault(
     z.enum(RESTART_METHOD_SETTINGS, {
@@ -175,11 +180,6 @@ const keyFormats = z.object({
 });
 
 export type Env = z.output<typeof keyFormats>;
-
-interface Issue {
-  readonly path: [ConfigKey];
-  readonly message: string;
-}
 
 /** `web=stop-tasks,orders/api=rolling` → { web: "stop-tasks", "orders/api": "rolling" }, and
  * the entries that are wrong. */
@@ -289,9 +289,11 @@ function valueIssues(env: Env): Issue[] {
   return issues;
 }
 
-export const envSchema = keyFormats.superRefine((env, ctx) => {
-  const all = [...valueIssues(env), ...parameterIssues(env), ...strategyIssues(env)];
-  for (const issue of [...all, ...storeIssues(env)]) {
-    ctx.addIssue({ code: "custom", ...issue });
-  }
-});
+export const envSchema = keyFormats.check(
+  z.superRefine((env, ctx) => {
+    const all = [...valueIssues(env), ...parameterIssues(env), ...strategyIssues(env)];
+    for (const issue of [...all, ...storeIssues(env)]) {
+      ctx.addIssue({ code: "custom", ...issue });
+    }
+  }),
+);

@@ -26,7 +26,8 @@ const SSM_ONLY = [
   "KMS_KEY_ID",
 ] as const;
 
-interface Issue {
+/** A problem with one key's value; the key is the path. */
+export interface Issue {
   readonly path: [ConfigKey];
   readonly message: string;
 }

@@ -3,8 +3,8 @@
  * rotation and until when. Creating it with Overwrite=false is the lock; its lease ends when
  * the owning invocation's Lambda deadline passes, since that invocation cannot run longer.
  */
-// Namespace import so esbuild can tree-shake zod (see config.ts).
-import * as z from "zod";
+// Namespace import so esbuild can tree-shake zod (see config/schema.ts).
+import * as z from "zod/mini";
 import { rotationError } from "../errors";
 import type { SecretStore } from "./ports";
 import { parseSecretJson } from "./secret-json";
@@ -29,12 +29,12 @@ export interface PendingRecord {
 
 const pendingSchema = z.object({
   version: z.literal(1),
-  password: z.string().min(1),
-  username: z.string().min(1),
+  password: z.string().check(z.minLength(1)),
+  username: z.string().check(z.minLength(1)),
   stagedAt: z.iso.datetime(),
   leaseExpiresAt: z.iso.datetime(),
-  invocationId: z.string().min(1),
-  revokePrevious: z.literal(true).optional(),
+  invocationId: z.string().check(z.minLength(1)),
+  revokePrevious: z.optional(z.literal(true)),
 });
 
 export interface LeaseHolder {

@@ -9,7 +9,7 @@
  * secret, so it is a plain String parameter of its own.
  */
 // Namespace import so esbuild can tree-shake zod (see config/schema.ts).
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { InFlightService, RefreshReport, ServiceRefresh } from "./ports";
 
 export type { InFlightService } from "./ports";
@@ -31,43 +31,43 @@ export interface RefreshRecord {
 }
 
 const inFlightSchema = z.object({
-  service: z.string().min(1),
-  cluster: z.string().min(1),
-  arn: z.string().startsWith("arn:"),
+  service: z.string().check(z.minLength(1)),
+  cluster: z.string().check(z.minLength(1)),
+  arn: z.string().check(z.startsWith("arn:")),
   restartMethod: z.enum(["rolling", "stop-tasks"]),
-  startedAt: z.number().int(),
-  deploymentId: z.string().min(1).optional(),
-  taskDefinition: z.string().min(1).optional(),
-  tasks: z
-    .object({
+  startedAt: z.number().check(z.int()),
+  deploymentId: z.optional(z.string().check(z.minLength(1))),
+  taskDefinition: z.optional(z.string().check(z.minLength(1))),
+  tasks: z.optional(
+    z.object({
       remaining: z.array(z.string()),
-      replaced: z.number().int().min(0),
-      total: z.number().int().min(0),
-    })
-    .optional(),
+      replaced: z.number().check(z.int(), z.gte(0)),
+      total: z.number().check(z.int(), z.gte(0)),
+    }),
+  ),
   detail: z.string(),
 });
 
 const settledSchema = z.object({
   service: z.string(),
   cluster: z.string(),
-  restartMethod: z.enum(["rolling", "stop-tasks"]).optional(),
+  restartMethod: z.optional(z.enum(["rolling", "stop-tasks"])),
   outcome: z.enum(["completed", "failed", "rolled-back", "timed-out"]),
   ok: z.boolean(),
   durationMs: z.number(),
-  deploymentId: z.string().optional(),
-  tasksReplaced: z.number().optional(),
-  tasksTotal: z.number().optional(),
+  deploymentId: z.optional(z.string()),
+  tasksReplaced: z.optional(z.number()),
+  tasksTotal: z.optional(z.number()),
   detail: z.string(),
 });
 
 const recordSchema = z.object({
   version: z.literal(1),
-  invocationId: z.string().min(1),
+  invocationId: z.string().check(z.minLength(1)),
   rotationOutcome: z.enum(["rotated", "recovered"]),
   rotationStartedAt: z.iso.datetime(),
   recordedAt: z.iso.datetime(),
-  publishGapMs: z.number().nullable(),
+  publishGapMs: z.nullable(z.number()),
   inFlight: z.array(inFlightSchema),
   settled: z.array(settledSchema),
   problems: z.array(z.string()),

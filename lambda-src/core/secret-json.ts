@@ -4,12 +4,12 @@
  * the input, so it is not passed on.
  */
 // Namespace import so esbuild can tree-shake zod (see config/schema.ts).
-import type * as z from "zod";
+import type * as z from "zod/mini";
 
 /** `text` as `schema`; `malformed(detail)` builds the error for a value that is not. */
 export function parseSecretJson<T>(
   text: string,
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
   malformed: (detail: string) => Error,
 ): T {
   let json: unknown;

@@ -6,7 +6,7 @@
  * Errors name the bad fields, never the value (../secret-json.ts).
  */
 // Namespace import so esbuild can tree-shake zod (see config/schema.ts).
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { Config } from "../../config";
 import { parseSecretJson } from "../secret-json";
 
@@ -14,9 +14,9 @@ import { parseSecretJson } from "../secret-json";
 const NO_CONTROL = /^[^\x00-\x1f\x7f]+$/;
 
 const rdsSecretSchema = z.looseObject({
-  username: z.string().min(1).max(63).regex(NO_CONTROL),
-  password: z.string().min(1).regex(NO_CONTROL),
-  masterarn: z.string().optional(),
+  username: z.string().check(z.minLength(1), z.maxLength(63), z.regex(NO_CONTROL)),
+  password: z.string().check(z.minLength(1), z.regex(NO_CONTROL)),
+  masterarn: z.optional(z.string()),
 });
 
 export type RdsSecret = z.output<typeof rdsSecretSchema>;

@@ -4,8 +4,8 @@
  * Secrets Manager use for a master user. The function only reads it.
  * Errors name the parameter and the bad fields, never the value (core/secret-json.ts).
  */
-// Namespace import so esbuild can tree-shake zod (see config.ts).
-import * as z from "zod";
+// Namespace import so esbuild can tree-shake zod (see config/schema.ts).
+import * as z from "zod/mini";
 import { parseSecretJson } from "../../core/secret-json";
 import { rotationError } from "../../errors";
 
@@ -18,8 +18,8 @@ export interface AdminCredentials {
 const NO_CONTROL = /^[^\x00-\x1f\x7f]+$/;
 
 const adminSchema = z.object({
-  username: z.string().min(1).max(63).regex(NO_CONTROL),
-  password: z.string().min(1).regex(NO_CONTROL),
+  username: z.string().check(z.minLength(1), z.maxLength(63), z.regex(NO_CONTROL)),
+  password: z.string().check(z.minLength(1), z.regex(NO_CONTROL)),
 });
 
 export function parseAdminCredentials(parameter: string, text: string): AdminCredentials {
