@@ -66,7 +66,8 @@ export async function bundle() {
     entryPoints: { index: "lambda-src/handler.ts" },
     bundle: true,
     platform: "node",
-    target: "node20",
+    // The oldest runtime the module accepts (variables.tf `runtime`): nodejs22.x.
+    target: "node22",
     format: "esm",
     splitting: true,
     outExtension: { ".js": ".mjs" },
