@@ -10,9 +10,9 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { tools } from "../support/tools";
-import { PROJECT_ROOT, initWorkdir, type Workdir } from "./module-files";
+import { initWorkdir, moduleCall, type Workdir } from "./module-files";
 
 const ACCEPTED = ["nodejs22.x", "nodejs24.x"];
 const RETIRED = ["nodejs20.x", "nodejs18.x"];
@@ -24,19 +24,10 @@ const callName = (runtime: string) => runtime.replace(/\W/g, "_");
 function moduleCalls(dir: string): string {
   return [...ACCEPTED, ...RETIRED, OTHER]
     .map((runtime) =>
-      [
-        `module "${callName(runtime)}" {`,
-        `  source                  = ${JSON.stringify(relative(dir, PROJECT_ROOT))}`,
+      moduleCall(callName(runtime), dir, [
         `  name                    = "orders-${callName(runtime).replace(/_/g, "-")}"`,
         `  runtime                 = ${JSON.stringify(runtime)}`,
-        '  vpc_id                  = "vpc-0123456789abcdef0"',
-        '  subnet_ids              = ["subnet-0aaaaaaaaaaaaaaaa"]',
-        '  db_security_group_id    = "sg-0dddddddddddddddd"',
-        '  db_host                 = "orders.abc123.eu-west-1.rds.amazonaws.com"',
-        '  db_username             = "orders_app"',
-        '  password_parameter_name = "/orders/prod/db/password"',
-        "}",
-      ].join("\n"),
+      ]),
     )
     .join("\n\n");
 }
