@@ -47,14 +47,18 @@ variable "lambda_zip_path" {
 }
 
 variable "runtime" {
-  description = "Lambda runtime. The bundle targets Node.js 20 and later."
+  description = "Lambda runtime: \"nodejs22.x\" or \"nodejs24.x\" (the aws provider accepts nodejs24.x from 6.19.0 on; 5.x refuses it at plan). nodejs20.x is refused: AWS deprecated it on 2026-04-30 and the bundled AWS SDK needs Node.js 22 from January 2027."
   type        = string
   default     = "nodejs22.x"
   nullable    = false
 
+  # The accepted list is also what scripts/setup.mjs reads to install one Node.js per runtime
+  # for the deploy tests, so a runtime added here is run by them too.
   validation {
-    condition     = contains(["nodejs20.x", "nodejs22.x"], var.runtime)
-    error_message = "runtime must be \"nodejs20.x\" or \"nodejs22.x\"."
+    condition = contains(["nodejs22.x", "nodejs24.x"], var.runtime)
+    error_message = (can(regex("^nodejs(\\d|1\\d|20)\\.x$", var.runtime))
+      ? "runtime = \"${var.runtime}\" is no longer accepted: AWS Lambda deprecated Node.js 20 and older (nodejs20.x on 2026-04-30), and the bundled AWS SDK needs Node.js 22 or later. Set runtime = \"nodejs24.x\" (with hashicorp/aws 6.19.0 or later) or \"nodejs22.x\" (the default); changing it updates the function in place."
+    : "runtime must be \"nodejs22.x\" or \"nodejs24.x\".")
   }
 }
 

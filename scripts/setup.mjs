@@ -178,13 +178,22 @@ const ensureCheckov = async () => ({
 // Node.js builds for the Lambda runtimes the module accepts, so the deployed bundle is run by
 // the Node.js major its runtime has, not only by the Node.js running the tests.
 
-/** The Node.js majors of the `runtime` variable's allowed values (variables.tf). */
+/**
+ * The Node.js majors of the `runtime` variable's allowed values: the list its validation's
+ * `contains([...], var.runtime)` accepts (variables.tf), not every runtime its text names (the
+ * error message names the refused nodejs20.x).
+ */
 function lambdaNodeMajors() {
   const variables = readFileSync(join(root, "variables.tf"), "utf8");
   const block = /variable\s+"runtime"\s*\{[\s\S]*?\n\}/.exec(variables)?.[0];
-  const majors = new Set([...(block ?? "").matchAll(/nodejs(\d+)\.x/g)].map((m) => Number(m[1])));
+  const allowed = /contains\(\s*\[([^\]]*)\]\s*,\s*var\.runtime\s*\)/.exec(block ?? "")?.[1];
+  const majors = new Set(
+    [...(allowed ?? "").matchAll(/"nodejs(\d+)\.x"/g)].map((m) => Number(m[1])),
+  );
   if (majors.size === 0) {
-    throw new SetupError('variables.tf: no "nodejs<major>.x" value in variable "runtime"');
+    throw new SetupError(
+      'variables.tf: no contains(["nodejs<major>.x", ...], var.runtime) in variable "runtime"',
+    );
   }
   return [...majors].sort((a, b) => a - b);
 }

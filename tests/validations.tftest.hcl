@@ -46,6 +46,19 @@ run "function_settings_are_checked" {
   ]
 }
 
+# nodejs20.x (deprecated by AWS Lambda on 2026-04-30) is refused with its own message naming the
+# fix; nodejs24.x passes the module's check, but the mocked provider (5.x) predates it, so a plan
+# with it is checked by test/module/runtime.test.ts with terraform validate.
+run "retired_node_runtime_is_refused" {
+  command = plan
+
+  variables {
+    runtime = "nodejs20.x"
+  }
+
+  expect_failures = [var.runtime]
+}
+
 run "timeout_must_be_whole_seconds" {
   command = plan
 

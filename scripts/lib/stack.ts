@@ -87,7 +87,7 @@ function lambdaEnvironment(
     AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "256",
     AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
-    AWS_EXECUTION_ENV: "AWS_Lambda_nodejs20.x",
+    AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
     LAMBDA_TASK_ROOT: taskRoot,
     TZ: "UTC",
     AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,

@@ -3,8 +3,10 @@
  * the real aws provider against an emulator (a moto of its own, see emulator.ts, or the user's
  * AWS_ENDPOINT_URL, e.g. LocalStack), the deployed function read back through the AWS API, its code (byte for
  * byte dist/rotator.zip) run with exactly the environment Terraform gave it under the Node.js
- * major of its runtime against the throwaway PostgreSQL, then `plan` (no changes) and
- * `destroy` (nothing of the module left).
+ * major of each runtime the module accepts (the example deploys the default, nodejs22.x; the
+ * same code and environment then rotate under Node 24, which a nodejs24.x function would run)
+ * against the throwaway PostgreSQL, then `plan` (no changes) and `destroy` (nothing of the
+ * module left).
  *
  * The emulator's limits met here, and what the test does about each, are in EMULATOR_DRIFT and
  * the comments that say "emulator"; README "Testing" lists them too.
@@ -287,56 +289,74 @@ const code = (): DeployedCode => ({
 const invoke = (runtime: string, event: unknown): Promise<ChildRun> =>
   invokeDeployed(code(), runtime, event);
 
+/** Every runtime the module accepts: setup installs one Node.js per value variables.tf allows. */
+const ACCEPTED_RUNTIMES = Object.keys(tools().lambdaNodeBins)
+  .sort((a, b) => Number(a) - Number(b))
+  .map((major) => `nodejs${major}.x`);
+
+/** What the bundled AWS SDK prints at init on a Node.js its next releases no longer support. */
+const NODE_VERSION_WARNING = "NodeVersionSupportWarning";
+
 describe("the deployed code, run with the deployed environment", () => {
-  test("the Node.js that runs it is the runtime's major", () => {
-    const major = /^nodejs(\d+)\.x$/.exec(deployed.Runtime ?? "")?.[1];
-    const bin = lambdaNodeBin(deployed.Runtime ?? "");
-    expect(execFileSync(bin, ["--version"], { encoding: "utf8" }).trim()).toMatch(
-      new RegExp(`^v${major}\\.`),
-    );
+  test.each(ACCEPTED_RUNTIMES)(
+    "the Node.js that runs it under %s is that runtime's major",
+    (runtime) => {
+      const major = /^nodejs(\d+)\.x$/.exec(runtime)?.[1];
+      const bin = lambdaNodeBin(runtime);
+      expect(execFileSync(bin, ["--version"], { encoding: "utf8" }).trim()).toMatch(
+        new RegExp(`^v${major}\\.`),
+      );
+    },
+  );
+
+  test("the deployed runtime is the first of them, so its rotation runs first", () => {
+    expect(ACCEPTED_RUNTIMES[0]).toBe(deployed.Runtime);
   });
 
-  test("dry run: reports ok and changes nothing", async () => {
-    const run = await invoke(deployed.Runtime ?? "", { action: "dry-run" });
-    expect(run.outcome).toMatchObject({ ok: true, result: { outcome: "dry-run" } });
-    expect((await readParameter(infra.passwordParameter))?.value).toBe(infra.initialPassword);
-    expect(await readParameter(`${infra.passwordParameter}-pending`)).toBeUndefined();
-    expect(await h.canLogin(infra.role, infra.initialPassword)).toBe(true);
-  });
-
-  test("the schedule's event rotates to completion", async () => {
-    const { targets } = (await scheduleRules(deployed.FunctionArn ?? ""))[
-      `${FUNCTION_NAME}-schedule`
-    ] ?? { targets: [] };
-    const before = await deploymentIds(infra.cluster, [infra.service]);
-
-    const run = await invoke(deployed.Runtime ?? "", JSON.parse(targets[0]?.Input ?? "{}"));
-    expect(run.outcome).toMatchObject({ ok: true, result: { outcome: "rotated" } });
-
-    const password = await readParameter(infra.passwordParameter);
-    const next = password?.value ?? "";
-    expect(password?.type).toBe("SecureString");
-    expect(next).not.toBe(infra.initialPassword);
-    expect(await h.canLogin(infra.role, next)).toBe(true);
-    expect(await h.canLogin(infra.role, infra.initialPassword)).toBe(false);
-
-    const url = new URL((await readParameter(infra.databaseUrlParameter))?.value ?? "");
-    expect(decodeURIComponent(url.username)).toBe(infra.role);
-    expect(decodeURIComponent(url.password)).toBe(next);
-    expect(`${url.hostname}:${url.port}`).toBe(`${h.host}:${h.port}`);
-
-    const after = await deploymentIds(infra.cluster, [infra.service]);
-    expect(after[infra.service]?.[0]).not.toBe(before[infra.service]?.[0]);
-    expect(await readParameter(`${infra.passwordParameter}-pending`)).toBeUndefined();
-    // The secret never reaches the function's output.
-    expect(`${run.stdout}${run.stderr}`).not.toContain(next);
-  });
-
-  test.each(Object.keys(tools().lambdaNodeBins).map((major) => `nodejs${major}.x`))(
-    "a dry run under %s, every runtime the module accepts",
+  test.each(ACCEPTED_RUNTIMES)(
+    "dry run under %s: reports ok and changes nothing",
     async (runtime) => {
       const run = await invoke(runtime, { action: "dry-run" });
       expect(run.outcome).toMatchObject({ ok: true, result: { outcome: "dry-run" } });
+      expect(run.stderr).not.toContain(NODE_VERSION_WARNING);
+      expect((await readParameter(infra.passwordParameter))?.value).toBe(infra.initialPassword);
+      expect(await readParameter(`${infra.passwordParameter}-pending`)).toBeUndefined();
+      expect(await h.canLogin(infra.role, infra.initialPassword)).toBe(true);
+    },
+  );
+
+  // The same code and environment under each runtime the module accepts, one after the other:
+  // the deployed runtime's rotation first, then each newer one's from the password it left.
+  test.each(ACCEPTED_RUNTIMES)(
+    "the schedule's event rotates to completion under %s",
+    async (runtime) => {
+      const { targets } = (await scheduleRules(deployed.FunctionArn ?? ""))[
+        `${FUNCTION_NAME}-schedule`
+      ] ?? { targets: [] };
+      const previous = (await readParameter(infra.passwordParameter))?.value ?? "";
+      const before = await deploymentIds(infra.cluster, [infra.service]);
+
+      const run = await invoke(runtime, JSON.parse(targets[0]?.Input ?? "{}"));
+      expect(run.outcome).toMatchObject({ ok: true, result: { outcome: "rotated" } });
+      expect(run.stderr).not.toContain(NODE_VERSION_WARNING);
+
+      const password = await readParameter(infra.passwordParameter);
+      const next = password?.value ?? "";
+      expect(password?.type).toBe("SecureString");
+      expect(next).not.toBe(previous);
+      expect(await h.canLogin(infra.role, next)).toBe(true);
+      expect(await h.canLogin(infra.role, previous)).toBe(false);
+
+      const url = new URL((await readParameter(infra.databaseUrlParameter))?.value ?? "");
+      expect(decodeURIComponent(url.username)).toBe(infra.role);
+      expect(decodeURIComponent(url.password)).toBe(next);
+      expect(`${url.hostname}:${url.port}`).toBe(`${h.host}:${h.port}`);
+
+      const after = await deploymentIds(infra.cluster, [infra.service]);
+      expect(after[infra.service]?.[0]).not.toBe(before[infra.service]?.[0]);
+      expect(await readParameter(`${infra.passwordParameter}-pending`)).toBeUndefined();
+      // The secret never reaches the function's output.
+      expect(`${run.stdout}${run.stderr}`).not.toContain(next);
     },
   );
 });

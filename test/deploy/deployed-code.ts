@@ -45,11 +45,18 @@ export interface DeployedCode {
   readonly region: string;
 }
 
-/** The runtime's variables (as the Lambda Node.js runtime sets them), then the function's. */
-export function lambdaEnvironment(code: DeployedCode, node: string): NodeJS.ProcessEnv {
+/**
+ * The variables of `runtime` (as the Lambda Node.js runtime sets them), then the function's:
+ * the deployed code, run as a function configured with `runtime` would run it.
+ */
+export function lambdaEnvironment(
+  code: DeployedCode,
+  runtime: string,
+  node: string,
+): NodeJS.ProcessEnv {
   const { config } = code;
   return {
-    AWS_EXECUTION_ENV: `AWS_Lambda_${config.Runtime}`,
+    AWS_EXECUTION_ENV: `AWS_Lambda_${runtime}`,
     AWS_LAMBDA_FUNCTION_NAME: config.FunctionName,
     AWS_LAMBDA_FUNCTION_VERSION: config.Version ?? "$LATEST",
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.MemorySize),
@@ -82,7 +89,7 @@ export async function invokeDeployed(
     moduleFile: join(code.taskRoot, "index.mjs"),
     node,
     baseEnv: {},
-    env: lambdaEnvironment(code, node),
+    env: lambdaEnvironment(code, runtime, node),
     event,
     timeoutMs: 60_000,
   });

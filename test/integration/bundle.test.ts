@@ -105,7 +105,7 @@ function xraySdkLoaded(traced: "true" | "false"): { atInit: boolean; afterInvoke
     env: {
       PATH: process.env.PATH,
       AWS_REGION: "us-east-1",
-      AWS_EXECUTION_ENV: "AWS_Lambda_nodejs20.x",
+      AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
       AWS_XRAY_CONTEXT_MISSING: "IGNORE_ERROR",
       DB_HOST: "db.example",
       DB_USER: "app_user",

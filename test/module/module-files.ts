@@ -6,7 +6,7 @@
 import { parse } from "@cdktf/hcl2json";
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { PROJECT_ROOT } from "../support/tools";
 import { runTerraform, type TerraformResult } from "../support/terraform";
 
@@ -33,6 +33,25 @@ export function copyModule(destination: string): void {
   for (const dir of ["dist", "events"]) {
     cpSync(join(PROJECT_ROOT, dir), join(destination, dir), { recursive: true });
   }
+}
+
+/**
+ * A call of the module from a configuration in `callerDir`, as a user writes it: the source and
+ * the required inputs (all but `name`, which a test may omit), then `extra` argument lines.
+ */
+export function moduleCall(label: string, callerDir: string, extra: readonly string[]): string {
+  return [
+    `module "${label}" {`,
+    `  source                  = ${JSON.stringify(relative(callerDir, PROJECT_ROOT))}`,
+    ...extra,
+    '  vpc_id                  = "vpc-0123456789abcdef0"',
+    '  subnet_ids              = ["subnet-0aaaaaaaaaaaaaaaa"]',
+    '  db_security_group_id    = "sg-0dddddddddddddddd"',
+    '  db_host                 = "orders.abc123.eu-west-1.rds.amazonaws.com"',
+    '  db_username             = "orders_app"',
+    '  password_parameter_name = "/orders/prod/db/password"',
+    "}",
+  ].join("\n");
 }
 
 /** An HCL file as hcl2json reads it (blocks become arrays); `file` may be relative to the root. */

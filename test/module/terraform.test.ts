@@ -12,6 +12,7 @@ import {
   exampleDirs,
   expectSuccess,
   initWorkdir,
+  moduleCall,
   type Workdir,
 } from "./module-files";
 
@@ -67,21 +68,7 @@ describe("the module (repository root)", () => {
 test("a module call without a name is rejected", () => {
   const dir = mkdtempSync(join(tmpdir(), "tf-no-name-"));
   try {
-    writeFileSync(
-      join(dir, "main.tf"),
-      [
-        'module "rotation" {',
-        `  source                  = ${JSON.stringify(relative(dir, PROJECT_ROOT))}`,
-        '  vpc_id                  = "vpc-0123456789abcdef0"',
-        '  subnet_ids              = ["subnet-0aaaaaaaaaaaaaaaa"]',
-        '  db_security_group_id    = "sg-0dddddddddddddddd"',
-        '  db_host                 = "orders.abc123.eu-west-1.rds.amazonaws.com"',
-        '  db_username             = "orders_app"',
-        '  password_parameter_name = "/orders/prod/db/password"',
-        "}",
-        "",
-      ].join("\n"),
-    );
+    writeFileSync(join(dir, "main.tf"), `${moduleCall("rotation", dir, [])}\n`);
     const workdir = initWorkdir(dir);
     try {
       const result = workdir.run(["validate", "-no-color"]);

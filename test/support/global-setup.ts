@@ -46,7 +46,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.AWS_ENDPOINT_URL = aws.endpoint;
   process.env.AWS_REGION = REGION;
   // The SDK warns once per process that its 2027 releases need Node 22; the Lambda runs on
-  // nodejs22.x, and the warning buries test output on this Node 20 machine.
+  // Node 22 or 24 (nodejs22.x, nodejs24.x), and the warning buries test output on this Node 20
+  // machine.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   process.env.AWS_DEFAULT_REGION = REGION;
   // Fake credentials for our moto, so no test can ever reach a real account with a developer's

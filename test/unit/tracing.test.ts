@@ -61,7 +61,7 @@ describe("tracing", () => {
   });
 
   it("with tracing_enabled, captures the SDK clients before their first call", async () => {
-    process.env.AWS_EXECUTION_ENV = "AWS_Lambda_nodejs20.x";
+    process.env.AWS_EXECUTION_ENV = "AWS_Lambda_nodejs22.x";
     const { createHandler } = load();
     const ssm = new SSMClient({ region: "us-east-1" });
     const ecs = new ECSClient({ region: "us-east-1" });
@@ -76,7 +76,7 @@ describe("tracing", () => {
   });
 
   it("without tracing_enabled, leaves the SDK clients as they are", async () => {
-    process.env.AWS_EXECUTION_ENV = "AWS_Lambda_nodejs20.x";
+    process.env.AWS_EXECUTION_ENV = "AWS_Lambda_nodejs22.x";
     const { createHandler } = load();
     const ssm = new SSMClient({ region: "us-east-1" });
     const handler = createHandler({ env: ENV, clients: { ssm } });
@@ -97,7 +97,7 @@ describe("what a traced run sends to the X-Ray daemon", () => {
     const { port } = daemon.address() as AddressInfo;
     // What the Lambda runtime sets for an actively traced function.
     Object.assign(process.env, {
-      AWS_EXECUTION_ENV: "AWS_Lambda_nodejs20.x",
+      AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
       AWS_LAMBDA_FUNCTION_NAME: "rotator",
       LAMBDA_TASK_ROOT: "/var/task",
       _X_AMZN_TRACE_ID:
