@@ -367,6 +367,14 @@ run "deployment_events_of_listed_services_reach_the_function" {
     error_message = "The in-flight refresh record is read, written and deleted on exactly its own parameter."
   }
   assert {
+    condition = one([
+      for s in data.aws_iam_policy_document.this[0].statement : s.resources if s.sid == "TrackInFlightRefreshParts"
+      ]) == toset(["arn:aws:ssm:eu-west-1:123456789012:parameter/rds-secret-rotation/orders-db-rotation/refresh/part-*"]) && one([
+      for s in data.aws_iam_policy_document.this[0].statement : s.actions if s.sid == "TrackInFlightRefreshParts"
+    ]) == toset(["ssm:GetParameters", "ssm:PutParameter", "ssm:DeleteParameters"])
+    error_message = "A record in parts reads, writes and deletes exactly the parts under its own parameter's path."
+  }
+  assert {
     condition     = aws_lambda_function.this[0].environment[0].variables["REFRESH_STATE_PARAMETER"] == "/rds-secret-rotation/orders-db-rotation/refresh"
     error_message = "The record's parameter defaults to /rds-secret-rotation/<name>/refresh."
   }
@@ -407,7 +415,7 @@ run "nothing_to_refresh_has_no_deployment_rule" {
     error_message = "Without services to refresh there are no deployments to follow."
   }
   assert {
-    condition     = !contains([for s in data.aws_iam_policy_document.this[0].statement : s.sid], "TrackInFlightRefresh")
+    condition     = length(setintersection([for s in data.aws_iam_policy_document.this[0].statement : s.sid], ["TrackInFlightRefresh", "TrackInFlightRefreshParts"])) == 0
     error_message = "Without services to refresh the record is never used: no grant."
   }
 }
