@@ -6,7 +6,7 @@
  * report the whole refresh once the last one settled.
  *
  * It holds names, ARNs, deployment and task IDs, times and ECS's own reasons: never a
- * secret, so it is a plain String parameter of its own.
+ * secret, so it is a plain String parameter of its own (with parts when it outgrows one).
  */
 // Namespace import so esbuild can tree-shake zod (see config/schema.ts).
 import * as z from "zod";
@@ -79,7 +79,11 @@ export interface StoredRecord {
   readonly version: number;
 }
 
-/** Where the record lives (an SSM String parameter; secrets/refresh-record-store.ts). */
+/**
+ * Where the record lives: SSM String parameters, one while it fits and parts past 8 KB
+ * (secrets/refresh-record-store.ts). `version` is the record's own parameter's: every write
+ * makes the next one, which is how a writer sees that another came in between.
+ */
 export interface RefreshRecordStore {
   /** Undefined when there is none; throws RefreshRecordError when it is not a record. */
   read(): Promise<StoredRecord | undefined>;

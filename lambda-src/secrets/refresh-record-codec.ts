@@ -13,7 +13,6 @@
  * commit and its version the race detector (ecs/refresh-events.ts).
  */
 import { createHash } from "node:crypto";
-import { deflateRawSync, inflateRawSync } from "node:zlib";
 // Namespace import so esbuild can tree-shake zod (see config/schema.ts).
 import * as z from "zod";
 import { parseRefreshRecord, RefreshRecordError, type RefreshRecord } from "../core/refresh-record";
@@ -62,11 +61,17 @@ export type Head =
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
+/** Loaded on first use: a cold start that never meets a large record does not pay for zlib. */
+const zlib = () => import("node:zlib");
+
 /** `limit` is SSM's; tests pass a smaller one to exercise parts with few services. */
-export function packRecord(record: RefreshRecord, limit = PARAMETER_LIMIT): PackedRecord {
+export async function packRecord(
+  record: RefreshRecord,
+  limit = PARAMETER_LIMIT,
+): Promise<PackedRecord> {
   const json = JSON.stringify(record);
   if (json.length <= limit) return { kind: "plain", value: json };
-  const data = deflateRawSync(json, { level: 9 }).toString("base64");
+  const data = (await zlib()).deflateRawSync(json, { level: 9 }).toString("base64");
   const summary = {
     invocationId: record.invocationId,
     recordedAt: record.recordedAt,
@@ -110,12 +115,13 @@ export function parseHead(name: string, text: string): Head {
  * The record the encoded `data` holds, or undefined when `data` is not what the head's digest
  * says: a part was deleted and written again since the head (see refresh-record-store.ts).
  */
-export function unpackRecord(
+export async function unpackRecord(
   name: string,
   digest: string,
   data: string,
-): RefreshRecord | undefined {
+): Promise<RefreshRecord | undefined> {
   if (sha256(data) !== digest) return undefined;
+  const { inflateRawSync } = await zlib();
   let json: string;
   try {
     json = inflateRawSync(Buffer.from(data, "base64")).toString("utf8");

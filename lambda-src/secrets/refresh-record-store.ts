@@ -89,7 +89,7 @@ export function createRefreshRecordStore(ssm: SSMClient, name: string): RefreshR
   async function recordOf(head: Head): Promise<RefreshRecord | undefined> {
     if (head.kind === "plain") return head.record;
     if (head.kind === "packed") {
-      const record = unpackRecord(name, head.sha256, head.data);
+      const record = await unpackRecord(name, head.sha256, head.data);
       if (record === undefined) throw new RefreshRecordError(`${name} fails its own digest`);
       return record;
     }
@@ -124,7 +124,7 @@ export function createRefreshRecordStore(ssm: SSMClient, name: string): RefreshR
     },
 
     async write(record) {
-      const packed = packRecord(record);
+      const packed = await packRecord(record);
       const about = `In-flight ECS refresh of rotation ${record.invocationId}; no secret`;
       const versions: number[] = [];
       if (packed.kind === "packed") {

@@ -39,7 +39,7 @@ describe("sizes (realistic ARNs, deployment and task IDs)", () => {
     [1000, 1, 17],
   ])("%i services, %f task by task: %i parts at most, each within 8 KB", async (n, share, most) => {
     const record = fleetRecord({ services: n, stopTasksShare: share });
-    const packed = packRecord(record);
+    const packed = await packRecord(record);
     expect(packed.kind).toBe("packed");
     const parts = packed.kind === "packed" ? packed.parts : [];
     expect(parts.length).toBeLessThanOrEqual(most);
