@@ -429,3 +429,14 @@ run "refresh_state_parameter_name_is_checked" {
 
   expect_failures = [var.refresh_state_parameter_name]
 }
+
+run "refresh_state_parameter_name_leaves_room_for_its_parts" {
+  command = plan
+
+  variables {
+    # 15 levels, SSM's maximum: the parts' "/part-<n>" would be a 16th.
+    refresh_state_parameter_name = "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o"
+  }
+
+  expect_failures = [var.refresh_state_parameter_name]
+}
