@@ -98,13 +98,21 @@ export class RefreshRecordError extends Error {
   override readonly name = "RefreshRecordError";
 }
 
-export function parseRefreshRecord(parameter: string, text: string): RefreshRecord {
-  let json: unknown;
+/** `text` parsed as JSON, or a RefreshRecordError naming `parameter`. */
+export function parseRecordJson(parameter: string, text: string): unknown {
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch {
     throw new RefreshRecordError(`${parameter} does not hold JSON`);
   }
+}
+
+export function parseRefreshRecord(parameter: string, text: string): RefreshRecord {
+  return refreshRecordFrom(parameter, parseRecordJson(parameter, text));
+}
+
+/** The record `json` (parsed from `parameter`) is, or a RefreshRecordError saying where not. */
+export function refreshRecordFrom(parameter: string, json: unknown): RefreshRecord {
   const parsed = recordSchema.safeParse(json);
   if (!parsed.success) {
     const where = parsed.error.issues.map((i) => i.path.join(".") || "(root)").join(", ");

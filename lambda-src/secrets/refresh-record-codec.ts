@@ -15,7 +15,13 @@
 import { createHash } from "node:crypto";
 // Namespace import so esbuild can tree-shake zod (see config/schema.ts).
 import * as z from "zod";
-import { parseRefreshRecord, RefreshRecordError, type RefreshRecord } from "../core/refresh-record";
+import {
+  parseRecordJson,
+  parseRefreshRecord,
+  refreshRecordFrom,
+  RefreshRecordError,
+  type RefreshRecord,
+} from "../core/refresh-record";
 
 /** SSM's limit on a parameter's value (advanced tier, which Intelligent-Tiering picks). */
 export const PARAMETER_LIMIT = 8192;
@@ -95,14 +101,9 @@ export function headValue(packed: PackedRecord, versions: readonly number[]): st
 
 /** What the head parameter `name` holds; throws RefreshRecordError when it is neither form. */
 export function parseHead(name: string, text: string): Head {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new RefreshRecordError(`${name} does not hold JSON`);
-  }
+  const json = parseRecordJson(name, text);
   const head = headSchema.safeParse(json);
-  if (!head.success) return { kind: "plain", record: parseRefreshRecord(name, text) };
+  if (!head.success) return { kind: "plain", record: refreshRecordFrom(name, json) };
   const { sha256: digest, data, parts } = head.data;
   if (data !== undefined) return { kind: "packed", sha256: digest, data };
   if (parts !== undefined && parts.length > 0) {
