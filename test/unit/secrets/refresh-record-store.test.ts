@@ -51,6 +51,40 @@ describe("sizes (realistic ARNs, deployment and task IDs)", () => {
     expect((await store().read())?.record).toEqual(record);
   });
 
+  /** The largest fleet whose record still takes `form` (binary search; sizes grow with n). */
+  async function largest(form: "plain" | "one parameter", share: number): Promise<number> {
+    const fits = async (n: number) => {
+      const packed = await packRecord(fleetRecord({ services: n, stopTasksShare: share }));
+      return form === "plain"
+        ? packed.kind === "plain"
+        : packed.kind === "plain" || packed.parts.length === 0;
+    };
+    let [low, high] = [1, 400];
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if (await fits(mid)) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  }
+
+  // The capacities docs/operations.md (In-flight refresh, Size) states.
+  it.each([
+    ["plain", 0, 23],
+    ["plain", 0.2, 21],
+    ["plain", 1, 11],
+    ["one parameter", 0, 180],
+    ["one parameter", 0.2, 125],
+    ["one parameter", 1, 50],
+  ] as const)(
+    "%s holds about %#: share %f task by task, about %i services",
+    async (form, share, about) => {
+      const n = await largest(form, share);
+      expect(n).toBeGreaterThanOrEqual(Math.floor(about * 0.9));
+      expect(n).toBeLessThanOrEqual(Math.ceil(about * 1.1));
+    },
+  );
+
   it("a record that fits stays the plain JSON an operator reads", async () => {
     const record = fleetRecord({ services: 20 });
     await store().write(record);
