@@ -77,7 +77,7 @@ describe("sizes (realistic ARNs, deployment and task IDs)", () => {
     ["one parameter", 0.2, 125],
     ["one parameter", 1, 50],
   ] as const)(
-    "%s holds about %#: share %f task by task, about %i services",
+    "%s holds, with a share of %f task by task, about %i services",
     async (form, share, about) => {
       const n = await largest(form, share);
       expect(n).toBeGreaterThanOrEqual(Math.floor(about * 0.9));
