@@ -111,6 +111,18 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
+  # A record too large for one parameter keeps its parts under the record's own path
+  # (lambda-src/secrets/refresh-record-codec.ts): read ten per call at pinned versions, written
+  # before the record, deleted ten per call after it.
+  dynamic "statement" {
+    for_each = length(local.refresh_service_arns) > 0 ? [1] : []
+    content {
+      sid       = "TrackInFlightRefreshParts"
+      actions   = ["ssm:GetParameters", "ssm:PutParameter", "ssm:DeleteParameters"]
+      resources = ["${local.parameter_arns.refresh_state}/part-*"]
+    }
+  }
+
   # The listed services and, with discovery, every service of its clusters (refresh.tf).
   dynamic "statement" {
     for_each = length(local.refresh_service_arns) > 0 ? [1] : []

@@ -383,17 +383,18 @@ variable "pending_parameter_name" {
 }
 
 variable "refresh_state_parameter_name" {
-  description = "SSM parameter (a String holding JSON, no secret) where a rotation records an ECS refresh that outlives its invocation; ECS deployment events and the resume schedule finish it. Null uses \"/rds-secret-rotation/<name>/refresh\"."
+  description = "SSM parameter (a String holding JSON, no secret) where a rotation records an ECS refresh that outlives its invocation; ECS deployment events and the resume schedule finish it. A record beyond one parameter's 8 KB keeps compressed parts under its path (<parameter>/part-<n>). Null uses \"/rds-secret-rotation/<name>/refresh\"."
   type        = string
   default     = null
 
   validation {
     condition = var.refresh_state_parameter_name == null ? true : (
-      can(regex("^[a-zA-Z0-9_./-]+$", var.refresh_state_parameter_name)) && length(var.refresh_state_parameter_name) <= 1011 &&
+      can(regex("^[a-zA-Z0-9_./-]+$", var.refresh_state_parameter_name)) && length(var.refresh_state_parameter_name) <= 1000 &&
+      length(split("/", trimprefix(var.refresh_state_parameter_name, "/"))) <= 14 &&
       !can(regex("^/?(?i)(aws|ssm)[./]", var.refresh_state_parameter_name)) &&
       (startswith(var.refresh_state_parameter_name, "/") || !strcontains(var.refresh_state_parameter_name, "/"))
     )
-    error_message = "refresh_state_parameter_name must be an SSM parameter name: letters, digits and _ . - /, at most 1011 characters, starting with / if it has a path, and not starting with aws or ssm."
+    error_message = "refresh_state_parameter_name must be an SSM parameter name: letters, digits and _ . - /, at most 1000 characters and 14 levels (its parts add \"/part-<n>\" within SSM's 1011 and 15), starting with / if it has a path, and not starting with aws or ssm."
   }
 }
 

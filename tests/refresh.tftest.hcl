@@ -367,6 +367,14 @@ run "deployment_events_of_listed_services_reach_the_function" {
     error_message = "The in-flight refresh record is read, written and deleted on exactly its own parameter."
   }
   assert {
+    condition = one([
+      for s in data.aws_iam_policy_document.this[0].statement : s.resources if s.sid == "TrackInFlightRefreshParts"
+      ]) == toset(["arn:aws:ssm:eu-west-1:123456789012:parameter/rds-secret-rotation/orders-db-rotation/refresh/part-*"]) && one([
+      for s in data.aws_iam_policy_document.this[0].statement : s.actions if s.sid == "TrackInFlightRefreshParts"
+    ]) == toset(["ssm:GetParameters", "ssm:PutParameter", "ssm:DeleteParameters"])
+    error_message = "A record in parts reads, writes and deletes exactly the parts under its own parameter's path."
+  }
+  assert {
     condition     = aws_lambda_function.this[0].environment[0].variables["REFRESH_STATE_PARAMETER"] == "/rds-secret-rotation/orders-db-rotation/refresh"
     error_message = "The record's parameter defaults to /rds-secret-rotation/<name>/refresh."
   }
@@ -407,7 +415,7 @@ run "nothing_to_refresh_has_no_deployment_rule" {
     error_message = "Without services to refresh there are no deployments to follow."
   }
   assert {
-    condition     = !contains([for s in data.aws_iam_policy_document.this[0].statement : s.sid], "TrackInFlightRefresh")
+    condition     = length(setintersection([for s in data.aws_iam_policy_document.this[0].statement : s.sid], ["TrackInFlightRefresh", "TrackInFlightRefreshParts"])) == 0
     error_message = "Without services to refresh the record is never used: no grant."
   }
 }
@@ -417,6 +425,17 @@ run "refresh_state_parameter_name_is_checked" {
 
   variables {
     refresh_state_parameter_name = "aws/reserved"
+  }
+
+  expect_failures = [var.refresh_state_parameter_name]
+}
+
+run "refresh_state_parameter_name_leaves_room_for_its_parts" {
+  command = plan
+
+  variables {
+    # 15 levels, SSM's maximum: the parts' "/part-<n>" would be a 16th.
+    refresh_state_parameter_name = "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o"
   }
 
   expect_failures = [var.refresh_state_parameter_name]

@@ -136,7 +136,7 @@ run "secrets_manager_permissions_are_least_privilege" {
     error_message = "single-user without a key: no admin secret and no KMS grant."
   }
   assert {
-    condition     = length([for s in data.aws_iam_policy_document.this[0].statement : s if anytrue([for a in s.actions : startswith(a, "ssm:")]) && s.sid != "TrackInFlightRefresh"]) == 0
+    condition     = length([for s in data.aws_iam_policy_document.this[0].statement : s if anytrue([for a in s.actions : startswith(a, "ssm:")]) && !contains(["TrackInFlightRefresh", "TrackInFlightRefreshParts"], s.sid)]) == 0
     error_message = "No SSM grant but the in-flight refresh record's: with Secrets Manager the parameters do not exist."
   }
   assert {

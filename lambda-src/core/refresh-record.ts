@@ -6,7 +6,7 @@
  * report the whole refresh once the last one settled.
  *
  * It holds names, ARNs, deployment and task IDs, times and ECS's own reasons: never a
- * secret, so it is a plain String parameter of its own.
+ * secret, so it is a plain String parameter of its own (with parts when it outgrows one).
  */
 // Namespace import so esbuild can tree-shake zod (see config/schema.ts).
 import * as z from "zod/mini";
@@ -79,7 +79,11 @@ export interface StoredRecord {
   readonly version: number;
 }
 
-/** Where the record lives (an SSM String parameter; secrets/refresh-record-store.ts). */
+/**
+ * Where the record lives: SSM String parameters, one while it fits and parts past 8 KB
+ * (secrets/refresh-record-store.ts). `version` is the record's own parameter's: every write
+ * makes the next one, which is how a writer sees that another came in between.
+ */
 export interface RefreshRecordStore {
   /** Undefined when there is none; throws RefreshRecordError when it is not a record. */
   read(): Promise<StoredRecord | undefined>;
@@ -94,13 +98,21 @@ export class RefreshRecordError extends Error {
   override readonly name = "RefreshRecordError";
 }
 
-export function parseRefreshRecord(parameter: string, text: string): RefreshRecord {
-  let json: unknown;
+/** `text` parsed as JSON, or a RefreshRecordError naming `parameter`. */
+export function parseRecordJson(parameter: string, text: string): unknown {
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch {
     throw new RefreshRecordError(`${parameter} does not hold JSON`);
   }
+}
+
+export function parseRefreshRecord(parameter: string, text: string): RefreshRecord {
+  return refreshRecordFrom(parameter, parseRecordJson(parameter, text));
+}
+
+/** The record `json` (parsed from `parameter`) is, or a RefreshRecordError saying where not. */
+export function refreshRecordFrom(parameter: string, json: unknown): RefreshRecord {
   const parsed = recordSchema.safeParse(json);
   if (!parsed.success) {
     const where = parsed.error.issues.map((i) => i.path.join(".") || "(root)").join(", ");

@@ -257,6 +257,10 @@ describe("the deployed function, read back through the AWS API", () => {
         actions: ["ssm:DeleteParameter", "ssm:GetParameter", "ssm:PutParameter"],
         resources: [`${ssm}/rds-secret-rotation/${FUNCTION_NAME}/refresh`],
       },
+      TrackInFlightRefreshParts: {
+        actions: ["ssm:DeleteParameters", "ssm:GetParameters", "ssm:PutParameter"],
+        resources: [`${ssm}/rds-secret-rotation/${FUNCTION_NAME}/refresh/part-*`],
+      },
       RefreshEcsServices: {
         actions: ["ecs:DescribeServices", "ecs:UpdateService"],
         resources: [

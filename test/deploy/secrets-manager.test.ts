@@ -238,8 +238,12 @@ describe("the deployed rotation, read back through the AWS API", () => {
         `arn:aws:ssm:${deployed.FunctionArn?.split(":")[3]}:${deployed.FunctionArn?.split(":")[4]}:parameter/rds-secret-rotation/${FUNCTION_NAME}/refresh`,
       ],
     });
+    expect(grants.TrackInFlightRefreshParts).toEqual({
+      actions: ["ssm:DeleteParameters", "ssm:GetParameters", "ssm:PutParameter"],
+      resources: [`${grants.TrackInFlightRefresh?.resources[0]}/part-*`],
+    });
     const all = Object.entries(grants)
-      .filter(([sid]) => sid !== "TrackInFlightRefresh")
+      .filter(([sid]) => !sid.startsWith("TrackInFlightRefresh"))
       .map(([, grant]) => grant);
     expect(all.flatMap((g) => g.actions).filter((a) => a.startsWith("ssm:"))).toEqual([]);
     for (const { actions, resources } of all) {

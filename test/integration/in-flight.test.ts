@@ -19,13 +19,17 @@ import type { InFlightResult } from "../../lambda-src/ecs/refresh-events";
 import type { RotationResult } from "../../lambda-src/rotation";
 import { FakeEcs, type FakeServiceSpec } from "../support/fake-ecs";
 import { createAlternatingScenario } from "./support/alternating";
-import { readParameter } from "./support/aws";
+import { GetParametersByPathCommand } from "@aws-sdk/client-ssm";
+import { readParameter, ssm } from "./support/aws";
 import { lambdaContext } from "./support/context";
 import { expectRotated } from "./support/expectations";
 import { useCapturedOutput } from "./support/output";
 import { createScenario, snapshot, type Scenario } from "./support/scenario";
 
 jest.setTimeout(60_000);
+
+/** Services in the large hand-over: more than one 8 KB parameter holds, even compressed. */
+const FLEET = 320;
 
 const output = useCapturedOutput();
 
@@ -303,4 +307,65 @@ test("a revoke whose refresh is handed over leaves the previous role alone, and 
   expect(await s.h.canLogin(s.primary, s.initialPassword)).toBe(true);
   expect(output.text()).toContain("the previously published role keeps its password");
   expect(output.text()).toContain('invoke {\\"action\\":\\"revoke\\"} again');
+});
+
+/** Every parameter the record left under its own path (its parts), with their values. */
+async function partsOf(recordName: string): Promise<Map<string, string>> {
+  const out = await ssm().send(
+    new GetParametersByPathCommand({ Path: recordName, Recursive: true, MaxResults: 10 }),
+  );
+  const parts = new Map<string, string>();
+  for (const p of out.Parameters ?? []) parts.set(p.Name ?? "", p.Value ?? "");
+  return parts;
+}
+
+test("a refresh too large for one 8 KB parameter is handed over in parts; the sweep and the last event finish it, once", async () => {
+  // Service names as fleets name them; the hand-over's record is far beyond one parameter.
+  const fleet = Array.from(
+    { length: FLEET },
+    (_, i) => `orders-${i}-${(i * 2654435761) % 2 ** 32}`,
+  );
+  const behaviours: Record<string, Behaviour> = Object.fromEntries(
+    fleet.map((name) => [name, { deployMs: 600 }]),
+  );
+  behaviours.slow = { deployMs: 2_500 };
+  const w = await world(behaviours);
+  const before = await snapshot(w.s);
+
+  const result = await rotateWithShortDeadline(w);
+
+  expect(result.outcome).toBe("refresh-in-progress");
+  const newPassword = await expectRotated(w.s, w.s.initialPassword, before);
+  expect(result.services.filter((r) => r.outcome === "in-flight")).toHaveLength(FLEET + 1);
+  const head = await readParameter(w.recordName);
+  expect(JSON.parse(head?.value ?? "{}")).toMatchObject({ inFlight: FLEET + 1, settled: 0 });
+  const parts = await partsOf(w.recordName);
+  expect(parts.size).toBeGreaterThanOrEqual(2);
+  for (const value of [head?.value ?? "", ...parts.values()]) {
+    expect(value.length).toBeLessThanOrEqual(8192);
+    expect(value).not.toContain(newPassword);
+    expect(value).not.toContain(w.s.initialPassword);
+  }
+
+  // The fleet's events are lost; the sweep asks ECS for every service, ten per call.
+  await sleep(800);
+  const swept = (await w.handler(RESUME_EVENT, lambdaContext())) as ResumeResult;
+  expect(swept.inFlightRefresh?.outcome).toBe("refresh-in-progress");
+  const still = (swept.inFlightRefresh?.services ?? []).filter((r) => r.outcome === "in-flight");
+  expect(still.map((r) => r.service)).toEqual(["slow"]);
+
+  await sleep(2_000);
+  const last = (await w.handler(
+    deploymentEvent("completed", w.arns.slow as string, deploymentOf(result, "slow")),
+    lambdaContext(),
+  )) as InFlightResult;
+
+  expect(last.outcome).toBe("refresh-completed");
+  expect(last.services).toHaveLength(FLEET + 1);
+  expect(last.services.every((r) => r.outcome === "completed")).toBe(true);
+  expect(await readParameter(w.recordName)).toBeUndefined();
+  expect((await partsOf(w.recordName)).size).toBe(0);
+  expect(output.text().match(/in-flight refresh completed/g)).toHaveLength(1);
+  const late = (await w.handler(RESUME_EVENT, lambdaContext())) as ResumeResult;
+  expect(late.inFlightRefresh).toBeUndefined();
 });
