@@ -14,7 +14,7 @@
  */
 import { createHash } from "node:crypto";
 // Namespace import so esbuild can tree-shake zod (see config/schema.ts).
-import * as z from "zod";
+import * as z from "zod/mini";
 import {
   parseRecordJson,
   parseRefreshRecord,
@@ -52,11 +52,11 @@ const headSchema = z.object({
   format: z.literal(ENCODING),
   invocationId: z.string(),
   recordedAt: z.string(),
-  inFlight: z.number().int(),
-  settled: z.number().int(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  data: z.string().optional(),
-  parts: z.array(z.number().int().min(1)).optional(),
+  inFlight: z.number().check(z.int()),
+  settled: z.number().check(z.int()),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  data: z.optional(z.string()),
+  parts: z.optional(z.array(z.number().check(z.int(), z.minimum(1)))),
 });
 
 /** What a head says: the record itself, or where and how its encoded data lies. */

@@ -12,7 +12,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { loadHandlerModule } from "./load-handler.mjs";
+import { loadHandlerModule } from "../../test/support/load-handler.mjs";
 
 const MARKER = "__lambdaRunner";
 const TIMEOUT_MS = 300_000;

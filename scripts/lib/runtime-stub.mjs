@@ -6,7 +6,7 @@
  *
  *   node runtime-stub.mjs [<path to index.mjs>]
  */
-import { loadHandlerModule } from "./load-handler.mjs";
+import { loadHandlerModule } from "../../test/support/load-handler.mjs";
 
 const file = process.argv[2];
 if (file !== undefined) {

@@ -140,6 +140,13 @@ test("the checks see the whole tree and its imports (guards against a broken wal
   );
 });
 
+test("lambda-src uses zod only as zod/mini: classic zod would double its share of the bundle and of cold init", () => {
+  const classic = files.filter((file) =>
+    specifiers(file).some((s) => s === "zod" || s.startsWith("zod/v4")),
+  );
+  expect(classic).toEqual([]);
+});
+
 test("test/support imports nothing from scripts/: scripts use the harness, not the reverse", () => {
   const dir = join(root, "test", "support");
   const offending = readdirSync(dir)

@@ -14,7 +14,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
-import { loadHandlerModule } from "../../../scripts/lib/load-handler.mjs";
+import { loadHandlerModule } from "../../support/load-handler.mjs";
 
 const lambda = await loadHandlerModule(process.argv[2]);
 const { resultFile, remainingMs, event, killAfter } = JSON.parse(process.argv[3]);
