@@ -12,6 +12,13 @@ const tsJest = ["ts-jest", {}];
 const common = { transform: { "^.+\\.ts$": tsJest }, testEnvironment: "node" };
 
 module.exports = {
+  // Files run in parallel workers; the tests keep apart by unique names on the shared cluster
+  // and emulator. Three on the 2-core reference machine: one of them mostly waits on
+  // complete.test.ts's RDS instance (test/support/sequencer.js starts it first), the other two
+  // keep both cores busy with the rest. Jest's default there is one worker, which ran all 77
+  // files one after the other.
+  maxWorkers: 3,
+  testSequencer: "<rootDir>/test/support/sequencer.js",
   // Per-project testTimeout is ignored by jest-circus; integration and module tests start
   // real servers and CLIs, so one generous global limit it is.
   testTimeout: 300000,

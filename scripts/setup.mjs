@@ -17,8 +17,18 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { clearInterval, setInterval } from "node:timers";
 import { fileURLToPath } from "node:url";
@@ -374,6 +384,44 @@ ${installation}`;
   return { cliConfigFile, pluginCacheDir };
 }
 
+/**
+ * Puts the module's provider into the plugin cache before any test runs: jest runs test files
+ * in parallel workers, each `terraform init` installs into this one cache when it lacks the
+ * provider, and Terraform's plugin cache is not safe for concurrent installs. `init` of the
+ * module's versions.tf alone, in a scratch folder, installs what every later init then only
+ * links (about a second when the cache already holds it).
+ */
+function fillPluginCache(terraformBin, cliConfigFile, pluginCacheDir) {
+  const since = Date.now();
+  const scratch = mkdtempSync(join(tmpdir(), "setup-terraform-"));
+  try {
+    copyFileSync(join(root, "versions.tf"), join(scratch, "versions.tf"));
+    const result = spawnSync(
+      terraformBin,
+      ["init", "-backend=false", "-input=false", "-no-color"],
+      {
+        cwd: scratch,
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          TF_CLI_CONFIG_FILE: cliConfigFile,
+          TF_PLUGIN_CACHE_DIR: pluginCacheDir,
+          TF_IN_AUTOMATION: "1",
+          CHECKPOINT_DISABLE: "1",
+        },
+      },
+    );
+    if (result.status !== 0) {
+      throw new SetupError(
+        `\`terraform init\` of versions.tf (to fill the plugin cache) failed: ${result.error?.message ?? ""}${result.stdout}${result.stderr}`,
+      );
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  log(`terraform plugin cache holds the module's provider (${seconds(since)})`);
+}
+
 function ensureTerraform() {
   const terraformBin = locateTerraform();
   const version = terraformVersion(terraformBin);
@@ -385,6 +433,7 @@ function ensureTerraform() {
         .join("; ")} from the mirror ${found.mirror}, any other from its registry`
     : "no provider mirror: providers come from their registries";
   log(`terraform ${version} at ${terraformBin}; ${source}`);
+  fillPluginCache(terraformBin, cliConfigFile, pluginCacheDir);
   return {
     terraformBin,
     terraformVersion: version,

@@ -3,10 +3,8 @@
  * the real aws provider against an emulator (a moto of its own, see emulator.ts, or the user's
  * AWS_ENDPOINT_URL, e.g. LocalStack), the deployed function read back through the AWS API, its code (byte for
  * byte dist/rotator.zip) run with exactly the environment Terraform gave it under the Node.js
- * major of each runtime the module accepts (the example deploys the default, nodejs22.x; the
- * same code and environment then rotate under Node 24, which a nodejs24.x function would run)
- * against the throwaway PostgreSQL, then `plan` (no changes) and `destroy` (nothing of the
- * module left).
+ * major of its runtime against the throwaway PostgreSQL, then `plan` (no changes) and
+ * `destroy` (nothing of the module left).
  *
  * The emulator's limits met here, and what the test does about each, are in EMULATOR_DRIFT and
  * the comments that say "emulator"; README "Testing" lists them too.
@@ -23,33 +21,20 @@ import {
   GetFunctionCommand,
   GetFunctionEventInvokeConfigCommand,
   GetPolicyCommand,
-  LambdaClient,
-  type FunctionConfiguration,
 } from "@aws-sdk/client-lambda";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { CONFIG_KEYS } from "../../lambda-src/config";
 import { deploymentIds, readParameter } from "../integration/support/aws";
 import type { ChildRun } from "../integration/support/child";
 import { harness } from "../support/harness";
-import { lambdaNodeBin, PROJECT_ROOT, tools } from "../support/tools";
-import {
-  BUNDLE,
-  applyExample,
-  invokeDeployed,
-  rolePolicy,
-  scheduleRules,
-  unpackBundle,
-  type AppliedExample,
-  type DeployedCode,
-} from "./deployed-code";
-import { startDeployEmulator, type DeployEmulator } from "./emulator";
-import { createExistingInfrastructure, type ExistingInfrastructure } from "./fixture";
+import { lambdaNodeBin, tools } from "../support/tools";
+import { BUNDLE, invokeDeployed, rolePolicy, scheduleRules } from "./deployed-code";
+import { deployedExample } from "./deployed-example";
+import { createExistingInfrastructure } from "./fixture";
 import { expectedDrift, MOTO_RULE_DESCRIPTION, planDrift, type KnownDrift } from "./plan-drift";
 
-const EXAMPLE_DIR = join(PROJECT_ROOT, "examples", "existing-infrastructure");
 const FUNCTION_NAME = "existing-db-rotation";
 
 /** Differences a second plan shows right after apply that the emulator causes, not the module. */
@@ -59,51 +44,26 @@ const EMULATOR_DRIFT: Record<string, KnownDrift> = {
 };
 
 const h = harness();
-let emulator: DeployEmulator;
-let lambda: LambdaClient;
-let infra: ExistingInfrastructure;
-let example: AppliedExample | undefined;
-let taskRoot: string;
-let deployed: FunctionConfiguration;
-
-const terraform = (args: readonly string[]) => {
-  if (!example) throw new Error("the example was not applied");
-  return example.terraform(args);
-};
-
-beforeAll(async () => {
-  emulator = await startDeployEmulator();
-  lambda = new LambdaClient({});
-  infra = await createExistingInfrastructure(h);
-  example = applyExample(EXAMPLE_DIR, emulator.endpoint, infra.variables);
-  deployed = (await lambda.send(new GetFunctionCommand({ FunctionName: FUNCTION_NAME })))
-    .Configuration as FunctionConfiguration;
-
-  // The deployed code, unpacked where the Lambda runtime would put it (LAMBDA_TASK_ROOT).
-  taskRoot = unpackBundle();
+const d = deployedExample({
+  example: "existing-infrastructure",
+  functionName: FUNCTION_NAME,
+  createInfrastructure: createExistingInfrastructure,
 });
 
-afterAll(async () => {
-  example?.dispose(h.aws.external);
-  if (taskRoot) rmSync(taskRoot, { recursive: true, force: true });
-  lambda?.destroy();
-  await emulator?.stop();
-});
-
-describe("the deployed function, read back through the AWS API", () => {
+describe("the d.deployed function, read back through the AWS API", () => {
   test("runtime, handler, limits, concurrency 1 and no async retries", async () => {
-    expect(deployed).toMatchObject({
+    expect(d.deployed).toMatchObject({
       Runtime: "nodejs22.x",
       Handler: "index.handler",
       Timeout: 600,
       MemorySize: 256,
       PackageType: "Zip",
     });
-    const { Concurrency } = await lambda.send(
+    const { Concurrency } = await d.lambda.send(
       new GetFunctionCommand({ FunctionName: FUNCTION_NAME }),
     );
     expect(Concurrency?.ReservedConcurrentExecutions).toBe(1);
-    const invoke = await lambda.send(
+    const invoke = await d.lambda.send(
       new GetFunctionEventInvokeConfigCommand({ FunctionName: FUNCTION_NAME }),
     );
     expect(invoke).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 3600 });
@@ -111,12 +71,12 @@ describe("the deployed function, read back through the AWS API", () => {
 
   test("its code is dist/rotator.zip, byte for byte", () => {
     const sha = createHash("sha256").update(readFileSync(BUNDLE)).digest("base64");
-    expect(deployed.CodeSha256).toBe(sha);
+    expect(d.deployed.CodeSha256).toBe(sha);
   });
 
   test("VPC config: the given subnets and only the module's own security group", async () => {
-    const vpc = deployed.VpcConfig;
-    expect([...(vpc?.SubnetIds ?? [])].sort()).toEqual([...infra.subnetIds].sort());
+    const vpc = d.deployed.VpcConfig;
+    expect([...(vpc?.SubnetIds ?? [])].sort()).toEqual([...d.infra.subnetIds].sort());
     expect(vpc?.SecurityGroupIds).toHaveLength(1);
     // moto answers every function's VpcId with a placeholder; the group shows the real VPC.
     const ec2 = new EC2Client({});
@@ -124,31 +84,31 @@ describe("the deployed function, read back through the AWS API", () => {
       new DescribeSecurityGroupsCommand({ GroupIds: vpc?.SecurityGroupIds }),
     );
     ec2.destroy();
-    expect(SecurityGroups[0]?.VpcId).toBe(infra.vpcId);
+    expect(SecurityGroups[0]?.VpcId).toBe(d.infra.vpcId);
   });
 
   test("environment: every configuration key, pointing at the given database and parameters", () => {
-    const env = deployed.Environment?.Variables ?? {};
+    const env = d.deployed.Environment?.Variables ?? {};
     expect(Object.keys(env).sort()).toEqual(Object.keys(CONFIG_KEYS).sort());
     expect(env).toMatchObject({
       DB_HOST: h.host,
       DB_PORT: String(h.port),
       DB_NAME: h.database,
-      DB_USER: infra.role,
+      DB_USER: d.infra.role,
       DB_TLS_MODE: "verify-full",
       DB_CA_BUNDLE_FILE: h.caFile,
-      PASSWORD_PARAMETER: infra.passwordParameter,
-      PENDING_PARAMETER: `${infra.passwordParameter}-pending`,
-      DATABASE_URL_PARAMETER: infra.databaseUrlParameter,
-      ECS_CLUSTER: infra.cluster,
-      ECS_SERVICES: infra.service,
+      PASSWORD_PARAMETER: d.infra.passwordParameter,
+      PENDING_PARAMETER: `${d.infra.passwordParameter}-pending`,
+      DATABASE_URL_PARAMETER: d.infra.databaseUrlParameter,
+      ECS_CLUSTER: d.infra.cluster,
+      ECS_SERVICES: d.infra.service,
       REFRESH_STATE_PARAMETER: `/rds-secret-rotation/${FUNCTION_NAME}/refresh`,
       POWERTOOLS_SERVICE_NAME: FUNCTION_NAME,
     });
   });
 
   test("two schedules and the deployment rule target the function, and each may invoke it", async () => {
-    const rules = await scheduleRules(deployed.FunctionArn ?? "");
+    const rules = await scheduleRules(d.deployed.FunctionArn ?? "");
     expect(Object.keys(rules).sort()).toEqual([
       `${FUNCTION_NAME}-deployments`,
       `${FUNCTION_NAME}-resume`,
@@ -159,7 +119,7 @@ describe("the deployed function, read back through the AWS API", () => {
     const deployments = rules[`${FUNCTION_NAME}-deployments`];
     for (const schedule of [rotate, resume]) {
       expect(schedule?.rule.State).toBe("ENABLED");
-      expect(schedule?.targets.map((target) => target.Arn)).toEqual([deployed.FunctionArn]);
+      expect(schedule?.targets.map((target) => target.Arn)).toEqual([d.deployed.FunctionArn]);
     }
     expect(rotate?.rule.ScheduleExpression).toMatch(/^(rate|cron)\(/);
     expect(JSON.parse(rotate?.targets[0]?.Input ?? "null")).toEqual({ action: "rotate" });
@@ -168,20 +128,20 @@ describe("the deployed function, read back through the AWS API", () => {
 
     // In-flight refresh: the ends of the listed service's deployments, delivered as ECS sends
     // them (no Input: the handler reads the event itself).
-    const account = (deployed.FunctionArn ?? "").split(":")[4];
+    const account = (d.deployed.FunctionArn ?? "").split(":")[4];
     expect(deployments?.rule.State).toBe("ENABLED");
     expect(JSON.parse(deployments?.rule.EventPattern ?? "null")).toEqual({
       source: ["aws.ecs"],
       "detail-type": ["ECS Deployment State Change"],
       resources: [
-        `arn:aws:ecs:${h.aws.region}:${account}:service/${infra.cluster}/${infra.service}`,
+        `arn:aws:ecs:${h.aws.region}:${account}:service/${d.infra.cluster}/${d.infra.service}`,
       ],
       detail: { eventName: ["SERVICE_DEPLOYMENT_COMPLETED", "SERVICE_DEPLOYMENT_FAILED"] },
     });
-    expect(deployments?.targets.map((target) => target.Arn)).toEqual([deployed.FunctionArn]);
+    expect(deployments?.targets.map((target) => target.Arn)).toEqual([d.deployed.FunctionArn]);
     expect(deployments?.targets[0]?.Input).toBeUndefined();
 
-    const { Policy = "{}" } = await lambda.send(
+    const { Policy = "{}" } = await d.lambda.send(
       new GetPolicyCommand({ FunctionName: FUNCTION_NAME }),
     );
     const statements = (JSON.parse(Policy) as { Statement: Record<string, unknown>[] }).Statement;
@@ -219,14 +179,14 @@ describe("the deployed function, read back through the AWS API", () => {
     expect(byMetric("Errors")).toMatchObject({
       Namespace: "AWS/Lambda",
       Dimensions: [{ Name: "FunctionName", Value: FUNCTION_NAME }],
-      AlarmActions: [infra.alarmTopicArn],
+      AlarmActions: [d.infra.alarmTopicArn],
     });
-    expect(byMetric("RotationFailed")).toMatchObject({ AlarmActions: [infra.alarmTopicArn] });
-    expect(byMetric("RotationSkipped")).toMatchObject({ AlarmActions: [infra.alarmTopicArn] });
+    expect(byMetric("RotationFailed")).toMatchObject({ AlarmActions: [d.infra.alarmTopicArn] });
+    expect(byMetric("RotationSkipped")).toMatchObject({ AlarmActions: [d.infra.alarmTopicArn] });
   });
 
   test("IAM: Lambda may assume the role; its one policy grants exactly these statements", async () => {
-    const { trust, policyCount, grants } = await rolePolicy(deployed.Role ?? "");
+    const { trust, policyCount, grants } = await rolePolicy(d.deployed.Role ?? "");
     expect(trust).toEqual([
       expect.objectContaining({
         Principal: { Service: "lambda.amazonaws.com" },
@@ -234,14 +194,14 @@ describe("the deployed function, read back through the AWS API", () => {
       }),
     ]);
     expect(policyCount).toBe(1);
-    const account = (deployed.FunctionArn ?? "").split(":")[4];
+    const account = (d.deployed.FunctionArn ?? "").split(":")[4];
     const ssm = `arn:aws:ssm:${h.aws.region}:${account}:parameter`;
     expect(grants).toMatchObject({
       ReadAndPublishParameters: {
         actions: ["ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter"],
         resources: [
-          `${ssm}${infra.databaseUrlParameter}`,
-          `${ssm}${infra.passwordParameter}`,
+          `${ssm}${d.infra.databaseUrlParameter}`,
+          `${ssm}${d.infra.passwordParameter}`,
         ].sort(),
       },
       StageAndClearPendingParameter: {
@@ -251,7 +211,7 @@ describe("the deployed function, read back through the AWS API", () => {
           "ssm:GetParameters",
           "ssm:PutParameter",
         ],
-        resources: [`${ssm}${infra.passwordParameter}-pending`],
+        resources: [`${ssm}${d.infra.passwordParameter}-pending`],
       },
       TrackInFlightRefresh: {
         actions: ["ssm:DeleteParameter", "ssm:GetParameter", "ssm:PutParameter"],
@@ -264,7 +224,7 @@ describe("the deployed function, read back through the AWS API", () => {
       RefreshEcsServices: {
         actions: ["ecs:DescribeServices", "ecs:UpdateService"],
         resources: [
-          `arn:aws:ecs:${h.aws.region}:${account}:service/${infra.cluster}/${infra.service}`,
+          `arn:aws:ecs:${h.aws.region}:${account}:service/${d.infra.cluster}/${d.infra.service}`,
         ],
       },
       WriteOwnLogs: {
@@ -283,15 +243,8 @@ describe("the deployed function, read back through the AWS API", () => {
   });
 });
 
-const code = (): DeployedCode => ({
-  config: deployed,
-  taskRoot,
-  endpoint: emulator.endpoint,
-  region: h.aws.region,
-});
-
 const invoke = (runtime: string, event: unknown): Promise<ChildRun> =>
-  invokeDeployed(code(), runtime, event);
+  invokeDeployed(d.code, runtime, event);
 
 /** Every runtime the module accepts: setup installs one Node.js per value variables.tf allows. */
 const ACCEPTED_RUNTIMES = Object.keys(tools().lambdaNodeBins)
@@ -301,7 +254,7 @@ const ACCEPTED_RUNTIMES = Object.keys(tools().lambdaNodeBins)
 /** What the bundled AWS SDK prints at init on a Node.js its next releases no longer support. */
 const NODE_VERSION_WARNING = "NodeVersionSupportWarning";
 
-describe("the deployed code, run with the deployed environment", () => {
+describe("the d.deployed code, run with the d.deployed environment", () => {
   test.each(ACCEPTED_RUNTIMES)(
     "the Node.js that runs it under %s is that runtime's major",
     (runtime) => {
@@ -313,8 +266,8 @@ describe("the deployed code, run with the deployed environment", () => {
     },
   );
 
-  test("the deployed runtime is the first of them, so its rotation runs first", () => {
-    expect(ACCEPTED_RUNTIMES[0]).toBe(deployed.Runtime);
+  test("the d.deployed runtime is the first of them, so its rotation runs first", () => {
+    expect(ACCEPTED_RUNTIMES[0]).toBe(d.deployed.Runtime);
   });
 
   test.each(ACCEPTED_RUNTIMES)(
@@ -323,42 +276,42 @@ describe("the deployed code, run with the deployed environment", () => {
       const run = await invoke(runtime, { action: "dry-run" });
       expect(run.outcome).toMatchObject({ ok: true, result: { outcome: "dry-run" } });
       expect(run.stderr).not.toContain(NODE_VERSION_WARNING);
-      expect((await readParameter(infra.passwordParameter))?.value).toBe(infra.initialPassword);
-      expect(await readParameter(`${infra.passwordParameter}-pending`)).toBeUndefined();
-      expect(await h.canLogin(infra.role, infra.initialPassword)).toBe(true);
+      expect((await readParameter(d.infra.passwordParameter))?.value).toBe(d.infra.initialPassword);
+      expect(await readParameter(`${d.infra.passwordParameter}-pending`)).toBeUndefined();
+      expect(await h.canLogin(d.infra.role, d.infra.initialPassword)).toBe(true);
     },
   );
 
   // The same code and environment under each runtime the module accepts, one after the other:
-  // the deployed runtime's rotation first, then each newer one's from the password it left.
+  // the d.deployed runtime's rotation first, then each newer one's from the password it left.
   test.each(ACCEPTED_RUNTIMES)(
     "the schedule's event rotates to completion under %s",
     async (runtime) => {
-      const { targets } = (await scheduleRules(deployed.FunctionArn ?? ""))[
+      const { targets } = (await scheduleRules(d.deployed.FunctionArn ?? ""))[
         `${FUNCTION_NAME}-schedule`
       ] ?? { targets: [] };
-      const previous = (await readParameter(infra.passwordParameter))?.value ?? "";
-      const before = await deploymentIds(infra.cluster, [infra.service]);
+      const previous = (await readParameter(d.infra.passwordParameter))?.value ?? "";
+      const before = await deploymentIds(d.infra.cluster, [d.infra.service]);
 
       const run = await invoke(runtime, JSON.parse(targets[0]?.Input ?? "{}"));
       expect(run.outcome).toMatchObject({ ok: true, result: { outcome: "rotated" } });
       expect(run.stderr).not.toContain(NODE_VERSION_WARNING);
 
-      const password = await readParameter(infra.passwordParameter);
+      const password = await readParameter(d.infra.passwordParameter);
       const next = password?.value ?? "";
       expect(password?.type).toBe("SecureString");
       expect(next).not.toBe(previous);
-      expect(await h.canLogin(infra.role, next)).toBe(true);
-      expect(await h.canLogin(infra.role, previous)).toBe(false);
+      expect(await h.canLogin(d.infra.role, next)).toBe(true);
+      expect(await h.canLogin(d.infra.role, previous)).toBe(false);
 
-      const url = new URL((await readParameter(infra.databaseUrlParameter))?.value ?? "");
-      expect(decodeURIComponent(url.username)).toBe(infra.role);
+      const url = new URL((await readParameter(d.infra.databaseUrlParameter))?.value ?? "");
+      expect(decodeURIComponent(url.username)).toBe(d.infra.role);
       expect(decodeURIComponent(url.password)).toBe(next);
       expect(`${url.hostname}:${url.port}`).toBe(`${h.host}:${h.port}`);
 
-      const after = await deploymentIds(infra.cluster, [infra.service]);
-      expect(after[infra.service]?.[0]).not.toBe(before[infra.service]?.[0]);
-      expect(await readParameter(`${infra.passwordParameter}-pending`)).toBeUndefined();
+      const after = await deploymentIds(d.infra.cluster, [d.infra.service]);
+      expect(after[d.infra.service]?.[0]).not.toBe(before[d.infra.service]?.[0]);
+      expect(await readParameter(`${d.infra.passwordParameter}-pending`)).toBeUndefined();
       // The secret never reaches the function's output.
       expect(`${run.stdout}${run.stderr}`).not.toContain(next);
     },
@@ -367,21 +320,21 @@ describe("the deployed code, run with the deployed environment", () => {
 
 describe("after the rotation", () => {
   test("a second plan changes nothing but the emulator's known drift", () => {
-    expect(planDrift(terraform)).toEqual(expectedDrift(EMULATOR_DRIFT));
+    expect(planDrift(d.terraform)).toEqual(expectedDrift(EMULATOR_DRIFT));
   });
 
   test("destroy removes everything the module created; the application's parameters stay", async () => {
-    terraform(["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    d.terraform(["destroy", "-auto-approve", "-input=false", "-no-color"]);
     await expect(
-      lambda.send(new GetFunctionCommand({ FunctionName: FUNCTION_NAME })),
+      d.lambda.send(new GetFunctionCommand({ FunctionName: FUNCTION_NAME })),
     ).rejects.toMatchObject({
       name: "ResourceNotFoundException",
     });
-    const state = terraform(["state", "list"]).stdout.trim();
+    const state = d.terraform(["state", "list"]).stdout.trim();
     expect(state).toBe("");
     const iam = new IAMClient({});
     await expect(
-      iam.send(new GetRoleCommand({ RoleName: (deployed.Role ?? "").split("/").pop() })),
+      iam.send(new GetRoleCommand({ RoleName: (d.deployed.Role ?? "").split("/").pop() })),
     ).rejects.toMatchObject({ name: "NoSuchEntityException" });
     iam.destroy();
     const logs = new CloudWatchLogsClient({});
@@ -400,8 +353,8 @@ describe("after the rotation", () => {
     // The module does not own the parameters: the applications read them, and they must
     // outlive the rotator (README "Parameters after terraform destroy"). The pending one,
     // the function's own lock, is gone after a completed rotation.
-    expect(await readParameter(infra.passwordParameter)).toBeDefined();
-    expect(await readParameter(infra.databaseUrlParameter)).toBeDefined();
-    expect(await readParameter(`${infra.passwordParameter}-pending`)).toBeUndefined();
+    expect(await readParameter(d.infra.passwordParameter)).toBeDefined();
+    expect(await readParameter(d.infra.databaseUrlParameter)).toBeDefined();
+    expect(await readParameter(`${d.infra.passwordParameter}-pending`)).toBeUndefined();
   });
 });

@@ -7,8 +7,12 @@
  * the database, parameters, key and service this configuration created. Then a second plan
  * (no changes but the emulator's known drift) and destroy (empty state).
  *
- * Most of its time is the provider waiting on the RDS instance (create about 2.5 min, delete
- * about 1 min, on moto too); the CPU is idle meanwhile, so it overlaps the other suites.
+ * Most of its time is the provider waiting on the RDS instance, which moto reports available at
+ * once: each of the provider's waits looks first after 60 s, then wants three answers 10 s
+ * apart. Create waits twice (moto answers CA certificate rds-ca-default, so the provider
+ * modifies the instance to the example's rds-ca-rsa2048-g1), delete once: about 4 of its 5
+ * minutes, with the CPU idle. test/support/sequencer.js starts this file first, so that the wait
+ * overlaps the other files in jest's other workers.
  */
 import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import {

@@ -19,13 +19,10 @@ import {
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
 import type { FunctionConfiguration } from "@aws-sdk/client-lambda";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { runHandlerInChild, type ChildRun } from "../integration/support/child";
-import { expectSuccess } from "../module/module-files";
-import { stageExampleForEmulator } from "../support/emulator-provider";
-import { runTerraform, type TerraformResult } from "../support/terraform";
 import { extractZip } from "../support/unzip";
 import { lambdaNodeBin, PROJECT_ROOT } from "../support/tools";
 
@@ -183,38 +180,4 @@ export async function rolePolicy(roleArn: string): Promise<RolePolicy> {
   } finally {
     iam.destroy();
   }
-}
-
-export interface AppliedExample {
-  /** `terraform <args>` in the staged copy; throws with Terraform's output on failure. */
-  terraform(args: readonly string[]): TerraformResult;
-  /** Removes the staged copy; first destroys, when the emulator is the user's own (LocalStack). */
-  dispose(externalEmulator: boolean): void;
-}
-
-/**
- * An example folder staged for the emulator (emulator-provider.ts) with `variables` as its
- * terraform.tfvars.json, then `init` and `apply`, exactly as a user runs it.
- */
-export function applyExample(
-  exampleDir: string,
-  endpoint: string,
-  variables: Record<string, unknown>,
-): AppliedExample {
-  const dir = stageExampleForEmulator(exampleDir, PROJECT_ROOT, endpoint);
-  const env = { TF_DATA_DIR: join(dir, ".terraform") };
-  const terraform = (args: readonly string[]) =>
-    expectSuccess(args, runTerraform(args, { cwd: dir, env }));
-  writeFileSync(join(dir, "terraform.tfvars.json"), JSON.stringify(variables, null, 2));
-  terraform(["init", "-input=false", "-no-color"]);
-  terraform(["apply", "-auto-approve", "-input=false", "-no-color"]);
-  return {
-    terraform,
-    dispose(externalEmulator) {
-      // After a failure, a user's own emulator is left tidy; ours just stops.
-      if (externalEmulator)
-        runTerraform(["destroy", "-auto-approve", "-input=false", "-no-color"], { cwd: dir, env });
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }

@@ -13,8 +13,7 @@ import {
   DescribeTaskDefinitionCommand,
   type ContainerDefinition,
 } from "@aws-sdk/client-ecs";
-import { GetFunctionCommand, GetPolicyCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import type { FunctionConfiguration } from "@aws-sdk/client-lambda";
+import { GetFunctionCommand, GetPolicyCommand } from "@aws-sdk/client-lambda";
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
@@ -23,26 +22,14 @@ import {
   type DescribeSecretCommandOutput,
 } from "@aws-sdk/client-secrets-manager";
 import { randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
-import { join } from "node:path";
 import { CONFIG_KEYS } from "../../lambda-src/config";
 import { deploymentIds, ecs } from "../integration/support/aws";
 import { harness } from "../support/harness";
-import { PROJECT_ROOT } from "../support/tools";
-import {
-  applyExample,
-  invokeDeployed,
-  rolePolicy,
-  scheduleRules,
-  unpackBundle,
-  type AppliedExample,
-  type DeployedCode,
-} from "./deployed-code";
-import { startDeployEmulator, type DeployEmulator } from "./emulator";
-import { createSecretsManagerInfrastructure, type SecretsManagerInfrastructure } from "./fixture";
+import { invokeDeployed, rolePolicy, scheduleRules } from "./deployed-code";
+import { deployedExample } from "./deployed-example";
+import { createSecretsManagerInfrastructure } from "./fixture";
 import { expectedDrift, MOTO_RULE_DESCRIPTION, planDrift, type KnownDrift } from "./plan-drift";
 
-const EXAMPLE_DIR = join(PROJECT_ROOT, "examples", "secrets-manager");
 const FUNCTION_NAME = "orders-secret-rotation";
 const SERVICE = "orders-app";
 const STEPS = ["createSecret", "setSecret", "testSecret", "finishSecret"] as const;
@@ -74,53 +61,26 @@ const EMULATOR_DRIFT: Record<string, KnownDrift> = {
 };
 
 const h = harness();
-let emulator: DeployEmulator;
-let lambda: LambdaClient;
+const d = deployedExample({
+  example: "secrets-manager",
+  functionName: FUNCTION_NAME,
+  createInfrastructure: createSecretsManagerInfrastructure,
+});
+// After the fixture's beforeAll, so that the client sees the emulator's AWS_ENDPOINT_URL.
 let secrets: SecretsManagerClient;
-let infra: SecretsManagerInfrastructure;
-let example: AppliedExample | undefined;
-let taskRoot: string;
-let deployed: FunctionConfiguration;
-
-const terraform = (args: readonly string[]) => {
-  if (!example) throw new Error("the example was not applied");
-  return example.terraform(args);
-};
-
-beforeAll(async () => {
-  emulator = await startDeployEmulator();
-  lambda = new LambdaClient({});
+beforeAll(() => {
   secrets = new SecretsManagerClient({});
-  infra = await createSecretsManagerInfrastructure(h);
-  example = applyExample(EXAMPLE_DIR, emulator.endpoint, infra.variables);
-  deployed = (await lambda.send(new GetFunctionCommand({ FunctionName: FUNCTION_NAME })))
-    .Configuration as FunctionConfiguration;
-  taskRoot = unpackBundle();
 });
-
-afterAll(async () => {
-  example?.dispose(h.aws.external);
-  if (taskRoot) rmSync(taskRoot, { recursive: true, force: true });
-  lambda?.destroy();
-  secrets?.destroy();
-  await emulator?.stop();
-});
-
-const code = (): DeployedCode => ({
-  config: deployed,
-  taskRoot,
-  endpoint: emulator.endpoint,
-  region: h.aws.region,
-});
+afterAll(() => secrets?.destroy());
 
 const describeSecret = (): Promise<DescribeSecretCommandOutput> =>
-  secrets.send(new DescribeSecretCommand({ SecretId: infra.secretArn }));
+  secrets.send(new DescribeSecretCommand({ SecretId: d.infra.secretArn }));
 
 /** The secret's value under `stage`, or undefined when no version carries it. */
 async function valueAt(stage: string): Promise<{ username: string; password: string } | undefined> {
   try {
     const { SecretString = "{}" } = await secrets.send(
-      new GetSecretValueCommand({ SecretId: infra.secretArn, VersionStage: stage }),
+      new GetSecretValueCommand({ SecretId: d.infra.secretArn, VersionStage: stage }),
     );
     return JSON.parse(SecretString) as { username: string; password: string };
   } catch (error) {
@@ -131,7 +91,7 @@ async function valueAt(stage: string): Promise<{ username: string; password: str
 
 async function versionsWith(stage: string): Promise<string[]> {
   const { Versions = [] } = await secrets.send(
-    new ListSecretVersionIdsCommand({ SecretId: infra.secretArn }),
+    new ListSecretVersionIdsCommand({ SecretId: d.infra.secretArn }),
   );
   return Versions.filter((v) => (v.VersionStages ?? []).includes(stage)).map(
     (v) => v.VersionId ?? "",
@@ -141,10 +101,10 @@ async function versionsWith(stage: string): Promise<string[]> {
 describe("the deployed rotation, read back through the AWS API", () => {
   test("the secret's rotation function is the deployed function", async () => {
     const secret = await describeSecret();
-    expect(secret.RotationLambdaARN).toBe(deployed.FunctionArn);
+    expect(secret.RotationLambdaARN).toBe(d.deployed.FunctionArn);
     // What Terraform sent, since moto does not keep it (MOTO_ROTATION_RULES): the example's
     // schedule as Secrets Manager's rotation_rules, and no rotation at apply time.
-    const state = JSON.parse(terraform(["show", "-json", "-no-color"]).stdout) as {
+    const state = JSON.parse(d.terraform(["show", "-json", "-no-color"]).stdout) as {
       values: {
         root_module: {
           child_modules: { resources: { address: string; values: Record<string, unknown> }[] }[];
@@ -155,16 +115,16 @@ describe("the deployed rotation, read back through the AWS API", () => {
       .flatMap((m) => m.resources)
       .find((r) => r.address === "module.rotation.aws_secretsmanager_secret_rotation.this[0]");
     expect(rotation?.values).toMatchObject({
-      secret_id: infra.secretArn,
+      secret_id: d.infra.secretArn,
       rotate_immediately: false,
     });
     // Applying did not rotate: AWSCURRENT still holds the password the database accepts.
-    expect((await valueAt("AWSCURRENT"))?.password).toBe(infra.initialPassword);
-    expect(await h.canLogin(infra.role, infra.initialPassword)).toBe(true);
+    expect((await valueAt("AWSCURRENT"))?.password).toBe(d.infra.initialPassword);
+    expect(await h.canLogin(d.infra.role, d.infra.initialPassword)).toBe(true);
   });
 
   test("Secrets Manager may invoke the function for this account's secrets; the resume and deployment rules target it, no rotate rule", async () => {
-    const rules = await scheduleRules(deployed.FunctionArn ?? "");
+    const rules = await scheduleRules(d.deployed.FunctionArn ?? "");
     expect(Object.keys(rules).sort()).toEqual([
       `${FUNCTION_NAME}-deployments`,
       `${FUNCTION_NAME}-resume`,
@@ -173,11 +133,11 @@ describe("the deployed rotation, read back through the AWS API", () => {
     const deployments = rules[`${FUNCTION_NAME}-deployments`];
     expect(JSON.parse(resume?.targets[0]?.Input ?? "null")).toEqual({ action: "resume" });
 
-    const { Policy = "{}" } = await lambda.send(
+    const { Policy = "{}" } = await d.lambda.send(
       new GetPolicyCommand({ FunctionName: FUNCTION_NAME }),
     );
     const statements = (JSON.parse(Policy) as { Statement: Record<string, unknown>[] }).Statement;
-    const account = (deployed.FunctionArn ?? "").split(":")[4];
+    const account = (d.deployed.FunctionArn ?? "").split(":")[4];
     expect(statements).toHaveLength(3);
     expect(statements).toEqual(
       expect.arrayContaining([
@@ -199,43 +159,43 @@ describe("the deployed rotation, read back through the AWS API", () => {
   });
 
   test("environment: every configuration key, the store and the secret; no SSM setting", () => {
-    const env = deployed.Environment?.Variables ?? {};
+    const env = d.deployed.Environment?.Variables ?? {};
     expect(Object.keys(env).sort()).toEqual(Object.keys(CONFIG_KEYS).sort());
     expect(env).toMatchObject({
       SECRET_STORE: "secretsmanager",
-      SECRET_ARN: infra.secretArn,
+      SECRET_ARN: d.infra.secretArn,
       ADMIN_SECRET_ARN: "",
       PASSWORD_PARAMETER: "",
       PENDING_PARAMETER: "",
       DATABASE_URL_PARAMETER: "",
       KMS_KEY_ID: "",
       DB_HOST: h.host,
-      DB_USER: infra.role,
-      ECS_CLUSTER: infra.cluster,
+      DB_USER: d.infra.role,
+      ECS_CLUSTER: d.infra.cluster,
       ECS_SERVICES: SERVICE,
       REFRESH_STATE_PARAMETER: `/rds-secret-rotation/${FUNCTION_NAME}/refresh`,
     });
   });
 
   test("IAM: read this secret, stage and label it while the function rotates it; SSM only for the in-flight refresh record", async () => {
-    const { policyCount, grants } = await rolePolicy(deployed.Role ?? "");
+    const { policyCount, grants } = await rolePolicy(d.deployed.Role ?? "");
     expect(policyCount).toBe(1);
     expect(grants.ReadOwnSecret).toEqual({
       actions: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
-      resources: [infra.secretArn],
+      resources: [d.infra.secretArn],
     });
     expect(grants.StageAndLabelOwnSecret).toEqual({
       actions: ["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
-      resources: [infra.secretArn],
+      resources: [d.infra.secretArn],
       condition: {
-        StringEquals: { "secretsmanager:resource/AllowRotationLambdaArn": deployed.FunctionArn },
+        StringEquals: { "secretsmanager:resource/AllowRotationLambdaArn": d.deployed.FunctionArn },
       },
     });
     // The one SSM parameter with either store: the in-flight refresh record, a String (no secret).
     expect(grants.TrackInFlightRefresh).toEqual({
       actions: ["ssm:DeleteParameter", "ssm:GetParameter", "ssm:PutParameter"],
       resources: [
-        `arn:aws:ssm:${deployed.FunctionArn?.split(":")[3]}:${deployed.FunctionArn?.split(":")[4]}:parameter/rds-secret-rotation/${FUNCTION_NAME}/refresh`,
+        `arn:aws:ssm:${d.deployed.FunctionArn?.split(":")[3]}:${d.deployed.FunctionArn?.split(":")[4]}:parameter/rds-secret-rotation/${FUNCTION_NAME}/refresh`,
       ],
     });
     expect(grants.TrackInFlightRefreshParts).toEqual({
@@ -255,24 +215,24 @@ describe("the deployed rotation, read back through the AWS API", () => {
 
   test("the example's service reads the secret's JSON keys", async () => {
     const { services = [] } = await ecs().send(
-      new DescribeServicesCommand({ cluster: infra.cluster, services: [SERVICE] }),
+      new DescribeServicesCommand({ cluster: d.infra.cluster, services: [SERVICE] }),
     );
     const { taskDefinition } = await ecs().send(
       new DescribeTaskDefinitionCommand({ taskDefinition: services[0]?.taskDefinition }),
     );
     const container = taskDefinition?.containerDefinitions?.[0] as ContainerDefinition;
     expect(container.secrets).toEqual([
-      { name: "PGUSER", valueFrom: `${infra.secretArn}:username::` },
-      { name: "PGPASSWORD", valueFrom: `${infra.secretArn}:password::` },
+      { name: "PGUSER", valueFrom: `${d.infra.secretArn}:username::` },
+      { name: "PGPASSWORD", valueFrom: `${d.infra.secretArn}:password::` },
     ]);
   });
 });
 
 describe("the deployed code, invoked as Secrets Manager invokes it", () => {
   const step = (name: (typeof STEPS)[number], token: string) =>
-    invokeDeployed(code(), deployed.Runtime ?? "", {
+    invokeDeployed(d.code, d.deployed.Runtime ?? "", {
       Step: name,
-      SecretId: infra.secretArn,
+      SecretId: d.infra.secretArn,
       ClientRequestToken: token,
     });
 
@@ -283,15 +243,15 @@ describe("the deployed code, invoked as Secrets Manager invokes it", () => {
     // rotation below must recover it). The function must pass it, or apply would fail on AWS.
     const [token] = await versionsWith("AWSPENDING");
     expect(token).toBeDefined();
-    expect((await valueAt("AWSPENDING"))?.password).toBe(infra.initialPassword);
+    expect((await valueAt("AWSPENDING"))?.password).toBe(d.infra.initialPassword);
     const run = await step("testSecret", token ?? "");
     expect(run.outcome).toMatchObject({ ok: true, result: { outcome: "step-completed" } });
-    expect((await valueAt("AWSCURRENT"))?.password).toBe(infra.initialPassword);
-    expect(await h.canLogin(infra.role, infra.initialPassword)).toBe(true);
+    expect((await valueAt("AWSCURRENT"))?.password).toBe(d.infra.initialPassword);
+    expect(await h.canLogin(d.infra.role, d.infra.initialPassword)).toBe(true);
   });
 
   test("the four steps rotate: AWSCURRENT holds a password the database accepts, the old one is refused, the service is redeployed", async () => {
-    const before = await deploymentIds(infra.cluster, [SERVICE]);
+    const before = await deploymentIds(d.infra.cluster, [SERVICE]);
     const token = randomUUID();
     const outcomes: string[] = [];
     let output = "";
@@ -309,19 +269,19 @@ describe("the deployed code, invoked as Secrets Manager invokes it", () => {
     expect(outcomes).toEqual(["step-completed", "step-completed", "step-completed", "rotated"]);
 
     const current = await valueAt("AWSCURRENT");
-    expect(current?.username).toBe(infra.role);
-    expect(current?.password).not.toBe(infra.initialPassword);
-    expect(await h.canLogin(infra.role, current?.password ?? "")).toBe(true);
-    expect(await h.canLogin(infra.role, infra.initialPassword)).toBe(false);
+    expect(current?.username).toBe(d.infra.role);
+    expect(current?.password).not.toBe(d.infra.initialPassword);
+    expect(await h.canLogin(d.infra.role, current?.password ?? "")).toBe(true);
+    expect(await h.canLogin(d.infra.role, d.infra.initialPassword)).toBe(false);
     expect(await versionsWith("AWSCURRENT")).toEqual([token]);
     expect(await versionsWith("AWSPENDING")).toEqual([]);
-    expect((await valueAt("AWSPREVIOUS"))?.password).toBe(infra.initialPassword);
+    expect((await valueAt("AWSPREVIOUS"))?.password).toBe(d.infra.initialPassword);
 
-    const after = await deploymentIds(infra.cluster, [SERVICE]);
+    const after = await deploymentIds(d.infra.cluster, [SERVICE]);
     expect(after[SERVICE]?.[0]).not.toBe(before[SERVICE]?.[0]);
     // The secret never reaches the function's output.
     expect(output).not.toContain(current?.password ?? "");
-    expect(output).not.toContain(infra.initialPassword);
+    expect(output).not.toContain(d.infra.initialPassword);
   });
 
   test("a retried step with the same token changes nothing", async () => {
@@ -330,36 +290,36 @@ describe("the deployed code, invoked as Secrets Manager invokes it", () => {
     const run = await step("finishSecret", token ?? "");
     expect(run.outcome).toMatchObject({ ok: true });
     expect(await valueAt("AWSCURRENT")).toEqual(current);
-    expect(await h.canLogin(infra.role, current?.password ?? "")).toBe(true);
+    expect(await h.canLogin(d.infra.role, current?.password ?? "")).toBe(true);
   });
 });
 
 describe("after the rotation", () => {
   test("a second plan changes nothing but the emulator's known drift", () => {
-    expect(planDrift(terraform)).toEqual(expectedDrift(EMULATOR_DRIFT));
+    expect(planDrift(d.terraform)).toEqual(expectedDrift(EMULATOR_DRIFT));
     // The rotation the plan would set again is the one apply sent (moto forgot its rules).
-    const plan = JSON.parse(terraform(["show", "-json", "-no-color", "tfplan"]).stdout) as {
+    const plan = JSON.parse(d.terraform(["show", "-json", "-no-color", "tfplan"]).stdout) as {
       resource_changes: { address: string; change: { after: Record<string, unknown> } }[];
     };
     const rotation = plan.resource_changes.find(
       (r) => r.address === "module.rotation.aws_secretsmanager_secret_rotation.this[0]",
     );
     expect(rotation?.change.after).toMatchObject({
-      secret_id: infra.secretArn,
-      rotation_lambda_arn: deployed.FunctionArn,
+      secret_id: d.infra.secretArn,
+      rotation_lambda_arn: d.deployed.FunctionArn,
       rotate_immediately: false,
       rotation_rules: [{ schedule_expression: "cron(0 3 ? * SUN *)" }],
     });
   });
 
   test("destroy removes everything the example created; the secret stays, with its rotated value", async () => {
-    terraform(["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    d.terraform(["destroy", "-auto-approve", "-input=false", "-no-color"]);
     await expect(
-      lambda.send(new GetFunctionCommand({ FunctionName: FUNCTION_NAME })),
+      d.lambda.send(new GetFunctionCommand({ FunctionName: FUNCTION_NAME })),
     ).rejects.toMatchObject({ name: "ResourceNotFoundException" });
-    expect(terraform(["state", "list"]).stdout.trim()).toBe("");
+    expect(d.terraform(["state", "list"]).stdout.trim()).toBe("");
     // The module does not own the secret: the applications read it and it outlives the rotator.
     const current = await valueAt("AWSCURRENT");
-    expect(await h.canLogin(infra.role, current?.password ?? "")).toBe(true);
+    expect(await h.canLogin(d.infra.role, current?.password ?? "")).toBe(true);
   });
 });

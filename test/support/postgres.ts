@@ -96,7 +96,8 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 shared_buffers = '32MB'
-max_connections = 40
+# PostgreSQL's default: the jest workers' test files (three at a time) share the cluster.
+max_connections = 100
 `;
 }
 
