@@ -19,7 +19,7 @@ import { NOTICE_BYTES, failureNotice, successNotice } from "../../lambda-src/not
 import { createNotifier } from "../../lambda-src/notify";
 import { createLogger } from "../../lambda-src/observability";
 import { FakeEcs } from "../support/fake-ecs";
-import { MemoryLogger, MemoryMetrics, testConfig } from "./fakes";
+import { HANDLER_ENV, MemoryLogger, MemoryMetrics, fakeHandler, testConfig } from "./fakes";
 import { fleetRecord } from "./secrets/record-fleet";
 
 /** What SNS, EventBridge and CloudWatch Logs take per message, entry and event. */
@@ -174,6 +174,66 @@ describe("notices of any fleet size fit SNS and EventBridge", () => {
     expect(detail.serviceCounts).toEqual(countsOf(services));
     expect(detail.servicesOmitted).toBe(5000 - detail.services.length);
     expect(detail.services.every(needsAction)).toBe(true);
+  });
+});
+
+describe("a rotation's last log line (step finish) fits a CloudWatch Logs event", () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  test("1000 services, 40 rolled back: the error line is small, the notice counts all", async () => {
+    const names = Array.from({ length: 1000 }, (_, i) => `payments-ledger-worker-${i}`);
+    const env = { ...HANDLER_ENV, POWERTOOLS_LOG_LEVEL: "INFO", NOTIFY_SNS_TOPIC_ARN: TOPIC };
+    const { handler, refresher } = fakeHandler(env);
+    (refresher as { services: readonly string[] }).services = names;
+    for (const name of names.filter((_, i) => i % 25 === 24)) refresher.failing.add(name);
+    const lines: string[] = [];
+    for (const stream of [process.stdout, process.stderr]) {
+      jest.spyOn(stream, "write").mockImplementation((chunk) => {
+        lines.push(...String(chunk).split("\n").filter(Boolean));
+        return true;
+      });
+    }
+    const context = { awsRequestId: "req-finish", getRemainingTimeInMillis: () => 600_000 };
+
+    await expect(handler({ action: "rotate" }, context)).rejects.toMatchObject({
+      kind: "refresh-failed",
+    });
+    jest.restoreAllMocks();
+
+    // A failed refresh's last line is the error, whose message names ten services; the
+    // services are in the notice (and the real refresher's per-service lines).
+    const last = lines.find((l) => l.includes('"kind":"refresh-failed"')) ?? "";
+    expect(last).toContain("40 of 1000 ECS service(s) not refreshed");
+    expect(last).toContain("30 more");
+    for (const line of lines) expect(utf8Bytes(line)).toBeLessThan(16 * 1024);
+    const message = snsMock.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? "";
+    expect(utf8Bytes(message)).toBeLessThanOrEqual(NOTICE_BYTES);
+    expect(JSON.parse(message)).toMatchObject({
+      serviceCounts: { completed: 960, "rolled-back": 40 },
+      servicesOmitted: expect.any(Number),
+    });
+  });
+
+  test("1000 services, all completed: the finish line lists what fits within LOG_LIST_BYTES", async () => {
+    const names = Array.from({ length: 1000 }, (_, i) => `payments-ledger-worker-${i}`);
+    const { handler, refresher } = fakeHandler({ ...HANDLER_ENV, POWERTOOLS_LOG_LEVEL: "INFO" });
+    (refresher as { services: readonly string[] }).services = names;
+    const lines: string[] = [];
+    jest.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      lines.push(...String(chunk).split("\n").filter(Boolean));
+      return true;
+    });
+    const context = { awsRequestId: "req-finish", getRemainingTimeInMillis: () => 600_000 };
+
+    await handler({ action: "rotate" }, context);
+    jest.restoreAllMocks();
+
+    const finish = lines.find((l) => l.includes('"message":"rotation rotated"')) ?? "";
+    const parsed = JSON.parse(finish) as { services: unknown[]; servicesOmitted: number };
+    expect(utf8Bytes(finish)).toBeLessThan(LOG_LIST_BYTES + 4 * 1024);
+    expect(parsed).toMatchObject({ outcome: "rotated", serviceCounts: { completed: 1000 } });
+    expect(parsed.services.length).toBeGreaterThan(100);
+    expect(parsed.servicesOmitted).toBe(1000 - parsed.services.length);
   });
 });
 
