@@ -162,13 +162,25 @@ const CATALOGUE: { readonly [K in RotationErrorKind]: (f: FailureFields[K]) => T
   "secret-id-mismatch": sm.secretIdMismatch,
 };
 
-/** Each service that was not refreshed, with the command that finishes it. */
+/**
+ * How many services a refresh-failed message names. The message is in the error, the log line
+ * and the notice: a fleet's worth of names would outgrow all three, and each service also has
+ * its own log line.
+ */
+const NAMED_SERVICES = 10;
+
+/** Each service that was not refreshed (the first ten), with the command that finishes it. */
 function refreshFailed(f: FailureFields["refresh-failed"]): Text {
   const failed = f.services.filter((s) => !s.ok);
-  const summary = failed.map((s) => `${s.cluster}/${s.service} ${s.outcome} (${s.detail})`);
+  const named = failed.slice(0, NAMED_SERVICES);
+  const more = failed.length - named.length;
+  const unnamed =
+    more > 0 ? [`${more} more, each in its log line "service refresh <outcome>"`] : [];
+  const summary = named.map((s) => `${s.cluster}/${s.service} ${s.outcome} (${s.detail})`);
   const count = `${failed.length} of ${f.services.length} ECS service(s) not refreshed`;
-  const parts = [...(failed.length > 0 ? [`${count}: ${summary.join("; ")}`] : []), ...f.problems];
-  const actions = failed.map((s) => {
+  const listed = [...summary, ...unnamed].join("; ");
+  const parts = [...(failed.length > 0 ? [`${count}: ${listed}`] : []), ...f.problems];
+  const actions = named.map((s) => {
     const where = `--cluster ${s.cluster}`;
     if (s.restartMethod === "rolling") {
       return `aws ecs update-service ${where} --service ${s.service} --force-new-deployment`;
@@ -181,6 +193,7 @@ function refreshFailed(f: FailureFields["refresh-failed"]): Text {
     }
     return `fix ${s.cluster}/${s.service} as described`;
   });
+  if (more > 0) actions.push(`the same for the ${more} more`);
   if (f.problems.length > 0) actions.push("fix the discovery problem(s) and run a dry run");
   return {
     problem: parts.join("; "),

@@ -1,44 +1,19 @@
 /**
  * Notifications of a rotation's end: an SNS message and/or an EventBridge event with the
- * detail-type `RotationSucceeded` or `RotationFailed`, carrying the outcome, the step
- * timings and each ECS service's result. Both are optional (NOTIFY_SNS_TOPIC_ARN,
- * NOTIFY_EVENT_BUS).
- *
- * Never a secret: the notice is built only from names, timings, ECS results and the
- * RotationError's message, which the run already redacted with every secret it saw. A
- * notification that cannot be delivered is logged; it never fails a rotation that succeeded.
+ * detail-type `RotationSucceeded` or `RotationFailed`, carrying the notice (lambda-src/
+ * notice.ts: outcome, step timings, each ECS service's result within a size budget). Both
+ * are optional (NOTIFY_SNS_TOPIC_ARN, NOTIFY_EVENT_BUS). A notification that cannot be
+ * delivered is logged; it never fails a rotation that succeeded.
  */
 import type { EventBridgeClient, EventBridgeClientConfig } from "@aws-sdk/client-eventbridge";
 import type { SNSClient, SNSClientConfig } from "@aws-sdk/client-sns";
 import type { Config } from "./config";
-import type { RotationLogger, ServiceRefresh } from "./core/ports";
-import { RotationError } from "./errors";
+import type { RotationLogger } from "./core/ports";
+import { failureNotice, snsMessage, successNotice, type RotationNotice } from "./notice";
 import { describeError } from "./redact";
-import type { RotationResult, StepTiming } from "./rotation";
+import type { RotationResult } from "./rotation";
 
-export type NoticeType = "RotationSucceeded" | "RotationFailed";
-
-export interface NoticeDetail {
-  readonly outcome: "rotated" | "recovered" | "failed";
-  /** The function (POWERTOOLS_SERVICE_NAME, the module's `name`). */
-  readonly function: string;
-  readonly invocationId: string;
-  readonly role: string;
-  readonly database: string;
-  readonly parameters: { readonly password: string; readonly databaseUrl: string | null };
-  readonly finishedAt: string;
-  readonly durationMs: number;
-  readonly publishGapMs: number | null;
-  readonly steps: readonly StepTiming[];
-  readonly services: readonly ServiceRefresh[];
-  /** Failures only. */
-  readonly error?: { readonly step: string; readonly kind: string; readonly message: string };
-}
-
-export interface RotationNotice {
-  readonly type: NoticeType;
-  readonly detail: NoticeDetail;
-}
+export type { NoticeDetail, NoticeType, RotationNotice } from "./notice";
 
 export interface NotificationDelivery {
   readonly channel: "sns" | "eventbridge";
@@ -53,63 +28,6 @@ export interface Notifier {
 }
 
 type Notifications = Config["notifications"];
-
-function baseDetail(config: Config, invocationId: string, finishedAt: number) {
-  const { db, parameters, observability } = config;
-  return {
-    function: observability.serviceName,
-    invocationId,
-    role: db.user,
-    database: `${db.host}:${db.port}/${db.database}`,
-    parameters: { password: parameters.password, databaseUrl: parameters.databaseUrl ?? null },
-    finishedAt: new Date(finishedAt).toISOString(),
-  };
-}
-
-export function successNotice(
-  config: Config,
-  result: RotationResult,
-  invocationId: string,
-  finishedAt: number,
-): RotationNotice {
-  return {
-    type: "RotationSucceeded",
-    detail: {
-      ...baseDetail(config, invocationId, finishedAt),
-      outcome: result.outcome === "recovered" ? "recovered" : "rotated",
-      durationMs: result.durationMs,
-      publishGapMs: result.publishGapMs,
-      steps: result.steps,
-      services: result.services,
-    },
-  };
-}
-
-export function failureNotice(
-  config: Config,
-  error: unknown,
-  invocationId: string,
-  startedAt: number,
-  finishedAt: number,
-): RotationNotice {
-  const report = error instanceof RotationError ? error.report : undefined;
-  return {
-    type: "RotationFailed",
-    detail: {
-      ...baseDetail(config, invocationId, finishedAt),
-      outcome: "failed",
-      durationMs: report?.durationMs ?? finishedAt - startedAt,
-      publishGapMs: null,
-      steps: report?.steps ?? [],
-      services: report?.services ?? [],
-      error:
-        error instanceof RotationError
-          ? { step: error.step, kind: error.kind, message: error.message }
-          : // rotate() turns every failure into a RotationError; this is a bug's last resort.
-            { step: "unknown", kind: "unexpected", message: describeError(error, []) },
-    },
-  };
-}
 
 /** SNS subjects: at most 100 printable ASCII characters, no line breaks. */
 function subject(notice: RotationNotice): string {
@@ -171,7 +89,7 @@ export function createNotifier(settings: Notifications, options: NotifierOptions
       new sdk.PublishCommand({
         TopicArn: topic,
         Subject: subject(notice),
-        Message: JSON.stringify({ type: notice.type, ...notice.detail }, null, 2),
+        Message: snsMessage(notice),
         // Lets a subscription filter on the outcome, e.g. only failures to the pager.
         MessageAttributes: { type: { DataType: "String", StringValue: notice.type } },
         ...(fifo

@@ -12,6 +12,7 @@
 import type { RefreshRecord, RefreshRecordStore } from "./refresh-record";
 import type { RefreshReport, ServiceRefresh } from "./ports";
 import type { Run } from "./run";
+import { LOG_LIST_BYTES, jsonWithin, longestFittingPrefix } from "./service-digest";
 
 /** The report the run goes on with: in flight and recorded, or degraded to "timed-out". */
 export async function handOver(
@@ -39,10 +40,14 @@ export async function handOver(
   } else {
     try {
       await records.write(record);
+      const names = inFlight.map((s) => `${s.cluster}/${s.service}`);
+      // Bounded like every report line; each service logged its own "in-flight" line.
+      const listed = longestFittingPrefix(names, jsonWithin(LOG_LIST_BYTES));
       run.logger.info("refresh handed over: it continues after this invocation", {
         step: "refresh",
         outcome: "refresh-in-progress",
-        inFlight: inFlight.map((s) => `${s.cluster}/${s.service}`),
+        inFlight: listed,
+        inFlightOmitted: names.length - listed.length,
       });
       return report;
     } catch (error) {

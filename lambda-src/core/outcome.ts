@@ -17,6 +17,7 @@ import {
   type ServiceRefresh,
 } from "./ports";
 import type { Run } from "./run";
+import { digestServices } from "./service-digest";
 import { HookAbort, type StepTiming } from "./step-timer";
 
 /**
@@ -101,7 +102,8 @@ export function succeeded(run: Run, outcome: RotationOutcome): RotationResult {
     durationMs: ended.durationMs,
     publishGapMs: ended.publishGapMs,
     steps: ended.steps,
-    services: ended.services,
+    // Bounded: a fleet's full list would outgrow a log event; each service has its own line.
+    ...digestServices(ended.services),
   });
   return ended;
 }

@@ -32,8 +32,10 @@ import type {
   ServiceRefresh,
 } from "../core/ports";
 import { continueStopTasks, judgeRolling, type ContinueTasks } from "./in-flight";
+import { digestServices } from "../core/service-digest";
 import type { EcsDeploymentEvent } from "../event";
-import { failureNotice, successNotice, type Notifier } from "../notify";
+import { failureNotice, successNotice } from "../notice";
+import type { Notifier } from "../notify";
 
 export interface InFlightDeps {
   readonly config: Config;
@@ -137,10 +139,14 @@ async function settle(deps: InFlightDeps, judgeFirst: Judge): Promise<InFlightRe
     const verdicts = await judge(stored.record);
     if (verdicts === undefined) return ignored("no deployment of this service is in flight");
     const next = applyVerdicts(stored.record, verdicts);
-    if (next.inFlight.length === 0) return finish(deps, next);
+    const settledNow = () => logSettled(deps, stored.record, verdicts);
+    if (next.inFlight.length === 0) return finish(deps, next, settledNow);
     if (sameRecord(next, stored.record)) return inProgress(next);
     const written = await deps.records.write(next);
-    if (written === stored.version + 1) return inProgress(next);
+    if (written === stored.version + 1) {
+      settledNow();
+      return inProgress(next);
+    }
     if (written <= stored.version) {
       // Deleted and created again by our write: another invocation finished the refresh.
       await deps.records.remove();
@@ -176,9 +182,34 @@ const asReported = (entry: RefreshRecord["inFlight"][number]): ServiceRefresh =>
   detail: entry.detail,
 });
 
+/**
+ * One line per service this invocation settled, like the ones ecs/refresh.ts writes in the
+ * first invocation (plus the rotation's id): together they list the whole refresh, which a
+ * report line or a notice of a large fleet only counts. Written once the verdicts are kept.
+ */
+function logSettled(
+  deps: InFlightDeps,
+  before: RefreshRecord,
+  verdicts: ReadonlyMap<string, InFlightVerdict>,
+): void {
+  for (const entry of before.inFlight) {
+    const verdict = verdicts.get(entry.arn);
+    if (verdict?.kind !== "settled") continue;
+    const { service, cluster, ok, ...reported } = verdict.result;
+    const line = { step: "refresh", ecsService: service, cluster, rotation: before.invocationId };
+    if (ok) deps.logger.info(`service refresh ${reported.outcome}`, { ...line, ...reported });
+    else deps.logger.error(`service refresh ${reported.outcome}`, { ...line, ...reported });
+  }
+}
+
 /** The last service settled: claim the record by deleting it, then report the whole refresh. */
-async function finish(deps: InFlightDeps, record: RefreshRecord): Promise<InFlightResult> {
+async function finish(
+  deps: InFlightDeps,
+  record: RefreshRecord,
+  settledNow: () => void,
+): Promise<InFlightResult> {
   if (!(await deps.records.remove())) return ignored("another invocation finished the refresh");
+  settledNow();
   const { logger, metrics, notifier, config } = deps;
   const now = deps.clock();
   const report = finalReport(record);
@@ -187,7 +218,8 @@ async function finish(deps: InFlightDeps, record: RefreshRecord): Promise<InFlig
   const stateLeft = "the rotation is finished; the services listed still run the old value";
   const failure = refreshFailure(report, stateLeft);
   metrics.duration(durationMs);
-  const fields = { step: "refresh", rotation, durationMs, services: report.services };
+  // Bounded: the per-service lines hold the full list.
+  const fields = { step: "refresh", rotation, durationMs, ...digestServices(report.services) };
   if (failure === undefined) {
     metrics.succeeded();
     logger.info("in-flight refresh completed", { ...fields, outcome: "refresh-completed" });

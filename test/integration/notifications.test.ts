@@ -4,13 +4,18 @@
  * bus, read from moto's state) is what a subscriber and a rule would get. Neither ever holds
  * the old or the new password, in any spelling.
  */
-import { SNSClient, CreateTopicCommand } from "@aws-sdk/client-sns";
+import { SNSClient, CreateTopicCommand, PublishCommand } from "@aws-sdk/client-sns";
 import {
   CreateArchiveCommand,
   CreateEventBusCommand,
   EventBridgeClient,
 } from "@aws-sdk/client-eventbridge";
+import { loadConfig } from "../../lambda-src/config";
+import type { ServiceRefresh } from "../../lambda-src/core/ports";
+import { utf8Bytes } from "../../lambda-src/core/service-digest";
 import { createHandler } from "../../lambda-src/handler";
+import { NOTICE_BYTES, successNotice } from "../../lambda-src/notice";
+import { createNotifier } from "../../lambda-src/notify";
 import type { RotationResult } from "../../lambda-src/rotation";
 import { harness } from "../support/harness";
 import { expectNoSecret } from "../support/leaks";
@@ -26,7 +31,7 @@ interface Received {
   readonly events: Array<{ source: string; detailType: string; detail: Record<string, unknown> }>;
 }
 
-async function channels(s: Scenario) {
+async function channels(s: Pick<Scenario, "role">) {
   const name = s.role.replace(/_/g, "-");
   const { TopicArn } = await new SNSClient({}).send(new CreateTopicCommand({ Name: name }));
   const events = new EventBridgeClient({});
@@ -131,4 +136,62 @@ test("a failed refresh is announced as RotationFailed, naming the service, with 
   expect(got.sns[0]?.subject).toContain("rotation FAILED");
   const after = await snapshot(s);
   expectNoSecret(JSON.stringify(got), [s.initialPassword, after.password?.value]);
+});
+
+test("a refresh of 1000 services is still announced: SNS and EventBridge take the bounded notice", async () => {
+  const { env, received } = await channels({ role: "notice_fleet_1000" });
+  const services = Array.from({ length: 1000 }, (_, i): ServiceRefresh => {
+    const deployment = `ecs-svc/${String(1234567890123456789n + BigInt(i))}`;
+    const ok = i % 40 !== 39;
+    return {
+      service: `payments-ledger-worker-${i}`,
+      cluster: "prod-platform-shared",
+      restartMethod: "rolling",
+      outcome: ok ? "completed" : "rolled-back",
+      ok,
+      durationMs: 300_000 + i,
+      deploymentId: deployment,
+      detail: `deployment ${deployment} ${ok ? "completed (2/2 tasks running)" : "rolled back"}`,
+    };
+  });
+  const config = loadConfig({
+    DB_HOST: "db.example",
+    DB_USER: "app_user",
+    PASSWORD_PARAMETER: "/app/db/password",
+    ...env,
+  });
+  const result = {
+    outcome: "rotated" as const,
+    steps: [],
+    services,
+    publishGapMs: 9,
+    durationMs: 1,
+  };
+  const notice = successNotice(config, result, "req-fleet", Date.now());
+  // The whole list would be refused: SNS takes 256 KB per message (moto checks it too).
+  const whole = JSON.stringify({ type: notice.type, ...notice.detail, services }, null, 2);
+  await expect(
+    new SNSClient({}).send(
+      new PublishCommand({ TopicArn: env.NOTIFY_SNS_TOPIC_ARN, Message: whole }),
+    ),
+  ).rejects.toThrow(/too long/i);
+
+  const notifier = createNotifier(config.notifications, {
+    logger: { info() {}, warn() {}, error() {} },
+  });
+  const deliveries = await notifier.notify(notice);
+
+  expect(deliveries.map((d) => [d.channel, d.ok])).toEqual([
+    ["sns", true],
+    ["eventbridge", true],
+  ]);
+  const got = await received();
+  expect(got.sns).toHaveLength(1);
+  expect(utf8Bytes(got.sns[0]?.raw ?? "")).toBeLessThanOrEqual(NOTICE_BYTES);
+  const detail = got.events[0]?.detail as { services: ServiceRefresh[]; servicesOmitted: number };
+  expect(got.sns[0]?.message).toEqual({ type: "RotationSucceeded", ...detail });
+  expect(detail).toMatchObject({ serviceCounts: { completed: 975, "rolled-back": 25 } });
+  expect(detail.servicesOmitted).toBe(1000 - detail.services.length);
+  expect(detail.servicesOmitted).toBeGreaterThan(0);
+  expect(detail.services.slice(0, 25).every((r) => r.outcome === "rolled-back")).toBe(true);
 });

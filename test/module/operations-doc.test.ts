@@ -8,7 +8,10 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import * as ts from "typescript";
+import { loadConfig } from "../../lambda-src/config";
+import { rotationError } from "../../lambda-src/errors";
 import { ACTIONS } from "../../lambda-src/event";
+import { failureNotice } from "../../lambda-src/notice";
 import { PROJECT_ROOT, parseHcl } from "./module-files";
 
 const DOC = readFileSync(join(PROJECT_ROOT, "docs", "operations.md"), "utf8");
@@ -104,6 +107,31 @@ describe("error kinds", () => {
   });
 });
 
+describe("the notification sample", () => {
+  test("has the keys of a notice the function sends, service and count keys included", () => {
+    const notices = /```json\n(\{\n {2}"outcome": "failed",[\s\S]*?)```/;
+    const sample = notices.exec(section("Event contract"));
+    const documented = JSON.parse(sample?.[1] ?? "{}") as Record<string, unknown>;
+    const config = loadConfig({
+      DB_HOST: "db.example",
+      DB_USER: "app_user",
+      PASSWORD_PARAMETER: "/orders/db/password",
+    });
+    const services = [
+      { service: "a", cluster: "c", restartMethod: undefined, outcome: "failed" as const },
+    ].map((s) => ({ ...s, ok: false, durationMs: 1, detail: "failed" }));
+    const error = rotationError("refresh-failed", { step: "refresh" }, { services, problems: [] });
+    error.report = { durationMs: 1, steps: [], services };
+    const sent = failureNotice(config, error, "id", 0, 1).detail;
+    expect(Object.keys(documented).sort()).toEqual(Object.keys(sent).sort());
+    expect(Object.keys(documented.serviceCounts as object).sort()).toEqual(
+      Object.keys(sent.serviceCounts).sort(),
+    );
+    // The key that appears only when services are left out is documented too.
+    expect(DOC).toContain("`servicesFullList`");
+  });
+});
+
 describe("sample events", () => {
   const events = Object.fromEntries(
     readdirSync(join(PROJECT_ROOT, "events"))
@@ -159,7 +187,7 @@ describe("Logs Insights queries", () => {
     (m) => m[1] as string,
   );
   const KEYWORDS = new Set(
-    "fields filter stats sort limit by as and or not in desc asc count avg max min sum pct latest ispresent".split(
+    "fields filter stats sort limit by as and or not in desc asc count avg max min sum pct latest ispresent coalesce".split(
       " ",
     ),
   );
