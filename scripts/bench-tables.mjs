@@ -48,7 +48,7 @@ function rotationRows(r, t) {
     "",
   ]);
   add("coldInitBundleMs", () => [
-    `Cold start, the stub loading index.mjs + init (median of ${r.coldStartRuns})`,
+    `Cold start, the stub loading the bundle + init (median of ${r.coldStartRuns})`,
     ms(r.coldInitBundleMs),
     "",
     "",

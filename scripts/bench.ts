@@ -40,7 +40,7 @@ const TARGETS = {
 const HOW = `How: the bundle is built by scripts/build.mjs into a temp folder and its files extracted.
 Cold start is the wall time of a fresh \`node\` process running a stand-in for Lambda's
 Node.js runtime (scripts/lib/runtime-stub.mjs: an ES module, as the runtime is, that loads
-index.mjs with \`import()\`, as the runtime does) with the Lambda's environment (the module's
+index.js as the runtime does, which requires the bundle's ES module index.mjs) with the Lambda's environment (the module's
 init validates the configuration and builds the SSM, ECS and PostgreSQL clients). Each round
 runs the bare stub (loading nothing), the stub loading the bundle, bare \`python3 -c ''\` and
 the Python peer (the shape of the function this module replaces: boto3 and psycopg2 imported,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Builds dist/rotator.zip: the Lambda bundled by esbuild into index.mjs and its chunks (see
- * `ENTRY_FILE`), zipped byte-for-byte reproducibly (sorted entries, fixed timestamp and mode,
+ * `ENTRY_FILE`), plus index.js (see `ENTRY_SHIM`), zipped byte-for-byte reproducibly (sorted entries, fixed timestamp and mode,
  * fixed compression), so registry users get exactly the committed artifact and CI can prove
  * it matches the source.
  *
@@ -55,11 +55,27 @@ const pgNodeStreams = {
  */
 export const ENTRY_FILE = "index.mjs";
 
+/**
+ * Lambda's runtime looks for index.js before index.mjs, and so does any tool that `require`s a
+ * handler; index.js hands them the ES module through Node's require(esm) (Node.js 22.12 and
+ * later, every runtime the module accepts), so both ways load the same module, at the same cost.
+ */
+const ENTRY_SHIM = [
+  "index.js",
+  [
+    '"use strict";',
+    "// The handler is the ES module index.mjs; this loads it for whoever asks for index.js",
+    "// (Lambda's runtime looks here first), through Node's require(esm).",
+    'module.exports = require("./index.mjs");',
+    "",
+  ].join("\n"),
+];
+
 // Some dependencies are CommonJS and `require` Node's built-ins, which an ES module must ask for.
 const REQUIRE_SHIM =
   'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);';
 
-/** The bundle's files, name → contents: index.mjs (the handler) and its chunks. */
+/** The bundle's files, name → contents: index.mjs (the handler), its chunks and index.js. */
 export async function bundle() {
   const result = await build({
     absWorkingDir: root,
@@ -90,9 +106,10 @@ export async function bundle() {
     logLevel: "warning",
   });
   const reachable = reachableFiles(result.metafile);
-  return result.outputFiles
+  const files = result.outputFiles
     .map((file) => [basename(file.path), file.contents])
     .filter(([name]) => reachable.has(name));
+  return [...files, ENTRY_SHIM];
 }
 
 /**

@@ -32,7 +32,7 @@ async function demo(cleanup: Cleanup): Promise<boolean> {
   heading("1. Start a throwaway PostgreSQL and the AWS emulator; seed them; build the bundle");
   const { stack, bundle } = await prepareStackAndBundle(cleanup, "demo", info);
   info(
-    `built rotator.zip with scripts/build.mjs: ${bundle.zipBytes} bytes (${(bundle.zipBytes / 1024).toFixed(1)} KB); extracted index.mjs and its chunks`,
+    `built rotator.zip with scripts/build.mjs: ${bundle.zipBytes} bytes (${(bundle.zipBytes / 1024).toFixed(1)} KB); extracted index.js, index.mjs and its chunks`,
   );
   const { names } = stack;
   const oldPassword = stack.initialPassword;

@@ -1,7 +1,7 @@
 /**
  * Cold-start cost of the bundle, judged on a paired ratio. Each round runs four fresh
  * processes back to back: bare `node runtime-stub.mjs` (the stand-in for Lambda's runtime, an
- * ES module, loading nothing), the same loading index.mjs as the runtime does (the handler
+ * ES module, loading nothing), the same loading index.js as the runtime does (the handler
  * module's init validates the configuration and builds the SSM client and the PostgreSQL
  * adapters), bare `python3 -c ''`, and the Python peer (python-peer.ts: boto3 and psycopg2
  * imported, SSM and ECS clients built). Our overhead is the bundle minus the bare runtime, the

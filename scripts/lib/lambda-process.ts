@@ -56,7 +56,7 @@ function parseRunnerLine(line: string): RunnerLine | undefined {
 }
 
 export interface LambdaProcessOptions {
-  /** The extracted bundle entry (index.mjs). */
+  /** The extracted bundle entry (index.js). */
   readonly indexPath: string;
   /** The whole environment of the child: nothing leaks in from the caller's. */
   readonly env: Readonly<Record<string, string>>;

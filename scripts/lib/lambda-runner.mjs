@@ -1,9 +1,9 @@
 /**
  * A stand-in for the Lambda Node.js runtime, run as a child process by scripts/lib/lambda-process.ts:
- * it loads the bundle's index.mjs once (the cold init, as the runtime loads it: load-handler.mjs), then invokes `handler(event, context)`
+ * it loads the bundle's index.js once (the cold init, as the runtime loads it: load-handler.mjs), then invokes `handler(event, context)`
  * each time the parent asks, like one warm execution environment.
  *
- *   node lambda-runner.mjs <path to index.mjs>     (forked with an IPC channel)
+ *   node lambda-runner.mjs <path to index.js>      (forked with an IPC channel)
  *
  * The handler's own output (JSON logs, EMF metrics) goes to stdout untouched. The runner adds
  * one line per event to the same stream, after everything the handler wrote, so the parent
@@ -19,7 +19,7 @@ const TIMEOUT_MS = 300_000;
 
 const indexPath = process.argv[2];
 if (!indexPath || typeof process.send !== "function") {
-  console.error("usage: fork lambda-runner.mjs <index.mjs> with an IPC channel");
+  console.error("usage: fork lambda-runner.mjs <index.js> with an IPC channel");
   process.exit(2);
 }
 

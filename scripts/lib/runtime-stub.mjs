@@ -4,7 +4,7 @@
  * argument the way the runtime does (load-handler.mjs) and exits. Without an argument it loads
  * nothing: the bare process the handler's cost is measured against.
  *
- *   node runtime-stub.mjs [<path to index.mjs>]
+ *   node runtime-stub.mjs [<path to index.js>]
  */
 import { loadHandlerModule } from "../../test/support/load-handler.mjs";
 

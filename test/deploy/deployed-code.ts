@@ -83,7 +83,7 @@ export async function invokeDeployed(
 ): Promise<ChildRun> {
   const node = lambdaNodeBin(runtime);
   const run = await runHandlerInChild({
-    moduleFile: join(code.taskRoot, "index.mjs"),
+    moduleFile: join(code.taskRoot, "index.js"),
     node,
     baseEnv: {},
     env: lambdaEnvironment(code, runtime, node),

@@ -10,6 +10,7 @@ import { pathToFileURL } from "node:url";
 import { listZipEntries } from "../support/unzip";
 import { harness } from "../support/harness";
 import { freshRotationSteps } from "../support/steps";
+import { lambdaNodeBin, tools } from "../support/tools";
 import { runHandlerInChild } from "./support/child";
 import { expectRotated } from "./support/expectations";
 import { createScenario, snapshot } from "./support/scenario";
@@ -19,10 +20,10 @@ jest.setTimeout(60_000);
 
 const bundle = harness().bundle;
 
-test("the zip holds the handler, index.mjs, and the chunks it imports, all at its root", () => {
+test("the zip holds the handler, index.mjs, the chunks it imports and index.js, all at its root", () => {
   const names = listZipEntries(readFileSync(bundle.zipPath)).map((entry) => entry.name);
-  expect(names).toContain("index.mjs");
-  for (const name of names) expect(name).toMatch(/^(index|[\w-]+-[A-Z0-9]{8})\.mjs$/);
+  expect(names).toEqual(expect.arrayContaining(["index.js", "index.mjs"]));
+  for (const name of names) expect(name).toMatch(/^(index\.js|(index|[\w-]+-[A-Z0-9]{8})\.mjs)$/);
   // Every chunk an import names is in the zip, and every chunk is imported by some file.
   const dir = dirname(bundle.indexPath);
   const imported = new Set<string>();
@@ -31,8 +32,39 @@ test("the zip holds the handler, index.mjs, and the chunks it imports, all at it
     for (const [, chunk] of source.matchAll(/["']\.\/([\w-]+\.mjs)["']/g))
       imported.add(chunk ?? "");
   }
-  expect([...imported].sort()).toEqual(names.filter((name) => name !== "index.mjs").sort());
+  expect([...imported].sort()).toEqual(names.filter((name) => name !== "index.js").sort());
 });
+
+test.each([
+  ["this process's Node.js", process.execPath],
+  ...Object.keys(tools().lambdaNodeBins).map((major) => [
+    `the nodejs${major}.x runtime's Node.js`,
+    lambdaNodeBin(`nodejs${major}.x`),
+  ]),
+])(
+  "under %s, index.js (which the runtime looks for first) is the module index.mjs is",
+  (_runtime, node) => {
+    const dir = dirname(bundle.indexPath);
+    const probe = `
+      const viaRequire = require(${JSON.stringify(join(dir, "index.js"))});
+      import(${JSON.stringify(pathToFileURL(join(dir, "index.mjs")).href)}).then((viaImport) =>
+        process.stdout.write(String(viaRequire === viaImport && typeof viaImport.handler === "function")));
+    `;
+    const out = execFileSync(node, ["-e", probe], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: "us-east-1",
+        DB_HOST: "db.example",
+        DB_USER: "app_user",
+        PASSWORD_PARAMETER: "/app/db/password",
+        POWERTOOLS_LOG_LEVEL: "SILENT",
+      },
+    });
+    expect(out).toBe("true");
+  },
+);
 
 test("the bundle's exported handler rotates the password, publishes it and redeploys the services", async () => {
   const s = await createScenario({ services: 2 });
@@ -92,13 +124,13 @@ test("a bad configuration makes the bundle's handler fail with ConfigError, noth
  */
 function xraySdkLoaded(traced: "true" | "false"): { atInit: boolean; afterInvoke: boolean } {
   const probe = `
-    const m = await import(${JSON.stringify(pathToFileURL(bundle.indexPath).href)});
+    const m = require(${JSON.stringify(bundle.indexPath)});
     const atInit = process.namespaces !== undefined;
     m.handler({ action: "none" }, { awsRequestId: "probe", getRemainingTimeInMillis: () => 1000 })
       .catch(() => undefined)
       .then(() => process.stdout.write("\\n" + JSON.stringify({ atInit, afterInvoke: process.namespaces !== undefined })));
   `;
-  const out = execFileSync(process.execPath, ["--input-type=module", "-e", probe], {
+  const out = execFileSync(process.execPath, ["-e", probe], {
     encoding: "utf8",
     // Outside Lambda, Powertools warns on stderr that there is no segment; only stdout counts.
     stdio: ["ignore", "pipe", "ignore"],

@@ -21,7 +21,10 @@ interface BuildModule {
 export interface BuiltBundle {
   readonly zipPath: string;
   readonly zipBytes: number;
-  /** The extracted index.mjs (its chunks beside it): what the runtime loads as `index.handler`. */
+  /**
+   * The extracted index.js, what the runtime loads first as `index.handler`: it requires the
+   * ES module index.mjs beside it, with its chunks.
+   */
   readonly indexPath: string;
 }
 
@@ -43,7 +46,7 @@ export async function buildBundleInto(dir: string): Promise<BuiltBundle> {
   const zip = Buffer.from(await buildZip());
   mkdirSync(dir, { recursive: true });
   const zipPath = join(dir, "rotator.zip");
-  const indexPath = join(dir, "index.mjs");
+  const indexPath = join(dir, "index.js");
   writeFileSync(zipPath, zip);
   extractZip(zip, dir);
   return { zipPath, zipBytes: zip.length, indexPath };

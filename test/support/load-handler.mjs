@@ -1,6 +1,7 @@
 /**
- * Loads a handler module the way Lambda's Node.js runtime does: an ES module (`.mjs`, such as
- * the bundle's index.mjs) with `import()`, anything else with `require`
+ * Loads a handler module the way Lambda's Node.js runtime does: an ES module (`.mjs`) with
+ * `import()`, anything else (such as the bundle's index.js, which requires its index.mjs) with
+ * `require`
  * (aws-lambda-nodejs-runtime-interface-client, src/UserFunction.js). The runtime is itself an
  * ES module, so Node's ES module loader is already running when the handler loads; whoever
  * runs this file is too. Plain JavaScript: it runs on bare `node`, as the runtime does.

@@ -93,7 +93,7 @@ export function readZipEntry(zip: Buffer, entry: ZipEntry): Buffer {
 }
 
 /**
- * Writes every entry of a flat archive (the bundle: index.mjs and its chunks) into `dir`, as
+ * Writes every entry of a flat archive (the bundle: index.js, index.mjs and its chunks) into `dir`, as
  * the Lambda runtime unpacks it into /var/task, and returns the names written.
  */
 export function extractZip(zip: Buffer, dir: string): string[] {

@@ -30,7 +30,7 @@ export interface ChildRun {
 }
 
 export interface ChildOptions {
-  /** The handler module to load, e.g. the extracted bundle's index.mjs. */
+  /** The handler module to load, e.g. the extracted bundle's index.js. */
   readonly moduleFile: string;
   /** The Lambda's configuration; added to `baseEnv`. */
   readonly env: NodeJS.ProcessEnv;

@@ -1,6 +1,6 @@
 /**
  * Runs one Lambda invocation in its own process, the way the Lambda runtime would: loads a
- * handler module (the extracted bundle's index.mjs, as the runtime does: load-handler.mjs), calls it with an event and a context, and
+ * handler module (the extracted bundle's index.js, as the runtime does: load-handler.mjs), calls it with an event and a context, and
  * exits. stdout/stderr carry only what the Lambda itself prints (its logs); the outcome goes
  * to the JSON file named by the settings.
  *
