@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
  * Builds dist/rotator.zip: the Lambda bundled by esbuild into index.mjs and its chunks (see
- * `ENTRY_FILE`), plus index.js (see `ENTRY_SHIM`), zipped byte-for-byte reproducibly (sorted entries, fixed timestamp and mode,
- * fixed compression), so registry users get exactly the committed artifact and CI can prove
- * it matches the source.
+ * `ENTRY_FILE`), plus index.js (see `entryShim`), zipped byte-for-byte reproducibly (sorted
+ * entries, fixed timestamp and mode, fixed compression), so registry users get exactly the
+ * committed artifact and CI can prove it matches the source.
  *
  *   node scripts/build.mjs            write dist/rotator.zip
  *   node scripts/build.mjs --check    build in memory, fail if dist/rotator.zip differs
@@ -56,20 +56,23 @@ const pgNodeStreams = {
 export const ENTRY_FILE = "index.mjs";
 
 /**
- * Lambda's runtime looks for index.js before index.mjs, and so does any tool that `require`s a
- * handler; index.js hands them the ES module through Node's require(esm) (Node.js 22.12 and
- * later, every runtime the module accepts), so both ways load the same module, at the same cost.
+ * index.js: Lambda's runtime looks for it before index.mjs (the older runtime client
+ * `require`s it, the newer one `import()`s it), and so does any tool that loads a handler. It
+ * hands over the ES module through Node's require(esm) (Node.js 22.12 and later, every runtime
+ * the module accepts) and assigns each export by name, so that `import()` of it sees the same
+ * names (Node finds a CommonJS file's exports by reading such assignments).
  */
-const ENTRY_SHIM = [
-  "index.js",
-  [
+function entryShim(exportNames) {
+  const lines = [
     '"use strict";',
-    "// The handler is the ES module index.mjs; this loads it for whoever asks for index.js",
-    "// (Lambda's runtime looks here first), through Node's require(esm).",
-    'module.exports = require("./index.mjs");',
+    "// The handler is the ES module index.mjs (scripts/build.mjs); this file loads it for",
+    "// whoever asks for index.js, as Lambda's runtime does first.",
+    'const handlerModule = require("./index.mjs");',
+    ...exportNames.map((name) => `exports.${name} = handlerModule.${name};`),
     "",
-  ].join("\n"),
-];
+  ];
+  return ["index.js", lines.join("\n")];
+}
 
 // Some dependencies are CommonJS and `require` Node's built-ins, which an ES module must ask for.
 const REQUIRE_SHIM =
@@ -109,7 +112,10 @@ export async function bundle() {
   const files = result.outputFiles
     .map((file) => [basename(file.path), file.contents])
     .filter(([name]) => reachable.has(name));
-  return [...files, ENTRY_SHIM];
+  const entry = Object.entries(result.metafile.outputs).find(
+    ([path]) => basename(path) === ENTRY_FILE,
+  );
+  return [...files, entryShim([...(entry?.[1].exports ?? [])].sort())];
 }
 
 /**

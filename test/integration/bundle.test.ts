@@ -42,13 +42,18 @@ test.each([
     lambdaNodeBin(`nodejs${major}.x`),
   ]),
 ])(
-  "under %s, index.js (which the runtime looks for first) is the module index.mjs is",
+  "under %s, index.js (which the runtime looks for first) hands over index.mjs's exports, to require and to import()",
   (_runtime, node) => {
     const dir = dirname(bundle.indexPath);
+    const url = (name: string) => JSON.stringify(pathToFileURL(join(dir, name)).href);
+    // The older runtime client requires index.js, the newer one import()s it.
     const probe = `
-      const viaRequire = require(${JSON.stringify(join(dir, "index.js"))});
-      import(${JSON.stringify(pathToFileURL(join(dir, "index.mjs")).href)}).then((viaImport) =>
-        process.stdout.write(String(viaRequire === viaImport && typeof viaImport.handler === "function")));
+      const required = require(${JSON.stringify(join(dir, "index.js"))});
+      Promise.all([import(${url("index.js")}), import(${url("index.mjs")})]).then(([imported, esm]) => {
+        const names = Object.keys(esm).sort();
+        const same = (m) => names.every((name) => m[name] === esm[name]);
+        process.stdout.write(JSON.stringify({ names, required: same(required), imported: same(imported) }));
+      });
     `;
     const out = execFileSync(node, ["-e", probe], {
       encoding: "utf8",
@@ -62,7 +67,11 @@ test.each([
         POWERTOOLS_LOG_LEVEL: "SILENT",
       },
     });
-    expect(out).toBe("true");
+    expect(JSON.parse(out)).toEqual({
+      names: ["createHandler", "handler", "lambdaHandler", "parseAction"],
+      required: true,
+      imported: true,
+    });
   },
 );
 
