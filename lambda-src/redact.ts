@@ -35,6 +35,11 @@ export function redact(text: string, secrets: Iterable<string | undefined>): str
   return result;
 }
 
+/** The name of a thrown SDK error (its exception type, e.g. "ParameterNotFound"). */
+export function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : "UnknownError";
+}
+
 /** A one-line, secret-free summary of any thrown value, for logs and `cause` fields. */
 export function describeError(error: unknown, secrets: Iterable<string | undefined>): string {
   if (error instanceof Error) {

@@ -14,7 +14,7 @@ import {
   type SSMClient,
 } from "@aws-sdk/client-ssm";
 import { ParameterTypeError, SecretStoreError, type SecretStore } from "../core/ports";
-import { redact } from "../redact";
+import { errorName, redact } from "../redact";
 
 type Operation =
   "GetParameter" | "GetParameters" | "PutParameter" | "DescribeParameters" | "DeleteParameter";
@@ -45,11 +45,8 @@ export class ParameterStoreError extends SecretStoreError {
   }
 }
 
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : "UnknownError";
-}
-
-function wrap(
+/** An SDK failure of `operation` on parameter `name`, `value` (if any) redacted. */
+export function parameterStoreError(
   error: unknown,
   operation: Operation,
   name: string,
@@ -66,7 +63,7 @@ export function createParameterStore(ssm: SSMClient): SecretStore {
       return out.Parameter;
     } catch (error) {
       if (errorName(error) === "ParameterNotFound") return undefined;
-      throw wrap(error, "GetParameter", name);
+      throw parameterStoreError(error, "GetParameter", name);
     }
   }
 
@@ -88,7 +85,7 @@ export function createParameterStore(ssm: SSMClient): SecretStore {
       // Names that do not exist come back in InvalidParameters, not as an error.
       found = new Map((out.Parameters ?? []).map((p) => [p.Name, p]));
     } catch (error) {
-      throw wrap(error, "GetParameters", names.join(", "));
+      throw parameterStoreError(error, "GetParameters", names.join(", "));
     }
     const values = new Map<string, string>();
     for (const name of names) {
@@ -120,7 +117,7 @@ export function createParameterStore(ssm: SSMClient): SecretStore {
         }
         nextToken = out.NextToken;
       } catch (error) {
-        throw wrap(error, "DescribeParameters", wanted.join(", "));
+        throw parameterStoreError(error, "DescribeParameters", wanted.join(", "));
       }
     } while (nextToken && keys.size < wanted.length);
     return keys;
@@ -146,7 +143,7 @@ export function createParameterStore(ssm: SSMClient): SecretStore {
         new PutParameterCommand({ Name: name, Value: value, Type: "String", Overwrite: true }),
       );
     } catch (error) {
-      throw wrap(error, "PutParameter", name);
+      throw parameterStoreError(error, "PutParameter", name);
     }
   }
 
@@ -164,7 +161,7 @@ export function createParameterStore(ssm: SSMClient): SecretStore {
         return "created";
       } catch (error) {
         if (errorName(error) === "ParameterAlreadyExists") return "already-exists";
-        throw wrap(error, "PutParameter", name, value);
+        throw parameterStoreError(error, "PutParameter", name, value);
       }
     },
 
@@ -174,7 +171,7 @@ export function createParameterStore(ssm: SSMClient): SecretStore {
       try {
         await put(name, value, keyId, true);
       } catch (error) {
-        throw wrap(error, "PutParameter", name, value);
+        throw parameterStoreError(error, "PutParameter", name, value);
       }
     },
 
@@ -183,7 +180,7 @@ export function createParameterStore(ssm: SSMClient): SecretStore {
         await ssm.send(new DeleteParameterCommand({ Name: name }));
       } catch (error) {
         if (errorName(error) === "ParameterNotFound") return;
-        throw wrap(error, "DeleteParameter", name);
+        throw parameterStoreError(error, "DeleteParameter", name);
       }
     },
 

@@ -33,10 +33,8 @@ import {
   unpackRecord,
   type Head,
 } from "./refresh-record-codec";
-import { ParameterStoreError } from "./parameter-store";
-
-const errorName = (error: unknown) => (error instanceof Error ? error.name : "UnknownError");
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+import { errorName } from "../redact";
+import { parameterStoreError, type ParameterStoreError } from "./parameter-store";
 
 /** GetParameters and DeleteParameters take at most ten names per call. */
 const BATCH = 10;
@@ -48,7 +46,7 @@ export function createRefreshRecordStore(ssm: SSMClient, name: string): RefreshR
     try {
       return await send();
     } catch (error) {
-      throw new ParameterStoreError(action, target, errorName(error), message(error));
+      throw parameterStoreError(error, action, target);
     }
   }
 
@@ -113,7 +111,7 @@ export function createRefreshRecordStore(ssm: SSMClient, name: string): RefreshR
         out = await ssm.send(new GetParameterCommand({ Name: name }));
       } catch (error) {
         if (errorName(error) === "ParameterNotFound") return undefined;
-        throw new ParameterStoreError("GetParameter", name, errorName(error), message(error));
+        throw parameterStoreError(error, "GetParameter", name);
       }
       const { Value: value, Version: version, Type: type } = out.Parameter ?? {};
       if (type !== "String" || value === undefined || version === undefined) {
@@ -141,7 +139,7 @@ export function createRefreshRecordStore(ssm: SSMClient, name: string): RefreshR
         await ssm.send(new DeleteParameterCommand({ Name: name }));
       } catch (error) {
         if (errorName(error) === "ParameterNotFound") return false;
-        throw new ParameterStoreError("DeleteParameter", name, errorName(error), message(error));
+        throw parameterStoreError(error, "DeleteParameter", name);
       }
       // The head's delete was the claim; parts left behind by a failure here are unreachable
       // (no head points at them) and the next record overwrites them, so the finish goes on.

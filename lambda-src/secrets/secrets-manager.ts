@@ -19,7 +19,7 @@ import {
   type SecretVersion,
   type VersionedSecretStore,
 } from "../core/ports";
-import { redact } from "../redact";
+import { errorName, redact } from "../redact";
 
 type Operation =
   | "DescribeSecret"
@@ -42,10 +42,6 @@ const FIXES: Record<string, (operation: Operation, secret: string) => string> = 
     "(aws secretsmanager rotate-secret)",
   InvalidRequestException: () => "check that the secret is not scheduled for deletion",
 };
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : "UnknownError";
-}
 
 function wrap(
   error: unknown,
