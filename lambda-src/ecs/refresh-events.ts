@@ -32,6 +32,7 @@ import type {
   ServiceRefresh,
 } from "../core/ports";
 import { continueStopTasks, judgeRolling, type ContinueTasks } from "./in-flight";
+import { logServiceRefresh } from "./service-line";
 import { digestServices } from "../core/service-digest";
 import type { EcsDeploymentEvent } from "../event";
 import { failureNotice, successNotice } from "../notice";
@@ -195,10 +196,7 @@ function logSettled(
   for (const entry of before.inFlight) {
     const verdict = verdicts.get(entry.arn);
     if (verdict?.kind !== "settled") continue;
-    const { service, cluster, ok, ...reported } = verdict.result;
-    const line = { step: "refresh", ecsService: service, cluster, rotation: before.invocationId };
-    if (ok) deps.logger.info(`service refresh ${reported.outcome}`, { ...line, ...reported });
-    else deps.logger.error(`service refresh ${reported.outcome}`, { ...line, ...reported });
+    logServiceRefresh(deps.logger, verdict.result, { rotation: before.invocationId });
   }
 }
 

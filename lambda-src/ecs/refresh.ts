@@ -15,7 +15,6 @@ import { hasRefreshTargets, type Config } from "../config";
 import {
   REFRESH_SAFETY_MARGIN_MS,
   type InFlightService,
-  type LogFields,
   type PlannedService,
   type RefreshReport,
   type RefreshRequest,
@@ -28,6 +27,7 @@ import { reportOrHandOver } from "./in-flight";
 import { planRefresh, type RefreshSettings } from "./plan";
 import { mapWithConcurrency } from "./pool";
 import { rollService } from "./rolling";
+import { logServiceRefresh } from "./service-line";
 import { createServicePoller, type ServicePoller } from "./services";
 import { replaceTasks, STOP_REASON, type StopTasksShared } from "./stop-tasks";
 import { taskDefinitionReader } from "./task-definitions";
@@ -130,11 +130,7 @@ export function createServiceRefresher(
         };
       }
     }
-    const { service: _s, cluster: _c, restartMethod: _rm, ok: _ok, ...reported } = result;
-    const line: LogFields = { ...fields, ...reported };
-    if (result.ok || result.outcome === "in-flight") {
-      logger.info(`service refresh ${result.outcome}`, line);
-    } else logger.error(`service refresh ${result.outcome}`, line);
+    logServiceRefresh(logger, result);
     return result;
   }
 
