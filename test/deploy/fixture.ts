@@ -87,6 +87,22 @@ async function createAlarmTopic(name: string): Promise<string> {
   }
 }
 
+/** The variables both examples take: the network, and the database the function logs in to. */
+function sharedVariables(h: Harness, network: Network, role: string): Record<string, unknown> {
+  return {
+    region: h.aws.region,
+    vpc_id: network.vpcId,
+    private_subnet_ids: network.subnetIds,
+    db_security_group_id: network.dbSecurityGroupId,
+    // The name in the server certificate: the function verifies TLS as it would on RDS.
+    db_host: h.host,
+    db_port: h.port,
+    db_name: h.database,
+    db_username: role,
+    db_ca_bundle_file: h.caFile,
+  };
+}
+
 /** A login role on the throwaway PostgreSQL with a random password, kept only in memory. */
 async function createLoginRole(h: Harness, prefix: string) {
   const role = uniqueName(prefix);
@@ -130,16 +146,7 @@ export async function createExistingInfrastructure(h: Harness): Promise<Existing
     service,
     alarmTopicArn,
     variables: {
-      region: h.aws.region,
-      vpc_id: vpcId,
-      private_subnet_ids: subnetIds,
-      db_security_group_id: dbSecurityGroupId,
-      // The name in the server certificate: the function verifies TLS as it would on RDS.
-      db_host: h.host,
-      db_port: h.port,
-      db_name: h.database,
-      db_username: role,
-      db_ca_bundle_file: h.caFile,
+      ...sharedVariables(h, { vpcId, subnetIds, dbSecurityGroupId }, role),
       password_parameter_name: passwordParameter,
       database_url_parameter_name: databaseUrlParameter,
       ecs_cluster_name: cluster,
@@ -202,15 +209,7 @@ export async function createSecretsManagerInfrastructure(
     cluster,
     alarmTopicArn,
     variables: {
-      region: h.aws.region,
-      vpc_id: vpcId,
-      private_subnet_ids: subnetIds,
-      db_security_group_id: dbSecurityGroupId,
-      db_host: h.host,
-      db_port: h.port,
-      db_name: h.database,
-      db_username: role,
-      db_ca_bundle_file: h.caFile,
+      ...sharedVariables(h, { vpcId, subnetIds, dbSecurityGroupId }, role),
       secret_arn: secretArn,
       ecs_cluster_name: cluster,
       alarm_topic_arn: alarmTopicArn,
